@@ -1,0 +1,1 @@
+"""The call: model, correlation of dialogs and media into calls, call lifecycle."""

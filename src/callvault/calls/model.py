@@ -1,0 +1,150 @@
+"""The call as callvault records it: pure data, no I/O.
+
+Times are float seconds since the Unix epoch (capture time, never the wall clock);
+durations are whole milliseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class CallStatus(StrEnum):
+    ANSWERED = "answered"
+    """A 2xx answered the INVITE."""
+    MISSED = "missed"
+    """The caller gave up before an answer (CANCEL, 487)."""
+    BUSY = "busy"
+    """486 Busy Here or 600 Busy Everywhere."""
+    REJECTED = "rejected"
+    """The callee declined: 603 Decline or 403 Forbidden."""
+    FAILED = "failed"
+    """Any other final failure, or no final response at all."""
+    UNSIGNALLED = "unsignalled"
+    """RTP seen without any SIP that set it up."""
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+    INTERNAL = "internal"
+    UNKNOWN = "unknown"
+
+
+class Side(StrEnum):
+    CALLER = "caller"
+    CALLEE = "callee"
+
+
+@dataclass(slots=True)
+class Party:
+    """One end of a call as the signalling names it."""
+
+    number: str | None = None
+    """User part of the URI (digits, or a name such as "alice")."""
+    display_name: str | None = None
+    uri: str | None = None
+    """The SIP (or tel) URI of the From (caller) or To (callee) header, without tag."""
+    e164: str | None = None
+    """The number in E.164 (+4512345678) where it can be determined."""
+    ip: str | None = None
+    """Signalling address of the party's user agent (or of the proxy it sits behind)."""
+    user_agent: str | None = None
+    """User-Agent (caller) or Server/User-Agent of the answer (callee)."""
+
+
+@dataclass(slots=True)
+class MediaStream:
+    """One RTP stream: one SSRC from one transport address to another."""
+
+    ssrc: int
+    src_ip: str
+    src_port: int
+    dst_ip: str
+    dst_port: int
+    side: Side | None
+    """Which party sent it; None for unsignalled media."""
+    payload_types: tuple[int, ...] = ()
+    codec: str | None = None
+    """Encoding name of the stream's main payload type, e.g. "PCMU/8000"."""
+    packets: int = 0
+    bytes: int = 0
+    """RTP payload bytes (headers excluded)."""
+    first_at: float = 0.0
+    last_at: float = 0.0
+    rtcp_packets: int = 0
+
+
+@dataclass(slots=True)
+class CallEvent:
+    """Something that happened at a moment of a call (DTMF digit, hold, resume, transfer…)."""
+
+    kind: str
+    """"dtmf", "hold", "resume", "transfer", "reinvite"."""
+    at: float
+    party: Side | None = None
+    value: str | None = None
+    """The digit for dtmf, the target for transfer, the direction attribute for hold."""
+    detail: str | None = None
+    """Where it came from: "rfc4733", "sip-info", "sendonly", "inactive"…"""
+
+
+@dataclass(slots=True)
+class Call:
+    """One call: a SIP dialog set (one Call-ID) or a conversation of unsignalled RTP."""
+
+    uid: str
+    """Stable identity: ingesting the same capture again gives the same uid."""
+    sip_call_id: str | None
+    started_at: float
+    ringing_at: float | None = None
+    answered_at: float | None = None
+    ended_at: float | None = None
+    status: CallStatus = CallStatus.FAILED
+    sip_code: int | None = None
+    """Final response code to the INVITE (200, 486, 487…); None when none was seen."""
+    reason: str | None = None
+    """The Reason header of the BYE/CANCEL/final response, e.g. 'Q.850;cause=16;text="Normal"'."""
+    hangup_by: Side | None = None
+    end_cause: str | None = None
+    """How the end was detected: "bye", "cancel", "final-response", "timeout", "capture-end"."""
+    caller: Party = field(default_factory=Party)
+    callee: Party = field(default_factory=Party)
+    direction: Direction = Direction.UNKNOWN
+    transport: str | None = None
+    """SIP transport of the INVITE: "udp", "tcp", "ws", "tls"."""
+    codecs: tuple[str, ...] = ()
+    """Negotiated codecs in the answer's order, e.g. ("PCMU/8000", "telephone-event/8000")."""
+    streams: list[MediaStream] = field(default_factory=list)
+    events: list[CallEvent] = field(default_factory=list)
+    source: str | None = None
+    """Where the call was captured from (capture file name)."""
+    id: int | None = None
+    """Journal row id, once stored."""
+
+    @property
+    def ring_ms(self) -> int | None:
+        """INVITE to answer, or to the end for an unanswered call."""
+        until = self.answered_at if self.answered_at is not None else self.ended_at
+        if until is None:
+            return None
+        return round((until - self.started_at) * 1000)
+
+    @property
+    def talk_ms(self) -> int:
+        """Answer to end; 0 when never answered."""
+        if self.answered_at is None or self.ended_at is None:
+            return 0
+        return round((self.ended_at - self.answered_at) * 1000)
+
+    @property
+    def duration_ms(self) -> int | None:
+        """INVITE to end."""
+        if self.ended_at is None:
+            return None
+        return round((self.ended_at - self.started_at) * 1000)
+
+    def offset_ms(self, at: float) -> int:
+        """Milliseconds from the call's start to ``at``."""
+        return round((at - self.started_at) * 1000)

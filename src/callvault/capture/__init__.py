@@ -1,0 +1,1 @@
+"""Sources of timestamped packets: capture files (pcap, pcapng, gzip) and, later, live interfaces."""

@@ -1,0 +1,1 @@
+"""Command-line commands, each a thin layer over the library."""

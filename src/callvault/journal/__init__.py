@@ -1,0 +1,1 @@
+"""The call journal: schema, Alembic migrations, the repository that reads and writes it."""

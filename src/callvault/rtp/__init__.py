@@ -1,0 +1,1 @@
+"""RTP and RTCP: packets, streams, RFC 4733 telephone events."""

@@ -1,0 +1,1 @@
+"""SIP messages, headers, URIs, SDP and stream framing; sans-I/O."""
