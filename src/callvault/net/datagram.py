@@ -97,6 +97,8 @@ class StreamData:
     dport: int
     data: bytes
     transport: str
+    gap_before: bool = False
+    """Bytes are missing between the previous chunk of this direction and this one."""
 
 
 @dataclass(slots=True)
