@@ -2,6 +2,127 @@
 
 from __future__ import annotations
 
-import click
+import json
+import sys
+from collections import Counter
+from pathlib import Path
 
-COMMANDS: list[click.Command] = []
+import click
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from callvault.calls.model import Call
+from callvault.commands.common import journal_options, open_journal, settings_from
+from callvault.engine import IngestSummary
+from callvault.ingest import ingest_files
+
+
+def direction_options(f):  # type: ignore[no-untyped-def]
+    f = click.option("--local-net", "local_networks", multiple=True, metavar="CIDR",
+                     help="A network of the business's own phones/PBX (repeatable).")(f)
+    f = click.option("--local-domain", "local_domains", multiple=True, metavar="DOMAIN",
+                     help="A SIP domain of the business (repeatable).")(f)
+    f = click.option("--local-prefix", "local_number_prefixes", multiple=True, metavar="PREFIX",
+                     help="A number prefix of the business's own lines (repeatable).")(f)
+    f = click.option("--region", "default_region", metavar="CC",
+                     help="Country for reading national numbers as E.164 (e.g. DK, BR).")(f)
+    return f
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@journal_options
+@direction_options
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: when stderr is a terminal).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Format of the closing summary.")
+def ingest(files: tuple[Path, ...], progress: bool | None, fmt: str, **options: object) -> None:
+    """Read capture files (pcap, pcapng, gzip) and write every call in them to the journal.
+
+    A call is written the moment it is over; a file that is cut short or corrupt is read
+    up to the damage (its calls are kept) and reported, and the exit status is 1.
+    """
+    settings = settings_from(**options)
+    summary = run_ingest(files, settings, progress, fmt)
+    if summary.errors:
+        sys.exit(1)
+
+
+def run_ingest(files, settings, progress: bool | None, fmt: str) -> IngestSummary:  # type: ignore[no-untyped-def]
+    err = Console(stderr=True)
+    show = err.is_terminal if progress is None else progress
+    statuses: Counter[str] = Counter()
+    with open_journal(settings) as journal:
+
+        def on_call(call: Call) -> None:
+            journal.save(call)
+            statuses[call.status.value] += 1
+
+        if show:
+            bar = Progress(
+                TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                TimeRemainingColumn(), console=err, transient=True,
+            )
+            with bar:
+                def progress_for(path: Path):  # type: ignore[no-untyped-def]
+                    task = bar.add_task(path.name, total=None)
+
+                    def update(done: int, size: int) -> None:
+                        bar.update(task, completed=done, total=size)
+
+                    return update
+
+                summary = ingest_files(files, settings, on_call, progress_for)
+        else:
+            summary = ingest_files(files, settings, on_call)
+    for line in summary.errors:
+        err.print(f"callvault: error: {line}", markup=False, highlight=False)
+    if fmt == "json":
+        click.echo(json.dumps(summary_dict(summary, statuses), indent=2))
+    else:
+        Console().print(summary_table(summary, statuses))
+    return summary
+
+
+def summary_dict(summary: IngestSummary, statuses: Counter[str]) -> dict[str, object]:
+    return {
+        "files": summary.files,
+        "bytes": summary.bytes,
+        "packets": summary.packets,
+        "sip_messages": summary.sip_messages,
+        "rtp_packets": summary.rtp_packets,
+        "rtcp_packets": summary.rtcp_packets,
+        "calls": summary.calls,
+        "unsignalled": summary.unsignalled,
+        "streams": summary.streams,
+        "statuses": dict(sorted(statuses.items())),
+        "skipped": dict(sorted(summary.skipped.items())),
+        "errors": summary.errors,
+        "seconds": round(summary.seconds, 3),
+    }
+
+
+def summary_table(summary: IngestSummary, statuses: Counter[str]) -> Table:
+    table = Table(title="ingest summary", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    rate = summary.packets / summary.seconds if summary.seconds else 0
+    table.add_row("files", f"{summary.files}")
+    table.add_row("packets read", f"{summary.packets:,} ({rate:,.0f}/s)")
+    table.add_row("SIP messages", f"{summary.sip_messages:,}")
+    table.add_row("RTP packets", f"{summary.rtp_packets:,}")
+    table.add_row("calls", f"{summary.calls:,}" + (
+        " (" + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()) if s != "unsignalled") + ")"
+        if statuses else ""))
+    table.add_row("unsignalled media", f"{summary.unsignalled:,}")
+    table.add_row("streams", f"{summary.streams:,}")
+    for reason, n in sorted(summary.skipped.items(), key=lambda kv: -kv[1]):
+        table.add_row(f"skipped: {reason}", f"{n:,}")
+    if summary.errors:
+        table.add_row("errors", f"{len(summary.errors)}")
+    return table
+
+
+COMMANDS: list[click.Command] = [ingest]

@@ -1,0 +1,91 @@
+"""Who is local, which way a call went, and numbers in E.164."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from functools import lru_cache
+
+import phonenumbers
+
+from callvault.calls.model import Direction, Party
+from callvault.config import Settings
+from callvault.errors import ConfigError
+
+_DIALLABLE = re.compile(r"^\+?[0-9]{2,20}$")
+_VISUAL_SEPARATORS = re.compile(r"[\s\-.()]")
+
+
+def normalise_number(user: str | None) -> str | None:
+    """A URI user part as a dialled number: visual separators (RFC 3966) removed, or None."""
+    if not user:
+        return None
+    cleaned = _VISUAL_SEPARATORS.sub("", user)
+    return cleaned if _DIALLABLE.match(cleaned) else None
+
+
+class Classifier:
+    """Decides party locality, call direction and E.164 forms from the settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        try:
+            self.networks = [ipaddress.ip_network(n, strict=False) for n in settings.local_networks]
+        except ValueError as exc:
+            raise ConfigError(f"local network: {exc}") from exc
+        self.domains = {d.lower() for d in settings.local_domains}
+        self.prefixes = tuple(settings.local_number_prefixes)
+        self.extension_max_digits = settings.extension_max_digits
+        self.region = settings.default_region.upper() if settings.default_region else None
+        self._e164 = lru_cache(maxsize=65536)(self._e164_uncached)
+
+    def e164(self, user: str | None) -> str | None:
+        number = normalise_number(user)
+        return self._e164(number) if number else None
+
+    def _e164_uncached(self, number: str) -> str | None:
+        if number.startswith("00"):
+            number = "+" + number[2:]
+        if not number.startswith("+") and self.region is None:
+            return None
+        if self.extension_max_digits and not number.startswith("+"):
+            if len(number) <= self.extension_max_digits:
+                return None
+        try:
+            parsed = phonenumbers.parse(number, None if number.startswith("+") else self.region)
+        except phonenumbers.NumberParseException:
+            return None
+        if not phonenumbers.is_possible_number(parsed):
+            return None
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+    def is_local(self, party: Party, host: str | None) -> bool:
+        """A party is the business's own when its signalling address, URI domain or number says so."""
+        if party.ip and self.networks:
+            try:
+                address = ipaddress.ip_address(party.ip)
+            except ValueError:
+                address = None
+            if address is not None and any(address in n for n in self.networks):
+                return True
+        if host and host.lower() in self.domains:
+            return True
+        number = normalise_number(party.number)
+        if number is None:
+            return False
+        if self.prefixes and any(
+            number.startswith(p) or (party.e164 or "").startswith(p) for p in self.prefixes
+        ):
+            return True
+        digits = number.lstrip("+")
+        return bool(self.extension_max_digits) and not number.startswith("+") and (
+            len(digits) <= self.extension_max_digits
+        )
+
+    def direction(self, caller_local: bool, callee_local: bool) -> Direction:
+        if caller_local and callee_local:
+            return Direction.INTERNAL
+        if caller_local:
+            return Direction.OUTBOUND
+        if callee_local:
+            return Direction.INBOUND
+        return Direction.UNKNOWN

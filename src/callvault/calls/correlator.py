@@ -1,0 +1,575 @@
+"""Joins SIP dialogs, their SDP and the RTP they set up into calls, and ends them.
+
+Sans-I/O: messages and RTP totals come in with their capture timestamps; finished
+``Call`` objects go out through the ``on_call`` callback the moment a call is over
+(BYE/CANCEL/final failure plus a short linger, or a timeout), never at the end of input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from callvault.calls.classify import Classifier
+from callvault.calls.media import Endpoint, MediaMap, StreamKey, StreamState, other, private_address
+from callvault.calls.model import (
+    Call,
+    CallEvent,
+    CallStatus,
+    MediaStream,
+    Party,
+    Side,
+)
+from callvault.config import Settings
+from callvault.errors import ParseError
+from callvault.net.datagram import AddressTable
+from callvault.sip import sdp as sdp_module
+from callvault.sip.dtmf import parse_dtmf_info
+
+STATUS_BY_CODE = {486: CallStatus.BUSY, 600: CallStatus.BUSY, 603: CallStatus.REJECTED,
+                  403: CallStatus.REJECTED, 487: CallStatus.MISSED}
+AUTH_CHALLENGES = (401, 407)
+HOLD_DIRECTIONS = ("sendonly", "inactive")
+UNSIGNALLED_MIN_PACKETS = 5
+"""A conversation of unsignalled RTP is journaled once one of its streams has this many packets."""
+
+
+@dataclass(slots=True)
+class SipEnvelope:
+    """A parsed SIP message with where and when it was seen."""
+
+    ts: float
+    message: object
+    transport: str
+    src: int
+    sport: int
+    dst: int
+    dport: int
+
+
+@dataclass(slots=True)
+class CallState:
+    """A call in progress."""
+
+    call_id: str
+    started_at: float
+    caller_tag: str | None
+    caller: Party
+    callee: Party
+    caller_host: str | None
+    callee_host: str | None
+    transport: str
+    invite_cseq: int
+    last_sip: float
+    last_activity: float
+    callee_tag: str | None = None
+    ringing_at: float | None = None
+    answered_at: float | None = None
+    ended_at: float | None = None
+    sip_code: int | None = None
+    reason: str | None = None
+    hangup_by: Side | None = None
+    end_cause: str | None = None
+    status: CallStatus | None = None
+    challenged: bool = False
+    codecs: list[str] = field(default_factory=list)
+    payload_names: dict[Side, dict[int, str]] = field(default_factory=lambda: {Side.CALLER: {}, Side.CALLEE: {}})
+    event_pts: set[int] = field(default_factory=set)
+    on_hold: dict[Side, bool] = field(default_factory=lambda: {Side.CALLER: False, Side.CALLEE: False})
+    events: list[CallEvent] = field(default_factory=list)
+    streams: list[StreamState] = field(default_factory=list)
+    endpoints: list[tuple[Endpoint, int, bool]] = field(default_factory=list)
+    seen: set[tuple] = field(default_factory=set)
+
+    def side_of_tag(self, tag: str | None) -> Side:
+        return Side.CALLER if tag == self.caller_tag else Side.CALLEE
+
+    def payload_name(self, pt: int, receiver: Side | None) -> str | None:
+        if receiver is not None and pt in self.payload_names[receiver]:
+            return self.payload_names[receiver][pt]
+        for names in self.payload_names.values():
+            if pt in names:
+                return names[pt]
+        return None
+
+
+@dataclass(slots=True)
+class Conversation:
+    """Unsignalled RTP between two endpoints, either direction."""
+
+    key: tuple[Endpoint, Endpoint]
+    streams: list[StreamState] = field(default_factory=list)
+    last_activity: float = 0.0
+
+
+@dataclass(slots=True)
+class CorrelatorCounters:
+    sip_messages: int = 0
+    calls: int = 0
+    unsignalled: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + n
+
+
+def _tag(address: object) -> str | None:
+    return getattr(address, "tag", None)
+
+
+def _uri_text(address: object) -> str | None:
+    uri = getattr(address, "uri", None)
+    return str(uri) if uri is not None else None
+
+
+def _header(message: object, name: str) -> str | None:
+    value = message.headers.get(name)  # type: ignore[attr-defined]
+    return value if value else None
+
+
+class Correlator:
+    """The state of every call in progress; see the module docstring."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        addresses: AddressTable,
+        on_call: Callable[[Call], None],
+        source: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.addresses = addresses
+        self.on_call = on_call
+        self.source = source
+        self.classifier = Classifier(settings)
+        self.calls: dict[str, CallState] = {}
+        self.finished: dict[str, float] = {}
+        """Call-IDs of calls already written, with when they ended (late messages are ignored)."""
+        self.media = MediaMap()
+        self.streams: dict[StreamKey, StreamState] = {}
+        self.conversations: dict[tuple[Endpoint, Endpoint], Conversation] = {}
+        self.late_media: dict[StreamKey, float] = {}
+        self.counters = CorrelatorCounters()
+        self.now = 0.0
+
+    # ---- SIP ---------------------------------------------------------------------------
+
+    def on_sip(self, env: SipEnvelope) -> None:
+        msg = env.message
+        self.counters.sip_messages += 1
+        self.now = max(self.now, env.ts)
+        call_id = msg.call_id  # type: ignore[attr-defined]
+        cseq = msg.cseq  # type: ignore[attr-defined]
+        if not call_id or cseq is None:
+            self.counters.skip("sip without Call-ID or CSeq")
+            return
+        method = getattr(msg, "method", None)
+        call = self.calls.get(call_id)
+        if call is None:
+            if method == "INVITE" and not _tag(msg.to) and call_id not in self.finished:  # type: ignore[attr-defined]
+                call = self._start(env, call_id)
+            else:
+                return
+        call.last_sip = max(call.last_sip, env.ts)
+        call.last_activity = max(call.last_activity, env.ts)
+        status = getattr(msg, "status", None)
+        identity = (method, status, cseq.seq, cseq.method, _tag(msg.to))  # type: ignore[attr-defined]
+        if identity in call.seen:
+            return  # a retransmission, or the same message seen again through a proxy
+        call.seen.add(identity)
+        if method is not None:
+            self._request(call, env, method, cseq)
+        else:
+            self._response(call, env, int(status), cseq)
+
+    def _start(self, env: SipEnvelope, call_id: str) -> CallState:
+        msg = env.message
+        from_, to = msg.from_, msg.to  # type: ignore[attr-defined]
+        caller = self._party(from_, env.src, _header(msg, "User-Agent"))
+        callee = self._party(to, None, None)
+        call = CallState(
+            call_id=call_id,
+            started_at=env.ts,
+            caller_tag=_tag(from_),
+            caller=caller,
+            callee=callee,
+            caller_host=getattr(getattr(from_, "uri", None), "host", None),
+            callee_host=getattr(getattr(to, "uri", None), "host", None),
+            transport=env.transport,
+            invite_cseq=msg.cseq.seq,  # type: ignore[attr-defined]
+            last_sip=env.ts,
+            last_activity=env.ts,
+        )
+        self.calls[call_id] = call
+        return call
+
+    def _party(self, address: object, ip: int | None, user_agent: str | None) -> Party:
+        uri = getattr(address, "uri", None)
+        user = getattr(uri, "user", None)
+        return Party(
+            number=user,
+            display_name=getattr(address, "display_name", None) or None,
+            uri=_uri_text(address),
+            e164=self.classifier.e164(user),
+            ip=self.addresses.text(ip) if ip is not None else None,
+            user_agent=user_agent,
+        )
+
+    def _request(self, call: CallState, env: SipEnvelope, method: str, cseq: object) -> None:
+        msg = env.message
+        side = call.side_of_tag(_tag(msg.from_))  # type: ignore[attr-defined]
+        if method == "INVITE":
+            if not _tag(msg.to) and call.answered_at is None:  # type: ignore[attr-defined]
+                # a new INVITE transaction after an authentication challenge
+                call.invite_cseq = cseq.seq  # type: ignore[attr-defined]
+                call.challenged = False
+                if call.ended_at is not None and call.end_cause == "final-response":
+                    call.ended_at = call.sip_code = call.status = call.hangup_by = None
+                    call.end_cause = call.reason = None
+            elif call.answered_at is not None:
+                call.events.append(CallEvent("reinvite", env.ts, side))
+            self._sdp(call, env, side, offer=True)
+        elif method in ("UPDATE", "PRACK", "ACK"):
+            self._sdp(call, env, side, offer=method == "UPDATE")
+        elif method == "BYE":
+            if call.ended_at is None:
+                call.ended_at = env.ts
+                call.hangup_by = side
+                call.end_cause = "bye"
+                call.reason = _header(msg, "Reason")
+        elif method == "CANCEL":
+            if call.answered_at is None and call.ended_at is None:
+                call.ended_at = env.ts
+                call.hangup_by = Side.CALLER
+                call.end_cause = "cancel"
+                call.status = CallStatus.MISSED
+                call.reason = _header(msg, "Reason")
+        elif method == "INFO":
+            self._info_dtmf(call, env, side)
+        elif method == "REFER":
+            target = _header(msg, "Refer-To")
+            call.events.append(CallEvent("transfer", env.ts, side, target, "refer"))
+
+    def _response(self, call: CallState, env: SipEnvelope, status: int, cseq: object) -> None:
+        msg = env.message
+        if cseq.method != "INVITE":  # type: ignore[attr-defined]
+            if cseq.method in ("UPDATE", "PRACK") and 200 <= status < 300:  # type: ignore[attr-defined]
+                side = other(call.side_of_tag(_tag(msg.from_)))  # type: ignore[attr-defined]
+                self._sdp(call, env, side, offer=False)
+            return
+        side = other(call.side_of_tag(_tag(msg.from_)))  # type: ignore[attr-defined]
+        initial = cseq.seq == call.invite_cseq and call.answered_at is None  # type: ignore[attr-defined]
+        if status < 200:
+            if status in (180, 183) and call.ringing_at is None and initial:
+                call.ringing_at = env.ts
+            self._sdp(call, env, side, offer=False)
+        elif status < 300:
+            if initial:
+                call.answered_at = env.ts
+                call.callee_tag = _tag(msg.to)  # type: ignore[attr-defined]
+                call.sip_code = status
+                call.status = CallStatus.ANSWERED
+                call.callee.user_agent = _header(msg, "Server") or _header(msg, "User-Agent")
+                call.callee.ip = self.addresses.text(env.src)
+                to = msg.to  # type: ignore[attr-defined]
+                if getattr(to, "display_name", None) and not call.callee.display_name:
+                    call.callee.display_name = to.display_name
+                if call.ended_at is not None and call.end_cause == "cancel":
+                    # 200 OK crossed the CANCEL: the call was answered after all
+                    call.ended_at = call.hangup_by = call.end_cause = call.reason = None
+            self._sdp(call, env, side, offer=False)
+        elif initial and call.ended_at is None or (initial and call.end_cause == "cancel"):
+            call.sip_code = status
+            if call.status is None:
+                call.status = STATUS_BY_CODE.get(status, CallStatus.FAILED)
+            call.challenged = status in AUTH_CHALLENGES
+            if call.end_cause != "cancel":
+                call.ended_at = env.ts
+                call.end_cause = "final-response"
+                call.hangup_by = Side.CALLER if status == 487 else Side.CALLEE
+                call.reason = _header(msg, "Reason")
+
+    def _info_dtmf(self, call: CallState, env: SipEnvelope, side: Side) -> None:
+        msg = env.message
+        body = msg.body  # type: ignore[attr-defined]
+        try:
+            info = parse_dtmf_info(msg.content_type or "", body)  # type: ignore[attr-defined]
+        except ParseError:
+            self.counters.skip("malformed SIP INFO DTMF")
+            return
+        if info is not None:
+            call.events.append(CallEvent("dtmf", env.ts, side, info.digit, "sip-info"))
+
+    def _sdp(self, call: CallState, env: SipEnvelope, side: Side, offer: bool) -> None:
+        msg = env.message
+        try:
+            body = msg.find_body("application/sdp")  # type: ignore[attr-defined]
+        except ParseError:
+            self.counters.skip("malformed multipart body")
+            return
+        if not body:
+            return
+        try:
+            session = sdp_module.parse_sdp(body)
+        except ParseError:
+            self.counters.skip("malformed SDP")
+            return
+        audio_seen = False
+        for media in session.media:
+            if media.kind not in ("audio", "video") or media.port == 0:
+                continue
+            names = call.payload_names[side]
+            for pt, rtpmap in media.rtpmap.items():
+                name = f"{rtpmap.encoding}/{rtpmap.clock_rate}"
+                names[pt] = name
+                if rtpmap.encoding.lower() == "telephone-event":
+                    call.event_pts.add(pt)
+            if media.kind == "audio" and not audio_seen:
+                audio_seen = True
+                if offer:
+                    self._hold(call, env.ts, side, media)
+                elif call.answered_at is not None or env.message.status >= 200:  # type: ignore[attr-defined]
+                    for pt in media.formats:
+                        name = names.get(pt) if isinstance(pt, int) else None
+                        if name and name not in call.codecs:
+                            call.codecs.append(name)
+            address = media.connection
+            if not address or address in ("0.0.0.0", "::"):
+                continue
+            try:
+                address_id = self.addresses.id_of_text(address)
+            except ValueError:
+                continue
+            endpoint = (address_id, media.port)
+            rtcp_port = media.rtcp_port or media.port + 1
+            if self.media.bind(call, side, endpoint, rtcp_port, env.ts, private_address(address)):
+                self._adopt_orphans(endpoint)
+
+    def _hold(self, call: CallState, ts: float, side: Side, media: object) -> None:
+        direction = media.direction  # type: ignore[attr-defined]
+        holding = direction in HOLD_DIRECTIONS or media.connection in ("0.0.0.0", "::")  # type: ignore[attr-defined]
+        if holding and not call.on_hold[side] and call.answered_at is not None:
+            call.on_hold[side] = True
+            call.events.append(CallEvent("hold", ts, side, direction, "sdp"))
+        elif not holding and call.on_hold[side]:
+            call.on_hold[side] = False
+            call.events.append(CallEvent("resume", ts, side, direction, "sdp"))
+
+    # ---- RTP ---------------------------------------------------------------------------
+
+    def stream_for(self, key: StreamKey, first_at: float) -> StreamState | None:
+        """The running stream of ``key``, created (and attached to a call) on first sight.
+
+        None for media of a call that has already been written (counted, not kept).
+        """
+        stream = self.streams.get(key)
+        if stream is not None:
+            return stream
+        if key in self.late_media:
+            return None
+        found = self.media.find(key, first_at)
+        if found is not None:
+            call, side = found
+            stream = StreamState(key, call, side, first_at, first_at)
+            call.streams.append(stream)
+        else:
+            stream = StreamState(key, None, None, first_at, first_at)
+            self._conversation(stream).streams.append(stream)
+        self.streams[key] = stream
+        return stream
+
+    def _conversation(self, stream: StreamState) -> Conversation:
+        src, sport, dst, dport, _ = stream.key
+        pair = tuple(sorted(((src, sport), (dst, dport))))
+        conv = self.conversations.get(pair)  # type: ignore[arg-type]
+        if conv is None:
+            conv = Conversation(pair)  # type: ignore[arg-type]
+            self.conversations[pair] = conv  # type: ignore[index]
+        return conv
+
+    def _adopt_orphans(self, endpoint: Endpoint) -> None:
+        for pair in [p for p in self.conversations if endpoint in p]:
+            conv = self.conversations.pop(pair)
+            for stream in conv.streams:
+                found = self.media.find(stream.key, stream.first_at)
+                if found is None:
+                    self._conversation(stream).streams.append(stream)
+                    continue
+                stream.call, stream.side = found
+                stream.call.streams.append(stream)
+
+    def rtp_activity(self, stream: StreamState) -> None:
+        if stream.call is not None:
+            if stream.last_at > stream.call.last_activity:
+                stream.call.last_activity = stream.last_at
+        else:
+            conv = self._conversation(stream)
+            conv.last_activity = max(conv.last_activity, stream.last_at)
+
+    def telephone_event_pts(self, stream: StreamState) -> set[int]:
+        return stream.call.event_pts if stream.call is not None else set()
+
+    def dtmf(self, stream: StreamState, at: float, digit: str) -> None:
+        if stream.call is not None:
+            stream.call.events.append(CallEvent("dtmf", at, stream.side, digit, "rfc4733"))
+
+    def rtcp(self, src: Endpoint, dst: Endpoint, packets: int) -> bool:
+        binding = self.media.find_rtcp(src, dst)
+        if binding is None:
+            return False
+        receiver = binding.side
+        for stream in binding.call.streams:
+            if stream.side is not receiver:
+                stream.rtcp_packets += packets
+                return True
+        return True
+
+    # ---- ending calls --------------------------------------------------------------------
+
+    def tick(self, now: float) -> None:
+        """Write every call that is over by capture time ``now``."""
+        self.now = max(self.now, now)
+        s = self.settings
+        for call in list(self.calls.values()):
+            if call.ended_at is not None:
+                if call.challenged and now - call.ended_at < s.setup_timeout_s:
+                    continue  # an authentication challenge: a new INVITE may follow
+                if now - max(call.ended_at, call.last_sip) >= s.bye_linger_s:
+                    self._finish(call)
+            elif call.answered_at is None:
+                if now - call.last_sip >= s.setup_timeout_s:
+                    call.end_cause = "timeout"
+                    self._finish(call)
+            elif now - call.last_activity >= s.inactivity_timeout_s:
+                call.end_cause = "timeout"
+                self._finish(call)
+        for pair, conv in list(self.conversations.items()):
+            if now - conv.last_activity >= s.media_timeout_s:
+                del self.conversations[pair]
+                self._finish_conversation(conv)
+        for key, until in list(self.late_media.items()):
+            if now > until:
+                del self.late_media[key]
+
+    def close(self) -> None:
+        """End of input: write every call still in progress."""
+        for call in list(self.calls.values()):
+            if call.ended_at is None and call.end_cause is None:
+                call.end_cause = "capture-end"
+            self._finish(call)
+        for conv in list(self.conversations.values()):
+            self._finish_conversation(conv)
+        self.conversations.clear()
+
+    def _finish(self, call: CallState) -> None:
+        del self.calls[call.call_id]
+        self.media.unbind_call(call)
+        grace = self.now + self.settings.media_timeout_s
+        for stream in call.streams:
+            self.streams.pop(stream.key, None)
+            self.late_media[stream.key] = grace
+        self.finished[call.call_id] = call.ended_at or call.last_activity
+        if len(self.finished) > 100_000:
+            for key in list(self.finished)[:50_000]:
+                del self.finished[key]
+        self.counters.calls += 1
+        self.on_call(self._build(call))
+
+    def _build(self, call: CallState) -> Call:
+        if call.ended_at is None:
+            call.ended_at = call.last_activity if call.answered_at is not None else call.last_sip
+        status = call.status or CallStatus.FAILED
+        caller_local = self.classifier.is_local(call.caller, call.caller_host)
+        callee_local = self.classifier.is_local(call.callee, call.callee_host)
+        uid_source = f"sip|{call.call_id}|{call.caller_tag}|{call.started_at:.6f}"
+        return Call(
+            uid=hashlib.sha1(uid_source.encode()).hexdigest()[:20],
+            sip_call_id=call.call_id,
+            started_at=call.started_at,
+            ringing_at=call.ringing_at,
+            answered_at=call.answered_at,
+            ended_at=call.ended_at,
+            status=status,
+            sip_code=call.sip_code,
+            reason=call.reason,
+            hangup_by=call.hangup_by,
+            end_cause=call.end_cause,
+            caller=call.caller,
+            callee=call.callee,
+            direction=self.classifier.direction(caller_local, callee_local),
+            transport=call.transport,
+            codecs=tuple(call.codecs),
+            streams=[self._media_stream(s, call) for s in sorted(call.streams, key=lambda s: s.first_at)],
+            events=sorted(call.events, key=lambda e: e.at),
+            source=self.source,
+        )
+
+    def _media_stream(self, stream: StreamState, call: CallState | None) -> MediaStream:
+        src, sport, dst, dport, ssrc = stream.key
+        main_pt = None
+        if stream.packets_by_pt:
+            non_event = {
+                pt: n for pt, n in stream.packets_by_pt.items()
+                if call is None or pt not in call.event_pts
+            } or stream.packets_by_pt
+            main_pt = max(non_event, key=non_event.__getitem__)
+        codec = None
+        if main_pt is not None:
+            if call is not None:
+                receiver = other(stream.side) if stream.side is not None else None
+                codec = call.payload_name(main_pt, receiver)
+            if codec is None:
+                codec = sdp_module.static_payload_name(main_pt)
+        return MediaStream(
+            ssrc=ssrc,
+            src_ip=self.addresses.text(src),
+            src_port=sport,
+            dst_ip=self.addresses.text(dst),
+            dst_port=dport,
+            side=stream.side,
+            payload_types=tuple(sorted(stream.packets_by_pt)),
+            codec=codec,
+            packets=stream.packets,
+            bytes=stream.bytes,
+            first_at=stream.first_at,
+            last_at=stream.last_at,
+            rtcp_packets=stream.rtcp_packets,
+        )
+
+    def _finish_conversation(self, conv: Conversation) -> None:
+        for stream in conv.streams:
+            self.streams.pop(stream.key, None)
+            self.late_media[stream.key] = self.now + self.settings.media_timeout_s
+        if not any(s.packets >= UNSIGNALLED_MIN_PACKETS for s in conv.streams):
+            self.counters.skip("rtp-like udp too short to be a stream", sum(s.packets for s in conv.streams))
+            return
+        streams = sorted(conv.streams, key=lambda s: s.first_at)
+        first = streams[0]
+        caller_ep = (first.key[0], first.key[1])
+        for s in streams:
+            s.side = Side.CALLER if (s.key[0], s.key[1]) == caller_ep else Side.CALLEE
+        src, sport, dst, dport, ssrc = first.key
+        uid_source = f"rtp|{src}|{sport}|{dst}|{dport}|{ssrc}|{first.first_at:.6f}"
+        caller = Party(ip=self.addresses.text(src))
+        callee = Party(ip=self.addresses.text(dst))
+        media = [self._media_stream(s, None) for s in streams]
+        codecs = tuple(dict.fromkeys(m.codec for m in media if m.codec))
+        self.counters.unsignalled += 1
+        self.on_call(
+            Call(
+                uid=hashlib.sha1(uid_source.encode()).hexdigest()[:20],
+                sip_call_id=None,
+                started_at=first.first_at,
+                answered_at=first.first_at,
+                ended_at=max(s.last_at for s in streams),
+                status=CallStatus.UNSIGNALLED,
+                end_cause="media-timeout",
+                caller=caller,
+                callee=callee,
+                transport="rtp",
+                codecs=codecs,
+                streams=media,
+                source=self.source,
+            )
+        )

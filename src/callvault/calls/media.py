@@ -1,0 +1,162 @@
+"""Attaching RTP streams to calls through the media endpoints their SDP announced."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from callvault.calls.model import Side
+from callvault.rtp.dtmf import TelephoneEvent
+
+if TYPE_CHECKING:
+    from callvault.calls.correlator import CallState
+
+Endpoint = tuple[int, int]
+"""(address id, port)."""
+StreamKey = tuple[int, int, int, int, int]
+"""(src address id, src port, dst address id, dst port, SSRC)."""
+
+REBIND_SLACK_S = 1.0
+"""A binding made this soon after a stream's first packet still claims it (SDP in flight)."""
+
+
+def other(side: Side) -> Side:
+    return Side.CALLEE if side is Side.CALLER else Side.CALLER
+
+
+@dataclass(slots=True)
+class Binding:
+    """An SDP said: ``side`` of ``call`` receives media at this endpoint, from ``since`` on."""
+
+    call: CallState
+    side: Side
+    since: float
+
+
+@dataclass(slots=True)
+class StreamState:
+    """Running totals of one RTP stream while its call is in progress."""
+
+    key: StreamKey
+    call: CallState | None
+    side: Side | None
+    first_at: float
+    last_at: float
+    packets: int = 0
+    bytes: int = 0
+    packets_by_pt: dict[int, int] = field(default_factory=dict)
+    rtcp_packets: int = 0
+    last_event_ts: int | None = None
+    """RTP timestamp of the last RFC 4733 event seen (one digit per event timestamp)."""
+
+    def add(self, pt: int, packets: int, payload_bytes: int, first: float, last: float) -> None:
+        self.packets += packets
+        self.bytes += payload_bytes
+        self.packets_by_pt[pt] = self.packets_by_pt.get(pt, 0) + packets
+        if first < self.first_at:
+            self.first_at = first
+        if last > self.last_at:
+            self.last_at = last
+
+    def telephone_event(self, rtp_timestamp: int, event: TelephoneEvent) -> bool:
+        """True when this packet starts a new event (RFC 4733 §2.5: one event per timestamp)."""
+        if rtp_timestamp == self.last_event_ts:
+            return False
+        self.last_event_ts = rtp_timestamp
+        return True
+
+
+def _is_private(address_text: str) -> bool:
+    try:
+        return ipaddress.ip_address(address_text).is_private
+    except ValueError:
+        return False
+
+
+class MediaMap:
+    """Endpoint bindings of the calls in progress, and lookups from a stream to its call."""
+
+    def __init__(self) -> None:
+        self._rtp: dict[Endpoint, list[Binding]] = {}
+        self._by_port: dict[int, list[Binding]] = {}
+        self._rtcp: dict[Endpoint, Binding] = {}
+
+    def bind(
+        self,
+        call: CallState,
+        side: Side,
+        endpoint: Endpoint,
+        rtcp_port: int,
+        since: float,
+        private: bool,
+    ) -> bool:
+        """Record an SDP endpoint; returns False when it was already bound to this call and side."""
+        bindings = self._rtp.setdefault(endpoint, [])
+        for b in bindings:
+            if b.call is call and b.side is side:
+                return False
+        binding = Binding(call, side, since)
+        bindings.append(binding)
+        if private:
+            self._by_port.setdefault(endpoint[1], []).append(binding)
+        self._rtcp[(endpoint[0], rtcp_port)] = binding
+        call.endpoints.append((endpoint, rtcp_port, private))
+        return True
+
+    def unbind_call(self, call: CallState) -> None:
+        for endpoint, rtcp_port, private in call.endpoints:
+            bindings = self._rtp.get(endpoint)
+            if bindings is not None:
+                bindings[:] = [b for b in bindings if b.call is not call]
+                if not bindings:
+                    del self._rtp[endpoint]
+            if private:
+                by_port = self._by_port.get(endpoint[1])
+                if by_port is not None:
+                    by_port[:] = [b for b in by_port if b.call is not call]
+                    if not by_port:
+                        del self._by_port[endpoint[1]]
+            rtcp = self._rtcp.get((endpoint[0], rtcp_port))
+            if rtcp is not None and rtcp.call is call:
+                del self._rtcp[(endpoint[0], rtcp_port)]
+        call.endpoints.clear()
+
+    @staticmethod
+    def _pick(bindings: list[Binding] | None, at: float) -> Binding | None:
+        if not bindings:
+            return None
+        best = None
+        for b in bindings:
+            if b.since <= at + REBIND_SLACK_S and (best is None or b.since > best.since):
+                best = b
+        return best or min(bindings, key=lambda b: b.since)
+
+    def find(self, key: StreamKey, at: float) -> tuple[CallState, Side] | None:
+        """The call and sending side of a stream first seen at ``at``.
+
+        The receiver's SDP endpoint decides first (media may come from another address
+        than its sender announced: NAT); then the sender's; then, for SDP addresses in
+        private ranges (behind NAT), the port alone.
+        """
+        src, sport, dst, dport, _ssrc = key
+        found = self._pick(self._rtp.get((dst, dport)), at)
+        if found is not None:
+            return found.call, other(found.side)
+        found = self._pick(self._rtp.get((src, sport)), at)
+        if found is not None:
+            return found.call, found.side
+        found = self._pick(self._by_port.get(dport), at)
+        if found is not None:
+            return found.call, other(found.side)
+        found = self._pick(self._by_port.get(sport), at)
+        if found is not None:
+            return found.call, found.side
+        return None
+
+    def find_rtcp(self, src: Endpoint, dst: Endpoint) -> Binding | None:
+        return self._rtcp.get(dst) or self._rtcp.get(src)
+
+
+def private_address(address_text: str) -> bool:
+    return _is_private(address_text)

@@ -1,0 +1,328 @@
+"""The engine: a capture source through the protocol layers to the journal; the only place
+that wires them.
+
+    PacketBatch ──NetDecoder──▶ DatagramBatch ──classify──▶ SIP ─┐
+                                StreamData (TCP, WS) ─framing──▶ SIP ─┼─▶ Correlator ──▶ on_call(Call)
+                                                      RTP/RTCP (grouped per stream) ─┘
+
+Each batch is processed in windows of at most ``WINDOW_S`` of capture time: a window's SIP
+first (in capture order), then its RTP, then the timers, so a call is written within a
+window of the moment it is over, whatever the size of the input.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from callvault.calls.correlator import Correlator, SipEnvelope
+from callvault.calls.model import Call
+from callvault.capture.batch import PacketBatch
+from callvault.config import Settings
+from callvault.errors import CaptureError, ParseError
+from callvault.net.datagram import DatagramBatch, StreamData
+from callvault.net.decode import NetDecoder
+from callvault.rtp import packet as rtp
+from callvault.rtp.dtmf import TelephoneEvent
+from callvault.sip.framing import SipStreamFramer
+from callvault.sip.message import parse_message
+
+WINDOW_S = 1.0
+"""Capture seconds processed at once; must stay below Settings.bye_linger_s."""
+FRAMER_IDLE_S = 600.0
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    """What one ingest did, for the closing summary."""
+
+    files: int = 0
+    bytes: int = 0
+    packets: int = 0
+    datagrams: int = 0
+    sip_messages: int = 0
+    rtp_packets: int = 0
+    rtcp_packets: int = 0
+    calls: int = 0
+    unsignalled: int = 0
+    streams: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        if n:
+            self.skipped[reason] = self.skipped.get(reason, 0) + n
+
+    def merge_skips(self, skipped: dict[str, int]) -> None:
+        for reason, n in skipped.items():
+            self.skip(reason, n)
+
+
+class Engine:
+    """Turns the packet batches of one capture into finished calls."""
+
+    def __init__(
+        self, settings: Settings, on_call: Callable[[Call], None], source: str | None = None
+    ) -> None:
+        self.summary = IngestSummary()
+        self.net = NetDecoder()
+        self._on_call = on_call
+        self.correlator = Correlator(settings, self.net.addresses, self._emit, source)
+        self._framers: dict[tuple[int, int, int, int], tuple[SipStreamFramer, float]] = {}
+
+    def _emit(self, call: Call) -> None:
+        self.summary.streams += len(call.streams)
+        self._on_call(call)
+
+    # ---- input ---------------------------------------------------------------------------
+
+    def feed(self, batch: PacketBatch) -> None:
+        if len(batch) == 0:
+            return
+        self.summary.packets += len(batch)
+        dgrams, chunks = self.net.decode(batch)
+        if len(dgrams) > 1 and bool((np.diff(dgrams.ts) < 0).any()):
+            dgrams = _sorted_by_time(dgrams)
+        self.summary.datagrams += len(dgrams)
+        sip = self._sip_from_datagrams(dgrams) + self._sip_from_streams(chunks)
+        sip.sort(key=lambda env: env.ts)
+        self._process(dgrams, sip)
+
+    def close(self) -> IngestSummary:
+        """End of input: every call still in progress is written."""
+        self.correlator.close()
+        self._collect_counters()
+        return self.summary
+
+    def _collect_counters(self) -> None:
+        s = self.summary
+        s.sip_messages = self.correlator.counters.sip_messages
+        s.calls = self.correlator.counters.calls
+        s.unsignalled = self.correlator.counters.unsignalled
+        s.merge_skips(self.net.counters.skipped)
+        s.merge_skips(self.correlator.counters.skipped)
+        self.net.counters.skipped.clear()
+        self.correlator.counters.skipped.clear()
+
+    # ---- SIP -----------------------------------------------------------------------------
+
+    def _sip_from_datagrams(self, d: DatagramBatch) -> list[SipEnvelope]:
+        if len(d) == 0:
+            self._masks = (np.zeros(0, bool),) * 3
+            return []
+        buf = np.frombuffer(d.data, dtype=np.uint8)
+        sip_mask, rtp_mask, rtcp_mask = rtp.classify(buf, d.start, d.length)
+        self._masks = (sip_mask, rtp_mask, rtcp_mask)
+        other = len(d) - int(sip_mask.sum() + rtp_mask.sum() + rtcp_mask.sum())
+        self.summary.skip("udp neither SIP nor RTP", other)
+        out = []
+        for i in np.flatnonzero(sip_mask).tolist():
+            env = self._parse_sip(
+                d.payload(i), float(d.ts[i]), "udp",
+                int(d.src[i]), int(d.sport[i]), int(d.dst[i]), int(d.dport[i]),
+            )
+            if env is not None:
+                out.append(env)
+        return out
+
+    def _parse_sip(
+        self, data: bytes, ts: float, transport: str, src: int, sport: int, dst: int, dport: int
+    ) -> SipEnvelope | None:
+        if not data.strip():
+            return None  # CRLF keep-alive (RFC 5626 §3.5.1)
+        try:
+            message = parse_message(data)
+        except ParseError:
+            self.summary.skip("malformed SIP")
+            return None
+        return SipEnvelope(ts, message, transport, src, sport, dst, dport)
+
+    def _sip_from_streams(self, chunks: Iterable[StreamData]) -> list[SipEnvelope]:
+        out = []
+        for c in chunks:
+            if c.transport == "ws":
+                env = self._parse_sip(c.data, c.ts, "ws", c.src, c.sport, c.dst, c.dport)
+                if env is not None:
+                    out.append(env)
+                continue
+            if c.transport != "tcp":
+                self.summary.skip(f"{c.transport} stream data")
+                continue
+            key = (c.src, c.sport, c.dst, c.dport)
+            framer = self._framers[key][0] if key in self._framers else SipStreamFramer()
+            self._framers[key] = (framer, c.ts)
+            if c.gap_before:
+                framer.reset()
+            try:
+                messages = framer.feed(c.data)
+            except ParseError:
+                self.summary.skip("malformed SIP over TCP")
+                framer.reset()
+                continue
+            for data in messages:
+                env = self._parse_sip(data, c.ts, "tcp", c.src, c.sport, c.dst, c.dport)
+                if env is not None:
+                    out.append(env)
+        return out
+
+    def _expire_framers(self, now: float) -> None:
+        stale = [k for k, (_, seen) in self._framers.items() if now - seen > FRAMER_IDLE_S]
+        for key in stale:
+            del self._framers[key]
+
+    # ---- windows -------------------------------------------------------------------------
+
+    def _process(self, d: DatagramBatch, sip: list[SipEnvelope]) -> None:
+        times = [d.ts] if len(d) else []
+        if sip:
+            times.append(np.array([e.ts for e in sip]))
+        if not times:
+            return
+        all_ts = np.concatenate(times)
+        origin = float(all_ts.min())
+        windows = np.unique(np.floor((all_ts - origin) / WINDOW_S))
+        sip_ts = np.array([e.ts for e in sip]) if sip else np.zeros(0)
+        s_lo = 0
+        for w in windows.tolist():
+            end = origin + (w + 1) * WINDOW_S
+            s_hi = int(np.searchsorted(sip_ts, end, side="left"))
+            for env in sip[s_lo:s_hi]:
+                self.correlator.on_sip(env)
+            s_lo = s_hi
+            if len(d):
+                lo = int(np.searchsorted(d.ts, origin + w * WINDOW_S, side="left"))
+                hi = int(np.searchsorted(d.ts, end, side="left"))
+                if hi > lo:
+                    self._media(d, lo, hi)
+            last = min(end, float(all_ts.max()))
+            self.correlator.tick(last)
+        self._expire_framers(float(all_ts.max()))
+
+    def _media(self, d: DatagramBatch, lo: int, hi: int) -> None:
+        _, rtp_mask, rtcp_mask = self._masks
+        buf = np.frombuffer(d.data, dtype=np.uint8)
+        window = np.arange(lo, hi)
+        rtp_index = window[rtp_mask[lo:hi]]
+        if rtp_index.size:
+            self._rtp(d, buf, rtp_index)
+        rtcp_index = window[rtcp_mask[lo:hi]]
+        if rtcp_index.size:
+            self._rtcp(d, rtcp_index)
+
+    def _rtp(self, d: DatagramBatch, buf: np.ndarray, index: np.ndarray) -> None:
+        headers, bad = rtp.read_headers(buf, d.start, d.length, index)
+        self.summary.skip("malformed RTP", int(bad.size))
+        n = headers.index.size
+        if n == 0:
+            return
+        self.summary.rtp_packets += n
+        idx = headers.index
+        src = d.src[idx].astype(np.uint64)
+        dst = d.dst[idx].astype(np.uint64)
+        k1 = (src << np.uint64(8)) | headers.payload_type.astype(np.uint64)
+        k2 = (dst << np.uint64(16)) | d.sport[idx].astype(np.uint64)
+        k3 = (d.dport[idx].astype(np.uint64) << np.uint64(32)) | headers.ssrc.astype(np.uint64)
+        order = np.lexsort((k3, k2, k1))
+        s1, s2, s3 = k1[order], k2[order], k3[order]
+        change = np.empty(n, dtype=bool)
+        change[0] = True
+        change[1:] = (s1[1:] != s1[:-1]) | (s2[1:] != s2[:-1]) | (s3[1:] != s3[:-1])
+        starts = np.flatnonzero(change)
+        ends = np.append(starts[1:], n)
+        ts_sorted = d.ts[idx][order]
+        lengths = np.add.reduceat(headers.payload_length[order], starts)
+        firsts = ts_sorted[starts]
+        lasts = ts_sorted[ends - 1]
+        g1 = s1[starts].tolist()
+        g2 = s2[starts].tolist()
+        g3 = s3[starts].tolist()
+        counts = (ends - starts).tolist()
+        lengths_l = lengths.tolist()
+        firsts_l = firsts.tolist()
+        lasts_l = lasts.tolist()
+        correlator = self.correlator
+        streams = correlator.streams
+        for g in range(len(g1)):
+            a, b, c = g1[g], g2[g], g3[g]
+            key = (a >> 8, b & 0xFFFF, b >> 16, c >> 32, c & 0xFFFFFFFF)
+            stream = streams.get(key) or correlator.stream_for(key, firsts_l[g])
+            if stream is None:
+                self.summary.skip("rtp of a call already written", counts[g])
+                continue
+            pt = a & 0xFF
+            stream.add(pt, counts[g], lengths_l[g], firsts_l[g], lasts_l[g])
+            correlator.rtp_activity(stream)
+            if stream.call is not None and pt in stream.call.event_pts:
+                members = order[starts[g] : ends[g]]
+                self._telephone_events(d, headers, members, stream)
+
+    def _telephone_events(self, d, headers, members, stream) -> None:  # type: ignore[no-untyped-def]
+        for m in members.tolist():
+            start = int(headers.payload_start[m])
+            payload = d.data[start : start + int(headers.payload_length[m])]
+            try:
+                event = TelephoneEvent.parse(payload)
+            except ParseError:
+                self.summary.skip("malformed telephone-event")
+                continue
+            if stream.telephone_event(int(headers.timestamp[m]), event) and event.digit:
+                self.correlator.dtmf(stream, float(d.ts[headers.index[m]]), event.digit)
+
+    def _rtcp(self, d: DatagramBatch, index: np.ndarray) -> None:
+        self.summary.rtcp_packets += int(index.size)
+        keys: dict[tuple[int, int, int, int], int] = {}
+        for i in index.tolist():
+            k = (int(d.src[i]), int(d.sport[i]), int(d.dst[i]), int(d.dport[i]))
+            keys[k] = keys.get(k, 0) + 1
+        for (src, sport, dst, dport), n in keys.items():
+            if not self.correlator.rtcp((src, sport), (dst, dport), n):
+                self.summary.skip("rtcp outside calls", n)
+
+
+def _sorted_by_time(d: DatagramBatch) -> DatagramBatch:
+    """Capture order is not always time order (merged interfaces); windows need time order."""
+    order = np.argsort(d.ts, kind="stable")
+    return DatagramBatch(
+        d.data, d.ts[order], d.start[order], d.length[order],
+        d.src[order], d.dst[order], d.sport[order], d.dport[order],
+    )
+
+
+ProgressCallback = Callable[[int, int], None]
+"""Called with (bytes of the file consumed so far, file size)."""
+
+
+def ingest_file(
+    path: Path | str,
+    settings: Settings,
+    on_call: Callable[[Call], None],
+    progress: ProgressCallback | None = None,
+) -> IngestSummary:
+    """Read one capture to its end (or to the first unreadable byte) and write its calls.
+
+    A CaptureError ends reading; every call before it is written, and the error is
+    recorded in the summary rather than raised.
+    """
+    from callvault.capture.reader import open_capture
+
+    began = time.perf_counter()
+    path = Path(path)
+    engine = Engine(settings, on_call, source=path.name)
+    try:
+        with open_capture(path, batch_packets=settings.batch_packets) as reader:
+            engine.summary.bytes = reader.size
+            for batch in reader:
+                engine.feed(batch)
+                if progress is not None:
+                    progress(reader.position, reader.size)
+    except CaptureError as exc:
+        engine.summary.errors.append(str(exc))
+    summary = engine.close()
+    summary.files = 1
+    summary.seconds = time.perf_counter() - began
+    return summary

@@ -1,0 +1,142 @@
+"""RTP and RTCP headers (RFC 3550 §5.1, §6.4), read for whole batches at once with NumPy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from callvault.errors import ParseError, Truncated
+
+RTP_VERSION = 2
+RTP_HEADER_SIZE = 12
+RTCP_PACKET_TYPES = range(200, 205)
+"""RFC 3550 §12.1: SR, RR, SDES, BYE, APP; byte 1 of an RTCP packet (RFC 5761 §4)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RtpPacket:
+    """One RTP packet (RFC 3550 §5.1)."""
+
+    payload_type: int
+    marker: bool
+    sequence: int
+    timestamp: int
+    ssrc: int
+    csrc: tuple[int, ...]
+    payload: bytes
+
+    @classmethod
+    def parse(cls, data: bytes) -> RtpPacket:
+        if len(data) < RTP_HEADER_SIZE:
+            raise Truncated("RTP packet shorter than its 12-byte header")
+        b0, b1 = data[0], data[1]
+        if b0 >> 6 != RTP_VERSION:
+            raise ParseError("RTP version is not 2")
+        cc = b0 & 0x0F
+        offset = RTP_HEADER_SIZE + 4 * cc
+        if b0 & 0x10:
+            if len(data) < offset + 4:
+                raise Truncated("RTP header extension cut short")
+            offset += 4 + 4 * int.from_bytes(data[offset + 2 : offset + 4], "big")
+        end = len(data)
+        if b0 & 0x20:
+            if end == 0 or data[-1] == 0:
+                raise ParseError("RTP padding count is zero")
+            end -= data[-1]
+        if offset > end:
+            raise Truncated("RTP header longer than the packet")
+        csrc = tuple(
+            int.from_bytes(data[12 + 4 * i : 16 + 4 * i], "big") for i in range(cc)
+        )
+        return cls(
+            payload_type=b1 & 0x7F,
+            marker=bool(b1 & 0x80),
+            sequence=int.from_bytes(data[2:4], "big"),
+            timestamp=int.from_bytes(data[4:8], "big"),
+            ssrc=int.from_bytes(data[8:12], "big"),
+            csrc=csrc,
+            payload=data[offset:end],
+        )
+
+
+@dataclass(slots=True)
+class RtpHeaders:
+    """Header fields of many RTP packets, one array element per packet."""
+
+    index: np.ndarray
+    """Position of each packet in the DatagramBatch it came from."""
+    payload_type: np.ndarray
+    marker: np.ndarray
+    sequence: np.ndarray
+    timestamp: np.ndarray
+    ssrc: np.ndarray
+    payload_start: np.ndarray
+    """Offset of the payload in the batch's data buffer."""
+    payload_length: np.ndarray
+
+
+def _be16(buf: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    return (buf[pos].astype(np.int64) << 8) | buf[pos + 1]
+
+
+def _be32(buf: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    return (
+        (buf[pos].astype(np.int64) << 24)
+        | (buf[pos + 1].astype(np.int64) << 16)
+        | (buf[pos + 2].astype(np.int64) << 8)
+        | buf[pos + 3]
+    )
+
+
+def classify(buf: np.ndarray, start: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Masks (sip, rtp, rtcp) over datagrams by their first bytes.
+
+    SIP starts with an upper-case method name or "SIP/2.0"; RTP and RTCP start with
+    version 2 (RFC 3550), which no SIP start line can; RTCP's packet type 200-204 sits
+    where RTP keeps marker and payload type (RFC 5761 §4).
+    """
+    nonempty = length >= 4
+    first = np.where(nonempty, buf[np.minimum(start, buf.shape[0] - 1)], 0)
+    sip = nonempty & (first >= 0x41) & (first <= 0x5A)
+    versioned = (length >= RTP_HEADER_SIZE) & ((first & 0xC0) == 0x80)
+    second = np.where(versioned, buf[np.minimum(start + 1, buf.shape[0] - 1)], 0)
+    rtcp = versioned & (second >= 200) & (second <= 204)
+    rtp = versioned & ~rtcp
+    return sip, rtp, rtcp
+
+
+def read_headers(
+    buf: np.ndarray, start: np.ndarray, length: np.ndarray, index: np.ndarray
+) -> tuple[RtpHeaders, np.ndarray]:
+    """Parse the RTP headers of the datagrams at ``index``; returns (headers, malformed index)."""
+    s = start[index]
+    n = length[index]
+    b0 = buf[s].astype(np.int64)
+    b1 = buf[s + 1].astype(np.int64)
+    header = RTP_HEADER_SIZE + 4 * (b0 & 0x0F)
+    ok = header <= n
+    ext = ok & ((b0 & 0x10) != 0) & (header + 4 <= n)
+    if ext.any():
+        ext_words = np.zeros_like(header)
+        ext_words[ext] = _be16(buf, s[ext] + header[ext] + 2)
+        header = np.where(ext, header + 4 + 4 * ext_words, header)
+        ok &= ~(((b0 & 0x10) != 0) & ~ext)
+    padding = np.zeros_like(header)
+    padded = ok & ((b0 & 0x20) != 0)
+    if padded.any():
+        padding[padded] = buf[s[padded] + n[padded] - 1]
+    ok &= header + padding <= n
+    good = np.flatnonzero(ok)
+    s_ok = s[good]
+    headers = RtpHeaders(
+        index=index[good],
+        payload_type=(b1[good] & 0x7F),
+        marker=(b1[good] >> 7).astype(bool),
+        sequence=_be16(buf, s_ok + 2),
+        timestamp=_be32(buf, s_ok + 4),
+        ssrc=_be32(buf, s_ok + 8),
+        payload_start=s_ok + header[good],
+        payload_length=n[good] - header[good] - padding[good],
+    )
+    return headers, index[~ok]
