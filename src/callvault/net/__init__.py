@@ -1,1 +1,15 @@
 """Frames to datagrams: link layers, VLAN, IPv4/IPv6 with fragment reassembly, UDP, TCP streams, tunnels."""
+
+from callvault.net.datagram import AddressTable, DatagramBatch, NetCounters, StreamData
+from callvault.net.decode import NetDecoder, NetLimits
+from callvault.net.tcp import TcpLimits
+
+__all__ = [
+    "AddressTable",
+    "DatagramBatch",
+    "NetCounters",
+    "NetDecoder",
+    "NetLimits",
+    "StreamData",
+    "TcpLimits",
+]
