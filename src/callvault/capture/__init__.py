@@ -1,1 +1,1 @@
-"""Sources of timestamped packets: capture files (pcap, pcapng, gzip) and, later, live interfaces."""
+"""Sources of timestamped packets: capture files (pcap, pcapng, gzip); later, live interfaces."""

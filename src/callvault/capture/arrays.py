@@ -1,0 +1,79 @@
+"""NumPy helpers of the pcap and pcapng readers: field gathers, timestamps, batch assembly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from callvault.capture.batch import PacketBatch
+from callvault.errors import CaptureError
+
+EXACT_FLOAT_INT = 1 << 53
+"""Integers below this convert to float64 exactly."""
+
+
+def fields(data: bytes, byte_order: str, width: int) -> np.ndarray:
+    """A read-only view with one unsigned ``width``-byte integer starting at every byte of ``data``.
+
+    Indexing it with record offsets gathers a header field of every record at once, whatever
+    the records' alignment.
+    """
+    count = max(len(data) - width + 1, 0)
+    dtype = np.dtype(f"{byte_order}u{width}")
+    return np.ndarray((count,), dtype=dtype, buffer=data, strides=(1,))
+
+
+def gather(view: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``view[index]`` as int64, with indexes past the end clipped (callers mask those rows)."""
+    if len(view) == 0:
+        return np.zeros(len(index), dtype=np.int64)
+    return view[np.minimum(index, len(view) - 1)].astype(np.int64)
+
+
+def to_seconds(sec: np.ndarray, frac: np.ndarray, per_second: np.ndarray | int) -> np.ndarray:
+    """float64 seconds of ``sec + frac / per_second``, correctly rounded wherever the integer
+    ``sec * per_second + frac`` fits in 53 bits (all microsecond timestamps), so a time reads as
+    the same float as the decimal text tshark prints for it.
+    """
+    sec = np.asarray(sec, dtype=np.int64)
+    frac = np.asarray(frac, dtype=np.int64)
+    per_second = np.asarray(per_second, dtype=np.int64)
+    exact = (sec >= 0) & (sec < EXACT_FLOAT_INT // per_second)
+    exact &= frac < EXACT_FLOAT_INT - np.where(exact, sec * per_second, 0)
+    whole = np.where(exact, sec * per_second + frac, 0).astype(np.float64)
+    return np.where(exact, whole / per_second, sec + frac / per_second)
+
+
+@dataclass(slots=True)
+class Piece:
+    """Packets found in one window of the capture; ``start`` indexes ``data``."""
+
+    data: bytes
+    ts: np.ndarray
+    start: np.ndarray
+    caplen: np.ndarray
+    linktype: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+
+Parsed = tuple[Piece, int, CaptureError | None, int]
+"""What a parser makes of a window: its packets, the bytes they use, the error found right
+after them, and the size of a record that runs past the window (0 if none)."""
+
+
+def join(pieces: list[Piece]) -> PacketBatch:
+    """One PacketBatch of the pieces' packets in order (their windows back to back)."""
+    if len(pieces) == 1:
+        p = pieces[0]
+        return PacketBatch(p.data, p.ts, p.start, p.caplen, p.linktype)
+    shifts = np.cumsum([0] + [len(p.data) for p in pieces[:-1]])
+    return PacketBatch(
+        data=b"".join(p.data for p in pieces),
+        ts=np.concatenate([p.ts for p in pieces]),
+        start=np.concatenate([p.start + s for p, s in zip(pieces, shifts, strict=True)]),
+        caplen=np.concatenate([p.caplen for p in pieces]),
+        linktype=np.concatenate([p.linktype for p in pieces]),
+    )

@@ -1,0 +1,134 @@
+"""The classic libpcap file format (tcpdump.org/manpages/pcap-savefile.5.html,
+draft-ietf-opsawg-pcap): a 24-byte file header, then records of a 16-byte header and the frame.
+"""
+
+from __future__ import annotations
+
+import struct
+from array import array
+from dataclasses import dataclass
+
+import numpy as np
+
+from callvault.capture.arrays import Parsed, Piece, fields, gather, to_seconds
+from callvault.errors import CaptureError
+
+MAGIC_MICRO = 0xA1B2C3D4
+"""Timestamps in seconds and microseconds."""
+MAGIC_NANO = 0xA1B23C4D
+"""Timestamps in seconds and nanoseconds."""
+MAGIC_MODIFIED = 0xA1B2CD34
+"""Alexey Kuznetzov's patched libpcap: 24-byte record headers (not read here)."""
+FILE_HEADER_LEN = 24
+RECORD_HEADER_LEN = 16
+MAX_SNAPLEN = 262144
+"""libpcap's MAXIMUM_SNAPLEN: a record claiming more is corrupt."""
+LINKTYPE_MASK = 0x03FFFFFF
+"""The link type proper; bits above it announce an FCS length (draft-ietf-opsawg-pcap 4)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PcapHeader:
+    """The 24-byte pcap file header."""
+
+    byte_order: str
+    """"<" or ">": how the file's integers are stored."""
+    per_second: int
+    """Timestamp fractions per second: 1,000,000 or 1,000,000,000."""
+    version: tuple[int, int]
+    snaplen: int
+    linktype: int
+
+    @classmethod
+    def parse(cls, path: str, head: bytes) -> PcapHeader:
+        """The header at the start of ``head`` (which starts with a pcap magic)."""
+        if len(head) < FILE_HEADER_LEN:
+            raise CaptureError(path, "truncated: the capture ends inside the pcap file header "
+                                     f"({len(head)} of {FILE_HEADER_LEN} bytes)", 0)
+        order = "<" if head[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+        magic, major, minor, _, _, snaplen, linktype = struct.unpack_from(order + "IHHiIII", head)
+        if major != 2:
+            raise CaptureError(path, f"unsupported pcap version {major}.{minor}", 4)
+        per_second = 1_000_000_000 if magic == MAGIC_NANO else 1_000_000
+        return cls(order, per_second, (major, minor), snaplen, linktype & LINKTYPE_MASK)
+
+
+def is_pcap(head: bytes) -> bool:
+    """Whether ``head`` starts with a pcap magic (microseconds or nanoseconds, either order)."""
+    return head[:4] in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1",
+                        b"\xa1\xb2\x3c\x4d")
+
+
+def walk(data: bytes, pos: int, limit: int, caplen_at: struct.Struct) -> tuple[array, int]:
+    """Offsets of up to ``limit`` whole records from ``pos`` on, and the offset after them.
+
+    The hot loop of the pure-Python reader: one unpack per record, nothing else.
+    """
+    offsets = array("q")
+    append = offsets.append
+    unpack = caplen_at.unpack_from
+    try:
+        for _ in range(limit):
+            following = pos + RECORD_HEADER_LEN + unpack(data, pos + 8)[0]
+            append(pos)
+            pos = following
+    except struct.error:
+        pass
+    if pos > len(data):
+        pos = offsets.pop()
+    return offsets, pos
+
+
+class PcapParser:
+    """Finds the records in windows of a pcap file's bytes."""
+
+    record_estimate = 256
+    """Bytes per record assumed until the file shows its own."""
+
+    def __init__(self, path: str, header: PcapHeader) -> None:
+        self.path = path
+        self.header = header
+        self._caplen_at = struct.Struct(header.byte_order + "I")
+
+    def parse(self, data: bytes, base: int, limit: int) -> Parsed:
+        """Up to ``limit`` records of ``data`` (the capture from byte ``base``).
+
+        Returns the records, the bytes of ``data`` they use, an error found right after them
+        and, if a record runs past ``data``, how many bytes it needs.
+        """
+        offsets, end = walk(data, 0, limit, self._caplen_at)
+        piece = self._piece(data, np.frombuffer(offsets, dtype=np.int64))
+        too_long = np.flatnonzero(piece.caplen > MAX_SNAPLEN)
+        if len(too_long):
+            piece = self._piece(data, np.frombuffer(offsets, dtype=np.int64)[: too_long[0]])
+            end = offsets[too_long[0]]
+        need = self._record_len(data, end)
+        if need > RECORD_HEADER_LEN + MAX_SNAPLEN:
+            return piece, end, self._too_long(base + end, need - RECORD_HEADER_LEN), 0
+        return piece, end, None, need if end < len(data) else 0
+
+    def truncated(self, tail: bytes, offset: int) -> CaptureError:
+        """The capture ends with ``tail``, an incomplete record."""
+        need = self._record_len(tail, 0)
+        what = "packet record header" if need == RECORD_HEADER_LEN else "packet record"
+        return CaptureError(self.path, f"truncated: the capture ends inside a {what} "
+                                       f"({len(tail)} of {need} bytes)", offset)
+
+    def _record_len(self, data: bytes, pos: int) -> int:
+        if len(data) - pos < RECORD_HEADER_LEN:
+            return RECORD_HEADER_LEN
+        return RECORD_HEADER_LEN + int(self._caplen_at.unpack_from(data, pos + 8)[0])
+
+    def _too_long(self, offset: int, caplen: int) -> CaptureError:
+        return CaptureError(self.path, f"corrupt: a packet record claims {caplen} captured bytes "
+                                       f"(at most {MAX_SNAPLEN} are possible)", offset)
+
+    def _piece(self, data: bytes, offsets: np.ndarray) -> Piece:
+        u32 = fields(data, self.header.byte_order, 4)
+        return Piece(
+            data=data,
+            ts=to_seconds(gather(u32, offsets), gather(u32, offsets + 4), self.header.per_second),
+            start=offsets + RECORD_HEADER_LEN,
+            caplen=gather(u32, offsets + 8),
+            linktype=np.full(len(offsets), self.header.linktype, dtype=np.int64),
+        )

@@ -1,0 +1,248 @@
+"""Open a capture file (pcap or pcapng, plain or gzip) and read it as PacketBatches.
+
+    with open_capture("calls.pcapng.gz") as reader:
+        for batch in reader:
+            ...  # reader.position / reader.size drive a progress bar
+
+Every batch of complete packets before damage in the file is handed out first; then the
+damage is raised as one CaptureError naming the byte offset, and iteration stops.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Generator, Iterator
+from types import TracebackType
+from typing import BinaryIO, Protocol
+
+from callvault.capture import libpcap
+from callvault.capture.arrays import Parsed, Piece, join
+from callvault.capture.batch import PacketBatch
+from callvault.capture.pcapfile import (
+    FILE_HEADER_LEN,
+    MAGIC_MODIFIED,
+    PcapHeader,
+    PcapParser,
+    is_pcap,
+)
+from callvault.capture.pcapng import SHB_MAGIC, PcapngParser
+from callvault.capture.streams import (
+    GZIP_MAGIC,
+    FileStream,
+    GzipStream,
+    PipeStream,
+    RawPipeStream,
+)
+from callvault.errors import CaptureError
+
+DEFAULT_BATCH_PACKETS = 131072
+MIN_WINDOW = 64 * 1024
+MAX_WINDOW = 128 * 1024 * 1024
+"""Bytes read (or decompressed) at a time: about one batch's worth, within these bounds."""
+
+OTHER_FORMATS = {
+    b"\x28\xb5\x2f\xfd": "zstd-compressed: decompress it first (zstd -d)",
+    b"\xfd7zXZ": "xz-compressed: decompress it first (xz -d)",
+    b"BZh": "bzip2-compressed: decompress it first (bunzip2)",
+    b"\x04\x22\x4d\x18": "lz4-compressed: decompress it first (lz4 -d)",
+    b"PK\x03\x04": "a zip archive: unpack it first",
+}
+KNOWN_MAGICS = (SHB_MAGIC, GZIP_MAGIC, b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4",
+                b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+
+
+Stream = FileStream | PipeStream
+Batches = Generator[PacketBatch, None, None]
+
+
+class Parser(Protocol):
+    record_estimate: int
+
+    def parse(self, data: bytes, base: int, limit: int) -> Parsed: ...
+
+    def truncated(self, tail: bytes, offset: int) -> CaptureError: ...
+
+
+def open_capture(path: str | os.PathLike[str], batch_packets: int = DEFAULT_BATCH_PACKETS, *,
+                 use_libpcap: bool = True) -> CaptureReader:
+    """Open a capture for reading in batches of at most ``batch_packets`` frames.
+
+    Raises CaptureError at once for a file that is missing, unreadable, empty or not a capture.
+    ``use_libpcap=False`` reads plain pcap files with the pure-Python reader too.
+    """
+    return CaptureReader(path, batch_packets, use_libpcap=use_libpcap)
+
+
+class CaptureReader:
+    """An open capture file: iterate it for PacketBatches in capture order."""
+
+    def __init__(self, path: str | os.PathLike[str], batch_packets: int = DEFAULT_BATCH_PACKETS,
+                 *, use_libpcap: bool = True) -> None:
+        if batch_packets < 1:
+            raise ValueError(f"batch_packets must be at least 1, not {batch_packets}")
+        self.path = os.fsdecode(path)
+        self.size = 0
+        """Bytes of the file on disk (0 for a pipe)."""
+        self.position = 0
+        """Bytes of the file read so far (compressed bytes for a gzip file)."""
+        self.packets = 0
+        """Frames handed out so far."""
+        self.format = ""
+        """"pcap" or "pcapng"."""
+        self.compressed = False
+        """Whether the file is gzip-compressed."""
+        self.engine = "python"
+        """What reads the records now: "libpcap" (pcapy-ng) or "python"."""
+        self._batch_packets = batch_packets
+        self._file = _open(self.path)
+        try:
+            self._batches = self._start(use_libpcap)
+        except BaseException:
+            self._file.close()
+            raise
+
+    def __iter__(self) -> Iterator[PacketBatch]:
+        return self
+
+    def __next__(self) -> PacketBatch:
+        batch = next(self._batches)
+        self.packets += len(batch)
+        return batch
+
+    def close(self) -> None:
+        self._batches.close()
+        self._file.close()
+
+    def __enter__(self) -> CaptureReader:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def _start(self, use_libpcap: bool) -> Batches:
+        """Recognise the file and return the iterator of its batches."""
+        try:
+            info = os.fstat(self._file.fileno())
+        except OSError as exc:
+            raise CaptureError(self.path, f"cannot read: {exc.strerror}") from exc
+        regular = stat.S_ISREG(info.st_mode)
+        self.size = info.st_size if regular else 0
+        stream: Stream = (
+            FileStream(self.path, self._file) if regular else RawPipeStream(self.path, self._file))
+        head = stream.fetch(0, 64)
+        if not head:
+            raise CaptureError(self.path, "empty file (0 bytes)")
+        if head[:2] == GZIP_MAGIC:
+            self.compressed = True
+            read = _Sequential(stream).read if isinstance(stream, PipeStream) else self._file.read
+            stream = GzipStream(self.path, read)
+            head = stream.fetch(0, 64)
+            if not head:
+                raise stream.error or CaptureError(self.path, "the gzip file holds no data")
+        self.format = self._identify(head)
+        if self.format == "pcapng":
+            return self._own(stream, PcapngParser(self.path), 0)
+        header = PcapHeader.parse(self.path, head)
+        parser = PcapParser(self.path, header)
+        if use_libpcap and regular and not self.compressed and libpcap.suits(header):
+            return self._libpcap_then_own(stream, parser)
+        return self._own(stream, parser, FILE_HEADER_LEN)
+
+    def _identify(self, head: bytes) -> str:
+        if head[:4] == SHB_MAGIC:
+            return "pcapng"
+        if is_pcap(head):
+            return "pcap"
+        inside = " inside the gzip file" if self.compressed else ""
+        if len(head) < 4 and any(m.startswith(head) for m in KNOWN_MAGICS):
+            raise CaptureError(self.path, f"truncated: the capture{inside} ends inside the file "
+                                          f"header ({len(head)} bytes)", 0)
+        if head[:4] in (MAGIC_MODIFIED.to_bytes(4, "little"), MAGIC_MODIFIED.to_bytes(4, "big")):
+            raise CaptureError(self.path, "unsupported pcap variant (Kuznetzov's modified "
+                                          "format): convert it with editcap -F pcap", 0)
+        for prefix, what in OTHER_FORMATS.items():
+            if head.startswith(prefix):
+                raise CaptureError(self.path, f"not a pcap or pcapng capture{inside}: it is "
+                                              f"{what}", 0)
+        raise CaptureError(self.path, f"not a pcap or pcapng capture{inside} (starts with "
+                                      f"{head[:4].hex(' ')})", 0)
+
+    def _libpcap_then_own(self, stream: Stream, parser: PcapParser) -> Batches:
+        self.engine = "libpcap"
+        batches = libpcap.read_batches(self.path, parser.header, self._batch_packets)
+        while True:
+            try:
+                batch, self.position = next(batches)
+            except StopIteration as stop:
+                pos = stop.value
+                break
+            yield batch
+        if pos < self.size:
+            self.engine = "python"
+        yield from self._own(stream, parser, pos)
+
+    def _own(self, stream: Stream, parser: Parser, pos: int) -> Batches:
+        """The pure-Python reader from byte ``pos`` of the (decompressed) capture on."""
+        estimate = parser.record_estimate
+        need = 0
+        while True:
+            pieces: list[Piece] = []
+            count = 0
+            error: CaptureError | None = None
+            ended = False
+            while count < self._batch_packets:
+                left = self._batch_packets - count
+                want = max(min(max(int(left * estimate * 1.05), MIN_WINDOW), MAX_WINDOW), need)
+                data = stream.fetch(pos, want)
+                piece, used, error, need = parser.parse(data, pos, left)
+                if len(piece):
+                    pieces.append(piece)
+                    count += len(piece)
+                    estimate = max(16, used // len(piece))
+                pos += used
+                if error or count >= self._batch_packets:
+                    break
+                if len(data) < want:
+                    ended = used == len(data)
+                    if not ended:
+                        error = stream.error or parser.truncated(data[used:], pos)
+                    break
+                if not need and not used:
+                    need = 2 * want
+            self.position = stream.compressed_position if isinstance(stream, GzipStream) else pos
+            if pieces:
+                yield join(pieces)
+            if error:
+                raise error
+            if ended:
+                if stream.error:
+                    raise stream.error
+                return
+
+
+class _Sequential:
+    """Reads a PipeStream front to back, as a file's ``read`` would."""
+
+    def __init__(self, stream: PipeStream) -> None:
+        self._stream = stream
+        self._offset = 0
+
+    def read(self, size: int) -> bytes:
+        data = self._stream.fetch(self._offset, size)[:size]
+        self._offset += len(data)
+        return data
+
+
+def _open(path: str) -> BinaryIO:
+    try:
+        return open(path, "rb", buffering=0)
+    except FileNotFoundError as exc:
+        raise CaptureError(path, "no such file") from exc
+    except IsADirectoryError as exc:
+        raise CaptureError(path, "is a directory, not a capture file") from exc
+    except PermissionError as exc:
+        raise CaptureError(path, "permission denied") from exc
+    except OSError as exc:
+        raise CaptureError(path, f"cannot open: {exc.strerror or exc}") from exc
