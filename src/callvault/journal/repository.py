@@ -1,0 +1,194 @@
+"""The journal: the one writer of calls, and their readers."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from itertools import islice
+from types import TracebackType
+
+import sqlalchemy as sa
+from alembic.util.exc import CommandError
+from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+
+from callvault.calls.model import Call
+from callvault.errors import JournalError
+from callvault.journal import migrate, rows
+from callvault.journal.engine import WRITER, Checkpointer, create_engine, is_sqlite_file
+from callvault.journal.filters import CallFilter
+from callvault.journal.schema import calls, events, streams
+from callvault.journal.writer import UPSERTS, CallWriter
+
+_IN_CHUNK = 500
+"""Call ids per ``IN (…)`` when loading streams and events (well under every bind limit)."""
+
+_MAX_ID = 2**31 - 1
+
+
+class Journal:
+    """The call journal: one row per call with its media streams and events.
+
+    ``save`` is the one write path; it is idempotent on ``Call.uid`` and thread-safe.
+    Readers never block it (SQLite in WAL mode; PostgreSQL's MVCC).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        """Use ``Journal.open``; this wraps an engine whose journal is already migrated."""
+        self._engine = engine
+        self._write_lock = threading.Lock()
+        self._call_writer = CallWriter(engine)
+        self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
+        self._checkpointer = Checkpointer(engine) if is_sqlite_file(engine.url) else None
+
+    @classmethod
+    def open(cls, url: str) -> Journal:
+        """Open (creating and migrating as needed) the journal at a SQLAlchemy URL."""
+        try:
+            parsed = sa.make_url(url)
+        except ArgumentError as exc:
+            raise JournalError(f"cannot open the journal: {url!r} is not a database URL") from exc
+        shown = parsed.render_as_string(hide_password=True)
+        if parsed.get_backend_name() not in UPSERTS:
+            raise JournalError(
+                f"cannot open the journal at {shown}: it runs on SQLite or PostgreSQL, "
+                f"not {parsed.get_backend_name()}"
+            )
+        try:
+            engine = create_engine(parsed)
+        except (SQLAlchemyError, ImportError, OSError) as exc:
+            raise JournalError(f"cannot open the journal at {shown}: {_reason(exc)}") from exc
+        try:
+            with engine.execution_options(**{WRITER: True}).begin() as connection:
+                migrate.upgrade(connection)
+        except CommandError as exc:
+            engine.dispose()
+            raise JournalError(
+                f"cannot open the journal at {shown}: {_reason(exc)} "
+                "(written by a newer callvault?)"
+            ) from exc
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise JournalError(f"cannot open the journal at {shown}: {_reason(exc)}") from exc
+        return cls(engine)
+
+    @property
+    def url(self) -> str:
+        """The journal's URL, password hidden."""
+        return self._engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
+        self._engine.dispose()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def save(self, call: Call) -> int:
+        """Store ``call`` and commit; return (and set) its ``id``.
+
+        A call whose uid is already stored replaces that row in place (same id) together
+        with all its streams and events."""
+        return self.save_many((call,))[0]
+
+    def save_many(self, calls: Iterable[Call], *, batch: int = 500) -> list[int]:
+        """Store calls, committing every ``batch`` calls; return (and set) their ids."""
+        ids: list[int] = []
+        pending = iter(calls)
+        while chunk := list(islice(pending, batch)):
+            with self._write_lock:
+                try:
+                    ids += self._call_writer.write(chunk)
+                except (SQLAlchemyError, self._driver_error) as exc:
+                    raise JournalError(f"cannot write to the journal: {_reason(exc)}") from exc
+        return ids
+
+    # -- reading -------------------------------------------------------------------------
+
+    def list_calls(self, filter: CallFilter | None = None) -> list[Call]:
+        """The calls ``filter`` selects, with their streams and events, newest first unless
+        the filter says otherwise."""
+        filter = filter or CallFilter()
+        query = (
+            sa.select(calls)
+            .where(*filter.conditions())
+            .order_by(*filter.order_by())
+            .limit(filter.limit)
+            .offset(filter.offset or None)
+        )
+        with self._reading() as connection:
+            found = connection.execute(query).mappings().all()
+            return _with_children(connection, found)
+
+    def count_calls(self, filter: CallFilter | None = None) -> int:
+        """How many calls ``filter`` selects, its limit and offset aside."""
+        filter = filter or CallFilter()
+        query = sa.select(sa.func.count()).select_from(calls).where(*filter.conditions())
+        with self._reading() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def get_call(self, ref: int | str) -> Call | None:
+        """The call with this journal id, uid or SIP Call-ID (tried in that order; the most
+        recent of several calls with one Call-ID), with its streams and events."""
+        text = str(ref).strip()
+        lookups = [calls.c.uid == text, calls.c.sip_call_id == text]
+        if text.isascii() and text.isdigit() and int(text) <= _MAX_ID:
+            lookups.insert(0, calls.c.id == int(text))
+        with self._reading() as connection:
+            for condition in lookups:
+                query = sa.select(calls).where(condition).order_by(*CallFilter().order_by())
+                found = connection.execute(query.limit(1)).mappings().all()
+                if found:
+                    return _with_children(connection, found)[0]
+        return None
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        try:
+            with self._engine.connect() as connection:
+                yield connection
+        except SQLAlchemyError as exc:
+            raise JournalError(f"cannot read the journal: {_reason(exc)}") from exc
+
+
+def _with_children(connection: Connection, found: Sequence[RowMapping]) -> list[Call]:
+    ids = [row["id"] for row in found]
+    stream_rows = _children(connection, streams, ids)
+    event_rows = _children(connection, events, ids)
+    return [rows.call_from_row(row, stream_rows[row["id"]], event_rows[row["id"]]) for row in found]
+
+
+def _children(
+    connection: Connection, table: sa.Table, ids: list[int]
+) -> dict[int, list[RowMapping]]:
+    by_call: dict[int, list[RowMapping]] = defaultdict(list)
+    for start in range(0, len(ids), _IN_CHUNK):
+        query = (
+            sa.select(table)
+            .where(table.c.call_id.in_(ids[start : start + _IN_CHUNK]))
+            .order_by(table.c.call_id, table.c.seq)
+        )
+        for row in connection.execute(query).mappings():
+            by_call[row["call_id"]].append(row)
+    return by_call
+
+
+def _reason(exc: BaseException) -> str:
+    """One line saying why: the driver's message, not SQLAlchemy's wrapping of it."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__

@@ -1,0 +1,158 @@
+"""Calls to journal rows and back: the one place that knows both shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+
+from callvault.calls.model import (
+    Call,
+    CallEvent,
+    CallStatus,
+    Direction,
+    MediaStream,
+    Party,
+    Side,
+)
+
+Row = RowMapping
+
+PARTY_FIELDS = ("number", "display_name", "uri", "e164", "ip", "user_agent")
+
+
+def call_row(call: Call, created_at: float) -> dict[str, Any]:
+    """The ``calls`` row of ``call`` (without ``id``)."""
+    row: dict[str, Any] = {
+        "uid": call.uid,
+        "sip_call_id": call.sip_call_id,
+        "started_at": call.started_at,
+        "ringing_at": call.ringing_at,
+        "answered_at": call.answered_at,
+        "ended_at": call.ended_at,
+        "status": CallStatus(call.status).value,
+        "sip_code": call.sip_code,
+        "reason": call.reason,
+        "hangup_by": _side(call.hangup_by),
+        "end_cause": call.end_cause,
+        "direction": Direction(call.direction).value,
+        "transport": call.transport,
+        "codecs": " ".join(call.codecs),
+        "source": call.source,
+        "ring_ms": call.ring_ms,
+        "talk_ms": call.talk_ms,
+        "duration_ms": call.duration_ms,
+        "stream_count": len(call.streams),
+        "packet_count": sum(stream.packets for stream in call.streams),
+        "created_at": created_at,
+    }
+    for side, party in (("caller", call.caller), ("callee", call.callee)):
+        for name in PARTY_FIELDS:
+            row[f"{side}_{name}"] = getattr(party, name)
+    return row
+
+
+def stream_rows(call_id: int, streams: Sequence[MediaStream]) -> list[dict[str, Any]]:
+    return [
+        {
+            "call_id": call_id,
+            "seq": seq,
+            "ssrc": stream.ssrc,
+            "src_ip": stream.src_ip,
+            "src_port": stream.src_port,
+            "dst_ip": stream.dst_ip,
+            "dst_port": stream.dst_port,
+            "side": _side(stream.side),
+            "payload_types": " ".join(str(pt) for pt in stream.payload_types),
+            "codec": stream.codec,
+            "packets": stream.packets,
+            "bytes": stream.bytes,
+            "first_at": stream.first_at,
+            "last_at": stream.last_at,
+            "rtcp_packets": stream.rtcp_packets,
+        }
+        for seq, stream in enumerate(streams)
+    ]
+
+
+def event_rows(call_id: int, call: Call) -> list[dict[str, Any]]:
+    return [
+        {
+            "call_id": call_id,
+            "seq": seq,
+            "kind": event.kind,
+            "at": event.at,
+            "offset_ms": call.offset_ms(event.at),
+            "party": _side(event.party),
+            "value": event.value,
+            "detail": event.detail,
+        }
+        for seq, event in enumerate(call.events)
+    ]
+
+
+def call_from_row(row: Row, streams: Iterable[Row] = (), events: Iterable[Row] = ()) -> Call:
+    """The Call a ``calls`` row and its children's rows (in ``seq`` order) describe."""
+    return Call(
+        id=row["id"],
+        uid=row["uid"],
+        sip_call_id=row["sip_call_id"],
+        started_at=row["started_at"],
+        ringing_at=row["ringing_at"],
+        answered_at=row["answered_at"],
+        ended_at=row["ended_at"],
+        status=CallStatus(row["status"]),
+        sip_code=row["sip_code"],
+        reason=row["reason"],
+        hangup_by=_to_side(row["hangup_by"]),
+        end_cause=row["end_cause"],
+        caller=_party(row, "caller"),
+        callee=_party(row, "callee"),
+        direction=Direction(row["direction"]),
+        transport=row["transport"],
+        codecs=tuple(row["codecs"].split()),
+        streams=[_stream(stream) for stream in streams],
+        events=[_event(event) for event in events],
+        source=row["source"],
+    )
+
+
+def _party(row: Row, side: str) -> Party:
+    return Party(**{name: row[f"{side}_{name}"] for name in PARTY_FIELDS})
+
+
+def _stream(row: Row) -> MediaStream:
+    return MediaStream(
+        ssrc=row["ssrc"],
+        src_ip=row["src_ip"],
+        src_port=row["src_port"],
+        dst_ip=row["dst_ip"],
+        dst_port=row["dst_port"],
+        side=_to_side(row["side"]),
+        payload_types=tuple(int(pt) for pt in row["payload_types"].split()),
+        codec=row["codec"],
+        packets=row["packets"],
+        bytes=row["bytes"],
+        first_at=row["first_at"],
+        last_at=row["last_at"],
+        rtcp_packets=row["rtcp_packets"],
+    )
+
+
+def _event(row: Row) -> CallEvent:
+    return CallEvent(
+        kind=row["kind"],
+        at=row["at"],
+        party=_to_side(row["party"]),
+        value=row["value"],
+        detail=row["detail"],
+    )
+
+
+def _side(side: Side | None) -> str | None:
+    return None if side is None else Side(side).value
+
+
+def _to_side(value: str | None) -> Side | None:
+    return None if value is None else Side(value)

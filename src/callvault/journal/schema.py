@@ -1,0 +1,130 @@
+"""The journal's tables (SQLAlchemy Core), portable to SQLite and PostgreSQL.
+
+This is the schema the newest migration produces; a test proves that Alembic's
+autogenerate finds no difference between the two. Change it only together with a
+new migration in ``migrations/versions/``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class Timestamp(sa.types.TypeDecorator[float]):
+    """A moment as float epoch seconds in Python, a UTC timestamp with microseconds in the
+    database (TIMESTAMP WITH TIME ZONE on PostgreSQL, ISO text in UTC on SQLite)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            moment = value.astimezone(UTC)
+        else:
+            moment = datetime.fromtimestamp(value, UTC)
+        # SQLite has no zone type: the text is UTC by convention, and must be for ordering.
+        return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> float | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return float(value.timestamp())
+
+
+def _party_columns(side: str) -> list[sa.Column[Any]]:
+    return [
+        sa.Column(f"{side}_number", sa.Text, index=True),
+        sa.Column(f"{side}_display_name", sa.Text),
+        sa.Column(f"{side}_uri", sa.Text),
+        sa.Column(f"{side}_e164", sa.Text, index=True),
+        sa.Column(f"{side}_ip", sa.Text),
+        sa.Column(f"{side}_user_agent", sa.Text),
+    ]
+
+
+calls = sa.Table(
+    "calls",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("uid", sa.Text, nullable=False, unique=True),
+    sa.Column("sip_call_id", sa.Text, index=True),
+    sa.Column("started_at", Timestamp, nullable=False, index=True),
+    sa.Column("ringing_at", Timestamp),
+    sa.Column("answered_at", Timestamp),
+    sa.Column("ended_at", Timestamp),
+    sa.Column("status", sa.Text, nullable=False, index=True),
+    sa.Column("sip_code", sa.Integer),
+    sa.Column("reason", sa.Text),
+    sa.Column("hangup_by", sa.Text),
+    sa.Column("end_cause", sa.Text),
+    *_party_columns("caller"),
+    *_party_columns("callee"),
+    sa.Column("direction", sa.Text, nullable=False, index=True),
+    sa.Column("transport", sa.Text),
+    sa.Column("codecs", sa.Text, nullable=False),
+    sa.Column("source", sa.Text),
+    sa.Column("ring_ms", sa.Integer),
+    sa.Column("talk_ms", sa.Integer, nullable=False),
+    sa.Column("duration_ms", sa.Integer),
+    sa.Column("stream_count", sa.Integer, nullable=False),
+    sa.Column("packet_count", sa.BigInteger, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+"""One row per call. ``codecs`` is the negotiated list joined by spaces."""
+
+streams = sa.Table(
+    "streams",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("call_id", sa.Integer, sa.ForeignKey("calls.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("ssrc", sa.BigInteger, nullable=False),
+    sa.Column("src_ip", sa.Text, nullable=False),
+    sa.Column("src_port", sa.Integer, nullable=False),
+    sa.Column("dst_ip", sa.Text, nullable=False),
+    sa.Column("dst_port", sa.Integer, nullable=False),
+    sa.Column("side", sa.Text),
+    sa.Column("payload_types", sa.Text, nullable=False),
+    sa.Column("codec", sa.Text),
+    sa.Column("packets", sa.BigInteger, nullable=False),
+    sa.Column("bytes", sa.BigInteger, nullable=False),
+    sa.Column("first_at", Timestamp, nullable=False),
+    sa.Column("last_at", Timestamp, nullable=False),
+    sa.Column("rtcp_packets", sa.BigInteger, nullable=False),
+    sa.Index(None, "call_id", "seq", unique=True),
+)
+"""One row per RTP stream of a call, in the call's order (``seq``); ``payload_types`` is
+the list of RTP payload type numbers joined by spaces."""
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("call_id", sa.Integer, sa.ForeignKey("calls.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("at", Timestamp, nullable=False),
+    sa.Column("offset_ms", sa.Integer, nullable=False),
+    sa.Column("party", sa.Text),
+    sa.Column("value", sa.Text),
+    sa.Column("detail", sa.Text),
+    sa.Index(None, "call_id", "seq", unique=True),
+)
+"""One row per event of a call (DTMF, hold, transfer…), in the call's order (``seq``)."""
