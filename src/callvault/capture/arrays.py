@@ -39,6 +39,12 @@ def to_seconds(sec: np.ndarray, frac: np.ndarray, per_second: np.ndarray | int) 
     sec = np.asarray(sec, dtype=np.int64)
     frac = np.asarray(frac, dtype=np.int64)
     per_second = np.asarray(per_second, dtype=np.int64)
+    for _ in range(6):  # 1500 ns is 1.5 µs: take decimal units as coarse as the value allows
+        if not (per_second > 1_000_000).any():
+            break
+        coarser = (per_second > 1_000_000) & (per_second % 10 == 0) & (frac % 10 == 0)
+        per_second = np.where(coarser, per_second // 10, per_second)
+        frac = np.where(coarser, frac // 10, frac)
     exact = (sec >= 0) & (sec < EXACT_FLOAT_INT // per_second)
     exact &= frac < EXACT_FLOAT_INT - np.where(exact, sec * per_second, 0)
     whole = np.where(exact, sec * per_second + frac, 0).astype(np.float64)

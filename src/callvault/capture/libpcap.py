@@ -44,10 +44,18 @@ try:
 except ImportError:  # pragma: no cover - pcapy-ng is a dependency; the Python reader stands in
     pcapy = None
 
-PASSED_THROUGH = frozenset({
-    LINKTYPE_NULL, LINKTYPE_ETHERNET, LINKTYPE_RAW, LINKTYPE_LOOP, LINKTYPE_LINUX_SLL,
-    LINKTYPE_LINUX_SLL2, LINKTYPE_IPV4, LINKTYPE_IPV6,
-})
+PASSED_THROUGH = frozenset(
+    {
+        LINKTYPE_NULL,
+        LINKTYPE_ETHERNET,
+        LINKTYPE_RAW,
+        LINKTYPE_LOOP,
+        LINKTYPE_LINUX_SLL,
+        LINKTYPE_LINUX_SLL2,
+        LINKTYPE_IPV4,
+        LINKTYPE_IPV6,
+    }
+)
 """Link types whose frames libpcap hands over exactly as stored."""
 NATIVE_ORDER = "<" if sys.byteorder == "little" else ">"
 
@@ -67,8 +75,9 @@ def suits(header: PcapHeader) -> bool:
     )
 
 
-def read_batches(path: str, header: PcapHeader,
-                 batch_packets: int) -> Generator[tuple[PacketBatch, int], None, int]:
+def read_batches(
+    path: str, header: PcapHeader, batch_packets: int
+) -> Generator[tuple[PacketBatch, int], None, int]:
     """Yields each batch with the file offset after it; returns the offset where libpcap
     stopped (the end of the file, or where the Python reader must take over).
     """
@@ -93,7 +102,15 @@ def read_batches(path: str, header: PcapHeader,
             pos += RECORD_HEADER_LEN * len(records) + int(caplen.sum())
             ts = to_seconds(records[:, 0], records[:, 1], 1_000_000)
             linktype = np.full(len(records), header.linktype, dtype=np.int64)
-            yield PacketBatch(blob, ts, np.ascontiguousarray(records[:, 2]),
-                              np.ascontiguousarray(caplen), linktype), pos
+            yield (
+                PacketBatch(
+                    blob,
+                    ts,
+                    np.ascontiguousarray(records[:, 2]),
+                    np.ascontiguousarray(caplen),
+                    linktype,
+                ),
+                pos,
+            )
     finally:
         handle.close()

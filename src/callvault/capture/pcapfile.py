@@ -43,8 +43,12 @@ class PcapHeader:
     def parse(cls, path: str, head: bytes) -> PcapHeader:
         """The header at the start of ``head`` (which starts with a pcap magic)."""
         if len(head) < FILE_HEADER_LEN:
-            raise CaptureError(path, "truncated: the capture ends inside the pcap file header "
-                                     f"({len(head)} of {FILE_HEADER_LEN} bytes)", 0)
+            raise CaptureError(
+                path,
+                "truncated: the capture ends inside the pcap file header "
+                f"({len(head)} of {FILE_HEADER_LEN} bytes)",
+                0,
+            )
         order = "<" if head[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
         magic, major, minor, _, _, snaplen, linktype = struct.unpack_from(order + "IHHiIII", head)
         if major != 2:
@@ -55,8 +59,12 @@ class PcapHeader:
 
 def is_pcap(head: bytes) -> bool:
     """Whether ``head`` starts with a pcap magic (microseconds or nanoseconds, either order)."""
-    return head[:4] in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1",
-                        b"\xa1\xb2\x3c\x4d")
+    return head[:4] in (
+        b"\xd4\xc3\xb2\xa1",
+        b"\xa1\xb2\xc3\xd4",
+        b"\x4d\x3c\xb2\xa1",
+        b"\xa1\xb2\x3c\x4d",
+    )
 
 
 def walk(data: bytes, pos: int, limit: int, caplen_at: struct.Struct) -> tuple[array, int]:
@@ -111,8 +119,11 @@ class PcapParser:
         """The capture ends with ``tail``, an incomplete record."""
         need = self._record_len(tail, 0)
         what = "packet record header" if need == RECORD_HEADER_LEN else "packet record"
-        return CaptureError(self.path, f"truncated: the capture ends inside a {what} "
-                                       f"({len(tail)} of {need} bytes)", offset)
+        return CaptureError(
+            self.path,
+            f"truncated: the capture ends inside a {what} ({len(tail)} of {need} bytes)",
+            offset,
+        )
 
     def _record_len(self, data: bytes, pos: int) -> int:
         if len(data) - pos < RECORD_HEADER_LEN:
@@ -120,8 +131,12 @@ class PcapParser:
         return RECORD_HEADER_LEN + int(self._caplen_at.unpack_from(data, pos + 8)[0])
 
     def _too_long(self, offset: int, caplen: int) -> CaptureError:
-        return CaptureError(self.path, f"corrupt: a packet record claims {caplen} captured bytes "
-                                       f"(at most {MAX_SNAPLEN} are possible)", offset)
+        return CaptureError(
+            self.path,
+            f"corrupt: a packet record claims {caplen} captured bytes "
+            f"(at most {MAX_SNAPLEN} are possible)",
+            offset,
+        )
 
     def _piece(self, data: bytes, offsets: np.ndarray) -> Piece:
         u32 = fields(data, self.header.byte_order, 4)

@@ -160,8 +160,9 @@ class PcapngParser:
             order = "<" if data[pos + 8 : pos + 12] == b"\x4d\x3c\x2b\x1a" else ">"
         return int(struct.unpack_from(order + "I", data, pos + 4)[0])
 
-    def _other_block(self, data: bytes, pos: int,
-                     base: int) -> tuple[int, int, CaptureError | None]:
+    def _other_block(
+        self, data: bytes, pos: int, base: int
+    ) -> tuple[int, int, CaptureError | None]:
         """Handle the non-packet block at ``pos``: (its length, 0, None), or (0, bytes needed,
         None) if it is incomplete, or (0, 0, error).
         """
@@ -172,11 +173,21 @@ class PcapngParser:
             kind = SHB
             bom = data[pos + 8 : pos + 12]
             if bom not in (b"\x4d\x3c\x2b\x1a", b"\x1a\x2b\x3c\x4d"):
-                return 0, 0, self._error("corrupt: section header block with a bad byte-order "
-                                         f"magic ({bom.hex(' ')})", base + pos)
+                return (
+                    0,
+                    0,
+                    self._error(
+                        "corrupt: section header block with a bad byte-order "
+                        f"magic ({bom.hex(' ')})",
+                        base + pos,
+                    ),
+                )
         elif self._head is None:
-            return 0, 0, self._error("corrupt: a pcapng block before the first section header",
-                                     base + pos)
+            return (
+                0,
+                0,
+                self._error("corrupt: a pcapng block before the first section header", base + pos),
+            )
         length = self._length(data, pos)
         problem = block_length_problem(length) or self._short(kind, length)
         if problem:
@@ -187,8 +198,15 @@ class PcapngParser:
             self._order = "<" if data[pos + 8] == 0x4D else ">"
         trailer = struct.unpack_from(self._order + "I", data, pos + length - 4)[0]
         if trailer != length:
-            return 0, 0, self._error(f"corrupt: pcapng block length mismatch (header says "
-                                     f"{length}, trailer says {trailer})", base + pos)
+            return (
+                0,
+                0,
+                self._error(
+                    f"corrupt: pcapng block length mismatch (header says "
+                    f"{length}, trailer says {trailer})",
+                    base + pos,
+                ),
+            )
         problem = self._section(data, pos) if kind == SHB else None
         if kind == IDB:
             problem = self._interface(data, pos, length)
@@ -259,25 +277,44 @@ class PcapngParser:
         start = o + np.where(spb, 12, 28)
         return Piece(data, ts, start, caplen, self._linktypes[iface]), error
 
-    def _packet_error(self, k: int, length: np.ndarray, trailer: np.ndarray, room: np.ndarray,
-                      caplen: np.ndarray, iface: np.ndarray, offset: int) -> CaptureError:
+    def _packet_error(
+        self,
+        k: int,
+        length: np.ndarray,
+        trailer: np.ndarray,
+        room: np.ndarray,
+        caplen: np.ndarray,
+        iface: np.ndarray,
+        offset: int,
+    ) -> CaptureError:
         n = len(self._interfaces)
         problem = (
             block_length_problem(int(length[k]))
-            or (trailer[k] != length[k] and f"corrupt: pcapng block length mismatch (header says "
-                                            f"{length[k]}, trailer says {trailer[k]})")
-            or (caplen[k] > MAX_SNAPLEN and f"corrupt: a packet block claims {caplen[k]} captured "
-                                            f"bytes (at most {MAX_SNAPLEN} are possible)")
-            or (room[k] < 0 and f"corrupt: a {length[k]}-byte packet block cannot hold its "
-                                f"{caplen[k]} captured bytes")
+            or (
+                trailer[k] != length[k]
+                and f"corrupt: pcapng block length mismatch (header says "
+                f"{length[k]}, trailer says {trailer[k]})"
+            )
+            or (
+                caplen[k] > MAX_SNAPLEN
+                and f"corrupt: a packet block claims {caplen[k]} captured "
+                f"bytes (at most {MAX_SNAPLEN} are possible)"
+            )
+            or (
+                room[k] < 0
+                and f"corrupt: a {length[k]}-byte packet block cannot hold its "
+                f"{caplen[k]} captured bytes"
+            )
             or f"corrupt: a packet block names interface {iface[k]} but the section has {n}"
         )
         return self._error(problem, offset)
 
-    def _timestamps(self, u32: np.ndarray, o: np.ndarray, iface: np.ndarray,
-                    spb: np.ndarray) -> np.ndarray:
+    def _timestamps(
+        self, u32: np.ndarray, o: np.ndarray, iface: np.ndarray, spb: np.ndarray
+    ) -> np.ndarray:
         ticks = (gather(u32, o + 12).astype(np.uint64) << np.uint64(32)) | gather(
-            u32, o + 16).astype(np.uint64)
+            u32, o + 16
+        ).astype(np.uint64)
         per_second = self._per_second[iface]
         whole = ticks // per_second
         frac = (ticks - whole * per_second).astype(np.int64)

@@ -48,8 +48,14 @@ OTHER_FORMATS = {
     b"\x04\x22\x4d\x18": "lz4-compressed: decompress it first (lz4 -d)",
     b"PK\x03\x04": "a zip archive: unpack it first",
 }
-KNOWN_MAGICS = (SHB_MAGIC, GZIP_MAGIC, b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4",
-                b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+KNOWN_MAGICS = (
+    SHB_MAGIC,
+    GZIP_MAGIC,
+    b"\xd4\xc3\xb2\xa1",
+    b"\xa1\xb2\xc3\xd4",
+    b"\x4d\x3c\xb2\xa1",
+    b"\xa1\xb2\x3c\x4d",
+)
 
 
 Stream = FileStream | PipeStream
@@ -64,8 +70,12 @@ class Parser(Protocol):
     def truncated(self, tail: bytes, offset: int) -> CaptureError: ...
 
 
-def open_capture(path: str | os.PathLike[str], batch_packets: int = DEFAULT_BATCH_PACKETS, *,
-                 use_libpcap: bool = True) -> CaptureReader:
+def open_capture(
+    path: str | os.PathLike[str],
+    batch_packets: int = DEFAULT_BATCH_PACKETS,
+    *,
+    use_libpcap: bool = True,
+) -> CaptureReader:
     """Open a capture for reading in batches of at most ``batch_packets`` frames.
 
     Raises CaptureError at once for a file that is missing, unreadable, empty or not a capture.
@@ -77,8 +87,13 @@ def open_capture(path: str | os.PathLike[str], batch_packets: int = DEFAULT_BATC
 class CaptureReader:
     """An open capture file: iterate it for PacketBatches in capture order."""
 
-    def __init__(self, path: str | os.PathLike[str], batch_packets: int = DEFAULT_BATCH_PACKETS,
-                 *, use_libpcap: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        batch_packets: int = DEFAULT_BATCH_PACKETS,
+        *,
+        use_libpcap: bool = True,
+    ) -> None:
         if batch_packets < 1:
             raise ValueError(f"batch_packets must be at least 1, not {batch_packets}")
         self.path = os.fsdecode(path)
@@ -117,8 +132,12 @@ class CaptureReader:
     def __enter__(self) -> CaptureReader:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def _start(self, use_libpcap: bool) -> Batches:
@@ -130,7 +149,8 @@ class CaptureReader:
         regular = stat.S_ISREG(info.st_mode)
         self.size = info.st_size if regular else 0
         stream: Stream = (
-            FileStream(self.path, self._file) if regular else RawPipeStream(self.path, self._file))
+            FileStream(self.path, self._file) if regular else RawPipeStream(self.path, self._file)
+        )
         head = stream.fetch(0, 64)
         if not head:
             raise CaptureError(self.path, "empty file (0 bytes)")
@@ -141,10 +161,15 @@ class CaptureReader:
             head = stream.fetch(0, 64)
             if not head:
                 raise stream.error or CaptureError(self.path, "the gzip file holds no data")
-        self.format = self._identify(head)
-        if self.format == "pcapng":
+        try:
+            self.format = self._identify(head)
+            header = PcapHeader.parse(self.path, head) if self.format == "pcap" else None
+        except CaptureError:
+            if stream.error:  # a gzip stream cut inside the first bytes: say that
+                raise stream.error from None
+            raise
+        if header is None:
             return self._own(stream, PcapngParser(self.path), 0)
-        header = PcapHeader.parse(self.path, head)
         parser = PcapParser(self.path, header)
         if use_libpcap and regular and not self.compressed and libpcap.suits(header):
             return self._libpcap_then_own(stream, parser)
@@ -157,17 +182,26 @@ class CaptureReader:
             return "pcap"
         inside = " inside the gzip file" if self.compressed else ""
         if len(head) < 4 and any(m.startswith(head) for m in KNOWN_MAGICS):
-            raise CaptureError(self.path, f"truncated: the capture{inside} ends inside the file "
-                                          f"header ({len(head)} bytes)", 0)
+            raise CaptureError(
+                self.path,
+                f"truncated: the capture{inside} ends inside the file header ({len(head)} bytes)",
+                0,
+            )
         if head[:4] in (MAGIC_MODIFIED.to_bytes(4, "little"), MAGIC_MODIFIED.to_bytes(4, "big")):
-            raise CaptureError(self.path, "unsupported pcap variant (Kuznetzov's modified "
-                                          "format): convert it with editcap -F pcap", 0)
+            raise CaptureError(
+                self.path,
+                "unsupported pcap variant (Kuznetzov's modified "
+                "format): convert it with editcap -F pcap",
+                0,
+            )
         for prefix, what in OTHER_FORMATS.items():
             if head.startswith(prefix):
-                raise CaptureError(self.path, f"not a pcap or pcapng capture{inside}: it is "
-                                              f"{what}", 0)
-        raise CaptureError(self.path, f"not a pcap or pcapng capture{inside} (starts with "
-                                      f"{head[:4].hex(' ')})", 0)
+                raise CaptureError(
+                    self.path, f"not a pcap or pcapng capture{inside}: it is {what}", 0
+                )
+        raise CaptureError(
+            self.path, f"not a pcap or pcapng capture{inside} (starts with {head[:4].hex(' ')})", 0
+        )
 
     def _libpcap_then_own(self, stream: Stream, parser: PcapParser) -> Batches:
         self.engine = "libpcap"

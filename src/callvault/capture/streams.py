@@ -109,14 +109,17 @@ class GzipStream(PipeStream):
                 return b""
             if not self._input and self._file_ended:
                 self.error = CaptureError(
-                    self.path, "truncated gzip stream: the file ends inside compressed data",
-                    self.compressed_position)
+                    self.path,
+                    "truncated gzip stream: the file ends inside compressed data",
+                    self.compressed_position,
+                )
                 return b""
             try:
                 out = self._inflate.decompress(self._input, size)
             except zlib.error as exc:
                 self.error = CaptureError(
-                    self.path, f"corrupt gzip stream ({exc})", self.compressed_position)
+                    self.path, f"corrupt gzip stream ({exc})", self.compressed_position
+                )
                 return b""
             self._input = self._inflate.unconsumed_tail or self._inflate.unused_data
             if out:

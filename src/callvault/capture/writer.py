@@ -63,8 +63,9 @@ def split_times(ts: np.ndarray, per_second: int) -> tuple[np.ndarray, np.ndarray
 class _Output:
     """Where the bytes go: a file (opened here or given), optionally through gzip."""
 
-    def __init__(self, target: str | os.PathLike[str] | BinaryIO, gzip: bool | None,
-                 compresslevel: int) -> None:
+    def __init__(
+        self, target: str | os.PathLike[str] | BinaryIO, gzip: bool | None, compresslevel: int
+    ) -> None:
         if isinstance(target, str | os.PathLike):
             self._file: BinaryIO = open(target, "wb")  # noqa: SIM115 - closed in close()
             self._owned = True
@@ -88,8 +89,9 @@ class _Output:
 class _Writer:
     """Buffering shared by both formats."""
 
-    def __init__(self, target: str | os.PathLike[str] | BinaryIO, gzip: bool | None,
-                 compresslevel: int) -> None:
+    def __init__(
+        self, target: str | os.PathLike[str] | BinaryIO, gzip: bool | None, compresslevel: int
+    ) -> None:
         self._out = _Output(target, gzip, compresslevel)
         self._parts: list[bytes | memoryview] = []
         self._pending = 0
@@ -119,8 +121,12 @@ class _Writer:
     def __enter__(self) -> _Writer:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 
@@ -133,8 +139,12 @@ def _frame_list(frames: Frames) -> tuple[list[bytes] | np.ndarray, np.ndarray]:
     return list(frames), np.fromiter(map(len, frames), dtype=np.int64, count=len(frames))
 
 
-def _records(head: np.ndarray, frames: list[bytes] | np.ndarray, lengths: np.ndarray,
-             tails: np.ndarray | list[bytes] | None = None) -> bytes | memoryview:
+def _records(
+    head: np.ndarray,
+    frames: list[bytes] | np.ndarray,
+    lengths: np.ndarray,
+    tails: np.ndarray | list[bytes] | None = None,
+) -> bytes | memoryview:
     """Records of one ``head`` row, one frame and one of ``tails`` each, back to back.
 
     Frames of one length are laid out with a single NumPy copy; others are joined as slices.
@@ -142,8 +152,11 @@ def _records(head: np.ndarray, frames: list[bytes] | np.ndarray, lengths: np.nda
     n = len(lengths)
     head_u8 = head.view(np.uint8).reshape(n, -1)
     if n and not isinstance(tails, list) and (lengths == lengths[0]).all():
-        body = frames if isinstance(frames, np.ndarray) else np.frombuffer(
-            b"".join(frames), dtype=np.uint8).reshape(n, int(lengths[0]))
+        body = (
+            frames
+            if isinstance(frames, np.ndarray)
+            else np.frombuffer(b"".join(frames), dtype=np.uint8).reshape(n, int(lengths[0]))
+        )
         columns = [head_u8, body] if tails is None else [head_u8, body, tails]
         return np.concatenate(columns, axis=1).reshape(-1).data
     if isinstance(frames, np.ndarray):
@@ -166,10 +179,17 @@ class PcapWriter(_Writer):
     little- or big-endian.
     """
 
-    def __init__(self, target: str | os.PathLike[str] | BinaryIO,
-                 linktype: int = LINKTYPE_ETHERNET, *, nanosecond: bool = False,
-                 snaplen: int = MAX_SNAPLEN, byte_order: str = "little",
-                 gzip: bool | None = None, compresslevel: int = 6) -> None:
+    def __init__(
+        self,
+        target: str | os.PathLike[str] | BinaryIO,
+        linktype: int = LINKTYPE_ETHERNET,
+        *,
+        nanosecond: bool = False,
+        snaplen: int = MAX_SNAPLEN,
+        byte_order: str = "little",
+        gzip: bool | None = None,
+        compresslevel: int = 6,
+    ) -> None:
         """``gzip=None`` compresses when ``target`` is a path ending in ".gz"."""
         order = _order(byte_order)
         super().__init__(target, gzip, compresslevel)
@@ -186,11 +206,10 @@ class PcapWriter(_Writer):
         on the wire if more was sent than ``frame`` holds.
         """
         sec, frac = split_time(ts, self.per_second)
-        caplen = len(frame)
-        if caplen > self.snaplen:
-            caplen, frame = self.snaplen, frame[: self.snaplen]
+        wire = orig_len or len(frame)
+        frame = frame[: self.snaplen]
         try:
-            head = self._record.pack(sec, frac, caplen, orig_len or len(frame))
+            head = self._record.pack(sec, frac, len(frame), wire)
         except struct.error as exc:
             raise ValueError(f"time {ts} or length is out of the pcap format's range") from exc
         self._add(head, frame)
@@ -216,9 +235,14 @@ class PcapWriter(_Writer):
 class PcapngWriter(_Writer):
     """Writes a pcapng file: one section, interfaces added as needed, EPBs and SPBs."""
 
-    def __init__(self, target: str | os.PathLike[str] | BinaryIO, *,
-                 byte_order: str = "little", gzip: bool | None = None,
-                 compresslevel: int = 6) -> None:
+    def __init__(
+        self,
+        target: str | os.PathLike[str] | BinaryIO,
+        *,
+        byte_order: str = "little",
+        gzip: bool | None = None,
+        compresslevel: int = 6,
+    ) -> None:
         """``gzip=None`` compresses when ``target`` is a path ending in ".gz"."""
         order = _order(byte_order)
         super().__init__(target, gzip, compresslevel)
@@ -228,8 +252,14 @@ class PcapngWriter(_Writer):
         self._epb = struct.Struct(order + "IIIIIII")
         self._add(struct.pack(order + "IIIHHqI", SHB, 28, BYTE_ORDER_MAGIC, 1, 0, -1, 28))
 
-    def add_interface(self, linktype: int = LINKTYPE_ETHERNET, tsresol: int = 6, *,
-                      snaplen: int = 0, tsoffset: int = 0) -> int:
+    def add_interface(
+        self,
+        linktype: int = LINKTYPE_ETHERNET,
+        tsresol: int = 6,
+        *,
+        snaplen: int = 0,
+        tsoffset: int = 0,
+    ) -> int:
         """Describe an interface; returns its id for ``write``. ``tsresol`` is the if_tsresol
         byte: 6 for microseconds, 9 for nanoseconds, 0x80 | n for units of 2^-n seconds.
         ``tsoffset`` (if_tsoffset) is whole seconds added to every timestamp of the interface.
@@ -246,8 +276,11 @@ class PcapngWriter(_Writer):
         if options:
             options += bytes(4)
         length = 20 + len(options)
-        self._add(struct.pack(self._order + "IIHHI", IDB, length, linktype, 0, snaplen),
-                  options, struct.pack(self._order + "I", length))
+        self._add(
+            struct.pack(self._order + "IIHHI", IDB, length, linktype, 0, snaplen),
+            options,
+            struct.pack(self._order + "I", length),
+        )
         self._interfaces.append((per_second, tsoffset, snaplen or MAX_SNAPLEN))
         return len(self._interfaces) - 1
 
@@ -256,20 +289,26 @@ class PcapngWriter(_Writer):
             raise ValueError(f"no interface {interface}: add_interface() it first")
         return self._interfaces[interface]
 
-    def write(self, ts: float, frame: bytes, interface: int = 0,
-              orig_len: int | None = None) -> None:
+    def write(
+        self, ts: float, frame: bytes, interface: int = 0, orig_len: int | None = None
+    ) -> None:
         """One frame in an Enhanced Packet Block."""
         per_second, offset, snaplen = self._interface(interface)
         sec, frac = split_time(ts, per_second)
         ticks = (sec - offset) * per_second + frac
         if not 0 <= ticks < 1 << 64:
             raise ValueError(f"time {ts} is out of this interface's range")
+        wire = orig_len or len(frame)
         frame = frame[:snaplen]
         pad = -len(frame) % 4
         length = 32 + len(frame) + pad
-        self._add(self._epb.pack(EPB, length, interface, ticks >> 32, ticks & 0xFFFFFFFF,
-                                 len(frame), orig_len or len(frame)),
-                  frame, bytes(pad) + struct.pack(self._order + "I", length))
+        self._add(
+            self._epb.pack(
+                EPB, length, interface, ticks >> 32, ticks & 0xFFFFFFFF, len(frame), wire
+            ),
+            frame,
+            bytes(pad) + struct.pack(self._order + "I", length),
+        )
         self.packets += 1
 
     def write_simple(self, frame: bytes, interface: int = 0) -> None:
@@ -283,12 +322,16 @@ class PcapngWriter(_Writer):
         frame = frame[:snaplen]
         pad = -len(frame) % 4
         length = 16 + len(frame) + pad
-        self._add(struct.pack(self._order + "III", SPB, length, orig), frame,
-                  bytes(pad) + struct.pack(self._order + "I", length))
+        self._add(
+            struct.pack(self._order + "III", SPB, length, orig),
+            frame,
+            bytes(pad) + struct.pack(self._order + "I", length),
+        )
         self.packets += 1
 
-    def write_many(self, ts: np.ndarray | Sequence[float], frames: Frames,
-                   interface: int = 0) -> None:
+    def write_many(
+        self, ts: np.ndarray | Sequence[float], frames: Frames, interface: int = 0
+    ) -> None:
         """Many frames at once on one interface, in Enhanced Packet Blocks."""
         per_second, offset, snaplen = self._interface(interface)
         frames, lengths = _frame_list(frames)
@@ -310,7 +353,9 @@ class PcapngWriter(_Writer):
             tails = np.zeros((len(sec), int(pad[0]) + 4), dtype=np.uint8)
             tails[:, -4:] = length.astype(self._order + "u4").view(np.uint8).reshape(-1, 4)
         else:
-            tails = [bytes(int(p)) + struct.pack(self._order + "I", int(n))
-                     for p, n in zip(pad, length, strict=True)]
+            tails = [
+                bytes(int(p)) + struct.pack(self._order + "I", int(n))
+                for p, n in zip(pad, length, strict=True)
+            ]
         self._add(_records(head, frames, caplen, tails))
         self.packets += len(sec)
