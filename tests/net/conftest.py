@@ -100,7 +100,9 @@ class Decoded:
         return [d.payload(i) for d in self.datagrams for i in range(len(d))]
 
     def ports(self) -> list[tuple[int, int]]:
-        return [(int(p), int(q)) for d in self.datagrams for p, q in zip(d.sport, d.dport, strict=True)]
+        return [
+            (int(p), int(q)) for d in self.datagrams for p, q in zip(d.sport, d.dport, strict=True)
+        ]
 
 
 @pytest.fixture

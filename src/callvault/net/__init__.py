@@ -1,4 +1,4 @@
-"""Frames to datagrams: link layers, VLAN, IPv4/IPv6 with fragment reassembly, UDP, TCP streams, tunnels."""
+"""Frames to datagrams: link layers, VLAN, IPv4/IPv6 and fragments, UDP, TCP streams, tunnels."""
 
 from callvault.net.datagram import AddressTable, DatagramBatch, NetCounters, StreamData
 from callvault.net.decode import NetDecoder, NetLimits

@@ -47,6 +47,7 @@ IPPROTO_IPV6 = 41
 IPPROTO_ROUTING = 43
 IPPROTO_FRAGMENT = 44
 IPPROTO_GRE = 47
+IPPROTO_AH = 51
 IPPROTO_NONE = 59
 IPPROTO_DSTOPTS = 60
 
@@ -103,7 +104,9 @@ def ethernet(
     """Ethernet II with VLAN tags outermost first; two tags are QinQ (802.1ad outside)."""
     if tpids is None:
         tpids = [ETHERTYPE_QINQ] * (len(vlans) - 1) + [ETHERTYPE_VLAN] if vlans else []
-    tags = b"".join(struct.pack("!HH", tpid, vid & 0x0FFF) for tpid, vid in zip(tpids, vlans, strict=True))
+    tags = b"".join(
+        struct.pack("!HH", tpid, vid & 0x0FFF) for tpid, vid in zip(tpids, vlans, strict=True)
+    )
     return dst + src + tags + struct.pack("!H", ethertype) + payload
 
 
@@ -139,7 +142,9 @@ def loop(payload: bytes, *, family: int = 2) -> bytes:
     return family.to_bytes(4, "big") + payload
 
 
-def link(ip_packet: bytes, linktype: int = LINKTYPE_ETHERNET, *, vlans: Sequence[int] = ()) -> bytes:
+def link(
+    ip_packet: bytes, linktype: int = LINKTYPE_ETHERNET, *, vlans: Sequence[int] = ()
+) -> bytes:
     """Wrap an IPv4 or IPv6 packet in the link layer ``linktype``."""
     v6 = ip_packet[:1] >= b"\x60"
     ethertype = ETHERTYPE_IPV6 if v6 else ETHERTYPE_IPV4
@@ -214,7 +219,7 @@ def ipv6_extension(kind: int, body: bytes = b"") -> tuple[int, bytes]:
 
 def ipv6_fragment_header(offset: int, more: bool, ident: int) -> tuple[int, bytes]:
     """RFC 8200 section 4.5 fragment header; ``offset`` in bytes (a multiple of 8)."""
-    return IPPROTO_FRAGMENT, struct.pack("!BHI", 0, offset | int(more), ident)
+    return IPPROTO_FRAGMENT, struct.pack("!HI", offset | int(more), ident)
 
 
 def ipv6(
@@ -230,10 +235,13 @@ def ipv6(
     """An IPv6 header (RFC 8200) followed by ``extensions`` as (kind, body) pairs, then payload."""
     kinds = [kind for kind, _ in extensions] + [next_header]
     chain = b""
-    for (_, body), following in zip(extensions, kinds[1:], strict=True):
-        units = (len(body) + 2) // 8 - 1
+    for (kind, body), following in zip(extensions, kinds[1:], strict=True):
+        # AH counts 4-byte units less 2 (RFC 4302), the others 8-byte units less 1.
+        units = (len(body) + 2) // 4 - 2 if kind == IPPROTO_AH else (len(body) + 2) // 8 - 1
         chain += struct.pack("!BB", following, max(units, 0)) + body
-    fixed = struct.pack("!IHBB", (6 << 28) | flow_label, len(chain) + len(payload), kinds[0], hop_limit)
+    fixed = struct.pack(
+        "!IHBB", (6 << 28) | flow_label, len(chain) + len(payload), kinds[0], hop_limit
+    )
     return fixed + packed(src) + packed(dst) + chain + payload
 
 
@@ -244,7 +252,7 @@ def fragment_ipv4(ip_packet: bytes, mtu: int) -> list[bytes]:
     step = (mtu - ihl) // 8 * 8
     if step <= 0:
         raise ValueError("MTU too small for the header")
-    vihl, tos, _, ident, flags, ttl, proto, _, src, dst = _IPV4_HEADER.unpack_from(header)
+    _, tos, _, ident, flags, ttl, proto, _, src, dst = _IPV4_HEADER.unpack_from(header)
     base_offset = (flags & 0x1FFF) * 8
     options = header[20:]
     fragments = []
@@ -252,8 +260,19 @@ def fragment_ipv4(ip_packet: bytes, mtu: int) -> list[bytes]:
         part = payload[offset : offset + step]
         more = offset + step < len(payload) or bool(flags & 0x2000)
         fragments.append(
-            ipv4(src, dst, proto, part, ident=ident, ttl=ttl, tos=tos, df=False, mf=more,
-                 frag_offset=base_offset + offset, options=options)
+            ipv4(
+                src,
+                dst,
+                proto,
+                part,
+                ident=ident,
+                ttl=ttl,
+                tos=tos,
+                df=False,
+                mf=more,
+                frag_offset=base_offset + offset,
+                options=options,
+            )
         )
     return fragments
 
@@ -278,8 +297,15 @@ def fragment_ipv6(ip_packet: bytes, mtu: int, *, ident: int = 0x12345678) -> lis
         raise ValueError("MTU too small for the headers")
     return [
         ipv6(
-            src, dst, kind, rest[start : start + step], hop_limit=hop_limit,
-            extensions=[*unfragmentable, ipv6_fragment_header(start, start + step < len(rest), ident)],
+            src,
+            dst,
+            kind,
+            rest[start : start + step],
+            hop_limit=hop_limit,
+            extensions=[
+                *unfragmentable,
+                ipv6_fragment_header(start, start + step < len(rest), ident),
+            ],
         )
         for start in range(0, len(rest), step)
     ]
@@ -288,7 +314,9 @@ def fragment_ipv6(ip_packet: bytes, mtu: int, *, ident: int = 0x12345678) -> lis
 # Transport ---------------------------------------------------------------------------------
 
 
-def udp(sport: int, dport: int, payload: bytes, *, length: int | None = None, checksum: int = 0) -> bytes:
+def udp(
+    sport: int, dport: int, payload: bytes, *, length: int | None = None, checksum: int = 0
+) -> bytes:
     """A UDP header (RFC 768) and payload; a zero checksum means "none" over IPv4."""
     if length is None:
         length = 8 + len(payload)
@@ -309,7 +337,9 @@ def tcp(
     """A TCP header (RFC 793) and payload; the checksum is left zero."""
     options += b"\x01" * (-len(options) % 4)
     offset = (5 + len(options) // 4) << 4
-    header = _TCP_HEADER.pack(sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, offset, flags, window, 0, 0)
+    header = _TCP_HEADER.pack(
+        sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, offset, flags, window, 0, 0
+    )
     return header + options + payload
 
 
@@ -338,7 +368,9 @@ def gre(
     return unsummed[:4] + struct.pack("!H", checksum(unsummed)) + unsummed[6:]
 
 
-def erspan2(frame: bytes, *, session: int = 1, vlan: int = 0, index: int = 0, sequence: int = 0) -> bytes:
+def erspan2(
+    frame: bytes, *, session: int = 1, vlan: int = 0, index: int = 0, sequence: int = 0
+) -> bytes:
     """GRE + ERSPAN type II header (sequence number present) + the mirrored Ethernet frame."""
     header = struct.pack("!HHI", (1 << 12) | vlan, session & 0x3FF, index & 0xFFFFF)
     return gre(header + frame, ETHERTYPE_ERSPAN_2, sequence=sequence)
@@ -379,7 +411,12 @@ def ip_in_ip(outer_src: Address, outer_dst: Address, inner_packet: bytes) -> byt
 
 
 def websocket_frame(
-    payload: bytes, *, opcode: int = 1, fin: bool = True, mask: bytes | None = None, rsv1: bool = False
+    payload: bytes,
+    *,
+    opcode: int = 1,
+    fin: bool = True,
+    mask: bytes | None = None,
+    rsv1: bool = False,
 ) -> bytes:
     """One WebSocket frame; ``mask`` (4 bytes) masks it as a client must."""
     first = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode
@@ -478,6 +515,10 @@ def packet_batch(
     start = np.zeros(len(frames), dtype=np.int64)
     if len(frames):
         np.cumsum(caplen[:-1], out=start[1:])
-    times = np.arange(len(frames), dtype=np.float64) * 0.001 + 1_700_000_000.0 if ts is None else np.asarray(ts, np.float64)
+    times = (
+        np.arange(len(frames), dtype=np.float64) * 0.001 + 1_700_000_000.0
+        if ts is None
+        else np.asarray(ts, np.float64)
+    )
     types = np.broadcast_to(np.asarray(linktype, dtype=np.int64), (len(frames),)).copy()
     return PacketBatch(b"".join(frames), times, start, caplen, types)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,7 +24,7 @@ class NetLimits:
     """Datagrams in reassembly at once; the oldest is dropped beyond."""
     fragment_bytes: int = 16 << 20
     """Bytes held for reassembly at once; the oldest datagram is dropped beyond."""
-    tcp: TcpLimits = TcpLimits()
+    tcp: TcpLimits = field(default_factory=TcpLimits)
 
 
 class NetDecoder:
@@ -56,6 +56,16 @@ class NetDecoder:
         self._tcp = TcpReassembler(self.counters, limits.tcp)
         self._slow = SlowPath(self.addresses, self.counters, self._fragments, self._tcp)
         self._now = float("-inf")
+
+    @property
+    def tcp_directions(self) -> int:
+        """TCP connection directions being followed."""
+        return len(self._tcp)
+
+    @property
+    def fragmented_datagrams(self) -> int:
+        """IP datagrams waiting for more fragments."""
+        return len(self._fragments)
 
     def decode(self, batch: PacketBatch) -> tuple[DatagramBatch, list[StreamData]]:
         """The batch's UDP datagrams and the stream data its TCP segments complete, in
@@ -95,12 +105,19 @@ class NetDecoder:
         ends = np.minimum(batch.start[rows] + batch.caplen[rows], limit).tolist()
         frame = self._slow.frame
         for index, ts, start, end, linktype in zip(
-            rows.tolist(), batch.ts[rows].tolist(), starts, ends, batch.linktype[rows].tolist(), strict=True
+            rows.tolist(),
+            batch.ts[rows].tolist(),
+            starts,
+            ends,
+            batch.linktype[rows].tolist(),
+            strict=True,
         ):
             frame(index, ts, start, end, linktype)
 
 
-def _merge(data: bytes, fast: DatagramBatch, fast_index: np.ndarray, slow: SlowDatagrams) -> DatagramBatch:
+def _merge(
+    data: bytes, fast: DatagramBatch, fast_index: np.ndarray, slow: SlowDatagrams
+) -> DatagramBatch:
     """Interleave the slow path's datagrams with the fast path's by frame index."""
     start = np.asarray(slow.start, dtype=np.int64)
     if slow.owned:

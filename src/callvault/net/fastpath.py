@@ -70,7 +70,9 @@ def _ethernet(views: _Views, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     offset = np.full(start.shape, 14, dtype=np.int64)
     for _ in range(2):
         tagged = np.flatnonzero(
-            (ethertype == VLAN_TPIDS[0]) | (ethertype == VLAN_TPIDS[1]) | (ethertype == VLAN_TPIDS[2])
+            (ethertype == VLAN_TPIDS[0])
+            | (ethertype == VLAN_TPIDS[1])
+            | (ethertype == VLAN_TPIDS[2])
         )
         if tagged.size == 0:
             break

@@ -112,7 +112,9 @@ class FragmentReassembler:
         total = datagram.total
         if not more and total is not None and total != end:
             return reasons.FRAGMENT_OVERLAP
-        if (total is not None and end > total) or (not more and any(b > end for _, b in datagram.ranges)):
+        if (total is not None and end > total) or (
+            not more and any(b > end for _, b in datagram.ranges)
+        ):
             return reasons.FRAGMENT_OVERLAP
         if datagram.fragments >= MAX_FRAGMENTS:
             return reasons.FRAGMENT_BAD

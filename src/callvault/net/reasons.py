@@ -51,7 +51,6 @@ TCP_EVICTED = "tcp: buffered segments dropped (stream expired or evicted)"
 
 # What rides on TCP
 TLS = "tls (encrypted)"
-HTTP_INCOMPLETE = "http: incomplete WebSocket handshake"
 WEBSOCKET_BAD = "websocket: bad frame"
 WEBSOCKET_TOO_LARGE = "websocket: message too large"
 WEBSOCKET_DEFLATE = "websocket: bad permessage-deflate data"

@@ -98,7 +98,9 @@ class SlowPath:
             self._fragment(data, packet, depth)
             return
         src, dst = self._address_ids(packet)
-        self._transport(data, packet.payload, packet.end, packet.captured_end, packet.proto, src, dst, depth)
+        self._transport(
+            data, packet.payload, packet.end, packet.captured_end, packet.proto, src, dst, depth
+        )
 
     def _address_ids(self, packet: IpPacket) -> tuple[int, int]:
         if isinstance(packet.src, int):
@@ -111,7 +113,11 @@ class SlowPath:
             raise Truncated(reasons.FRAGMENT_TRUNCATED)
         offset, more, ident = packet.fragment
         ipv6 = isinstance(packet.src, bytes)
-        key = (6, packet.src, packet.dst, ident) if ipv6 else (4, packet.src, packet.dst, packet.proto, ident)
+        key = (
+            (6, packet.src, packet.dst, ident)
+            if ipv6
+            else (4, packet.src, packet.dst, packet.proto, ident)
+        )
         payload = data[packet.payload : packet.end]
         whole = self._fragments.add(key, self._ts, offset, more, payload, packet.proto, strict=ipv6)
         if whole is None:
@@ -126,7 +132,15 @@ class SlowPath:
         self._transport(body, pos, len(body), len(body), proto, src, dst, depth)
 
     def _transport(
-        self, data: bytes, off: int, end: int, captured_end: int, proto: int, src: int, dst: int, depth: int
+        self,
+        data: bytes,
+        off: int,
+        end: int,
+        captured_end: int,
+        proto: int,
+        src: int,
+        dst: int,
+        depth: int,
     ) -> None:
         if proto == IPPROTO_UDP:
             self._udp(data, off, end, captured_end, src, dst, depth)
@@ -150,7 +164,9 @@ class SlowPath:
             raise Truncated(reasons.IPV4_TRUNCATED)
         self._ip(data, off, end, data[off] >> 4, depth + 1)
 
-    def _udp(self, data: bytes, off: int, end: int, captured_end: int, src: int, dst: int, depth: int) -> None:
+    def _udp(
+        self, data: bytes, off: int, end: int, captured_end: int, src: int, dst: int, depth: int
+    ) -> None:
         if captured_end < off + 8:
             raise Truncated(reasons.UDP_TRUNCATED)
         sport, dport, length = _UDP.unpack_from(data, off)
@@ -177,7 +193,9 @@ class SlowPath:
             out.start.append(-1 - len(out.owned))
             out.owned.append(data[payload : payload + size])
 
-    def _tcp_segment(self, data: bytes, off: int, end: int, captured_end: int, src: int, dst: int) -> None:
+    def _tcp_segment(
+        self, data: bytes, off: int, end: int, captured_end: int, src: int, dst: int
+    ) -> None:
         if captured_end < off + 20:
             raise Truncated(reasons.TCP_TRUNCATED)
         sport, dport, seq, _, data_offset, flags = _TCP.unpack_from(data, off)
@@ -187,4 +205,6 @@ class SlowPath:
         if captured_end < end:
             raise Truncated(reasons.TCP_TRUNCATED)
         payload = data[off + header : end]
-        self.streams.extend(self._tcp.segment(self._ts, (src, sport, dst, dport), seq, flags, payload))
+        self.streams.extend(
+            self._tcp.segment(self._ts, (src, sport, dst, dport), seq, flags, payload)
+        )

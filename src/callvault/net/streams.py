@@ -64,13 +64,13 @@ class StreamFramer:
             return self._http_head(ts, data, gap)
         return self._websocket_messages(ts, data, gap)
 
-    def close(self) -> list[StreamData]:
+    def close(self, ts: float) -> list[StreamData]:
         """The direction ended (FIN, RST, expiry, end of capture)."""
-        if self._mode == _HTTP_HEAD and self._head:
-            self._counters.skip(reasons.HTTP_INCOMPLETE)
         if self._websocket is not None:
             self._websocket.reset()
-        self._head = b""
+        if self._mode == _HTTP_HEAD and self._head:
+            self._mode = _PLAIN
+            return [self._data(ts, self._head, "tcp", False)]
         return []
 
     def _detect(self, data: bytes) -> int:
@@ -83,10 +83,9 @@ class StreamFramer:
         return _PLAIN
 
     def _http_head(self, ts: float, data: bytes, gap: bool) -> list[StreamData]:
-        if gap:
-            self._counters.skip(reasons.HTTP_INCOMPLETE)
-            self._mode, self._head = _PLAIN, b""
-            return [self._data(ts, data, "tcp", gap)]
+        if gap:  # not a handshake we can follow: what there is goes up as it is
+            head, self._mode, self._head = self._head, _PLAIN, b""
+            return [self._data(ts, head, "tcp", False), self._data(ts, data, "tcp", True)]
         head = self._head + data
         end = head.find(b"\r\n\r\n")
         if end < 0:

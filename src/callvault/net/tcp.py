@@ -90,7 +90,7 @@ class TcpReassembler:
                 if direction_key in self._directions:
                     self._end(direction_key, ts, out)
             return out
-        direction = self._direction(ts, key, seq, flags, payload)
+        direction = self._direction(ts, key, seq, flags, payload, out)
         if direction is None:
             return out
         if flags & TCP_SYN:
@@ -120,7 +120,7 @@ class TcpReassembler:
         for key, direction in list(self._directions.items()):
             if direction.last_ts >= deadline:
                 break
-            self._evict(key, direction, out)
+            self._evict(key, direction, now, out)
         for key, (_, when) in list(self._closed.items()):
             if when >= deadline:
                 break
@@ -139,7 +139,7 @@ class TcpReassembler:
         return out
 
     def _direction(
-        self, ts: float, key: StreamKey, seq: int, flags: int, payload: bytes
+        self, ts: float, key: StreamKey, seq: int, flags: int, payload: bytes, out: list[StreamData]
     ) -> _Direction | None:
         direction = self._directions.pop(key, None)
         if flags & TCP_SYN:
@@ -159,11 +159,17 @@ class TcpReassembler:
         self._directions[key] = direction  # most recently active last
         if len(self._directions) > self._limits.max_directions:
             oldest = next(iter(self._directions))
-            self._evict(oldest, self._directions[oldest], [])
+            self._evict(oldest, self._directions[oldest], ts, out)
         return direction
 
     def _data(
-        self, key: StreamKey, direction: _Direction, ts: float, seq: int, payload: bytes, out: list[StreamData]
+        self,
+        key: StreamKey,
+        direction: _Direction,
+        ts: float,
+        seq: int,
+        payload: bytes,
+        out: list[StreamData],
     ) -> None:
         ahead = seq_diff(seq, direction.next_seq)
         if ahead + len(payload) <= 0:
@@ -214,7 +220,9 @@ class TcpReassembler:
         if not pending:
             direction.hole_since = None
 
-    def _skip_hole(self, key: StreamKey, direction: _Direction, ts: float, out: list[StreamData]) -> None:
+    def _skip_hole(
+        self, key: StreamKey, direction: _Direction, ts: float, out: list[StreamData]
+    ) -> None:
         """Give up the bytes missing before the earliest held segment."""
         self._counters.skip(reasons.TCP_GAP)
         direction.next_seq = min(direction.pending, key=lambda s: seq_diff(s, direction.next_seq))
@@ -238,7 +246,9 @@ class TcpReassembler:
             if direction.hole_since is not None:
                 self._next_deadline = min(self._next_deadline, direction.hole_since + wait)
 
-    def _emit(self, direction: _Direction, ts: float, data: bytes, gap: bool, out: list[StreamData]) -> None:
+    def _emit(
+        self, direction: _Direction, ts: float, data: bytes, gap: bool, out: list[StreamData]
+    ) -> None:
         if data:
             out.extend(direction.framer.feed(ts, data, gap))
 
@@ -247,15 +257,17 @@ class TcpReassembler:
         if direction is None:
             return
         self._discard(direction)
-        out.extend(direction.framer.close())
+        out.extend(direction.framer.close(ts))
         self._closed[key] = (direction.next_seq, ts)
         if len(self._closed) > self._limits.max_directions:
             del self._closed[next(iter(self._closed))]
 
-    def _evict(self, key: StreamKey, direction: _Direction, out: list[StreamData]) -> None:
+    def _evict(
+        self, key: StreamKey, direction: _Direction, ts: float, out: list[StreamData]
+    ) -> None:
         self._directions.pop(key, None)
         self._discard(direction)
-        out.extend(direction.framer.close())
+        out.extend(direction.framer.close(ts))
 
     def _discard(self, direction: _Direction) -> None:
         if direction.pending:

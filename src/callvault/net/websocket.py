@@ -124,4 +124,6 @@ class WebSocketReader:
 def unmask(payload: bytes, mask: bytes) -> bytes:
     """RFC 6455 section 5.3: XOR with the 4-byte masking key, repeated."""
     key = (mask * (len(payload) // 4 + 1))[: len(payload)]
-    return (int.from_bytes(payload, "little") ^ int.from_bytes(key, "little")).to_bytes(len(payload), "little")
+    return (int.from_bytes(payload, "little") ^ int.from_bytes(key, "little")).to_bytes(
+        len(payload), "little"
+    )
