@@ -1,0 +1,197 @@
+"""A case-insensitive, ordered multi-dict of SIP header fields that knows compact forms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from callvault.sip.grammar import WHITESPACE, split_outside
+
+COMPACT_FORMS: dict[str, str] = {
+    "a": "accept-contact",  # RFC 3841
+    "b": "referred-by",  # RFC 3892
+    "c": "content-type",  # RFC 3261 §7.3.3
+    "d": "request-disposition",  # RFC 3841
+    "e": "content-encoding",
+    "f": "from",
+    "i": "call-id",
+    "j": "reject-contact",  # RFC 3841
+    "k": "supported",
+    "l": "content-length",
+    "m": "contact",
+    "n": "identity-info",  # RFC 4474
+    "o": "event",  # RFC 6665
+    "r": "refer-to",  # RFC 3515
+    "s": "subject",
+    "t": "to",
+    "u": "allow-events",  # RFC 6665
+    "v": "via",
+    "x": "session-expires",  # RFC 4028
+    "y": "identity",  # RFC 8224
+}
+"""RFC 3261 §7.3.3 and later RFCs: one-letter header names and the header each stands for."""
+
+CANONICAL_NAMES: dict[str, str] = {
+    name.lower(): name
+    for name in (
+        "Accept",
+        "Accept-Contact",
+        "Accept-Encoding",
+        "Accept-Language",
+        "Alert-Info",
+        "Allow",
+        "Allow-Events",
+        "Authentication-Info",
+        "Authorization",
+        "Call-ID",
+        "Call-Info",
+        "Contact",
+        "Content-Disposition",
+        "Content-Encoding",
+        "Content-Language",
+        "Content-Length",
+        "Content-Type",
+        "CSeq",
+        "Date",
+        "Diversion",
+        "Error-Info",
+        "Event",
+        "Expires",
+        "From",
+        "History-Info",
+        "Identity",
+        "Identity-Info",
+        "In-Reply-To",
+        "Max-Forwards",
+        "MIME-Version",
+        "Min-Expires",
+        "Min-SE",
+        "Organization",
+        "P-Asserted-Identity",
+        "P-Preferred-Identity",
+        "Priority",
+        "Privacy",
+        "Proxy-Authenticate",
+        "Proxy-Authorization",
+        "Proxy-Require",
+        "RAck",
+        "Reason",
+        "Record-Route",
+        "Refer-To",
+        "Referred-By",
+        "Reject-Contact",
+        "Remote-Party-ID",
+        "Replaces",
+        "Reply-To",
+        "Request-Disposition",
+        "Require",
+        "Retry-After",
+        "Route",
+        "RSeq",
+        "Server",
+        "Session-Expires",
+        "Subject",
+        "Subscription-State",
+        "Supported",
+        "Timestamp",
+        "To",
+        "Unsupported",
+        "User-Agent",
+        "Via",
+        "Warning",
+        "WWW-Authenticate",
+    )
+}
+"""Spelling used by ``canonical_name`` for headers it knows."""
+
+
+def header_key(name: str) -> str:
+    """Lookup key of a header name: lower-cased, compact forms expanded ("I" -> "call-id")."""
+    key = name.lower()
+    return COMPACT_FORMS.get(key, key)
+
+
+def canonical_name(name: str) -> str:
+    """Conventional spelling of a header name ("i" -> "Call-ID", "cseq" -> "CSeq")."""
+    key = header_key(name)
+    return CANONICAL_NAMES.get(key, name)
+
+
+class Headers:
+    """Header fields in message order, looked up case-insensitively and by compact form.
+
+    ``get`` returns the first field's value; ``get_list`` returns every field's value, and
+    with ``split_commas`` also splits comma-joined values (RFC 3261 §7.3.1) outside quotes
+    and <>. Values are unfolded: continuation lines are joined with one space.
+    """
+
+    __slots__ = ("_fields", "_index")
+
+    def __init__(self, fields: Iterable[tuple[str, str]] = ()) -> None:
+        self._fields: list[tuple[str, str]] = list(fields)
+        index: dict[str, list[str]] = {}
+        compact = COMPACT_FORMS
+        for name, value in self._fields:
+            key = name.lower()
+            if len(key) == 1:
+                key = compact.get(key, key)
+            found = index.get(key)
+            if found is None:
+                index[key] = [value]
+            else:
+                found.append(value)
+        self._index = index
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """Value of the first field called ``name`` (any case, compact form or not)."""
+        found = self._index.get(header_key(name))
+        return found[0] if found else default
+
+    def get_list(self, name: str, split_commas: bool = False) -> list[str]:
+        """Values of every field called ``name``, in order; optionally split at commas."""
+        found = self._index.get(header_key(name))
+        if not found:
+            return []
+        if not split_commas:
+            return list(found)
+        out: list[str] = []
+        for value in found:
+            out.extend(
+                p.strip(WHITESPACE) for p in split_outside(value, ",") if p.strip(WHITESPACE)
+            )
+        return out
+
+    def count(self, name: str) -> int:
+        """Number of fields called ``name``."""
+        return len(self._index.get(header_key(name), ()))
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        """(name as written, value) for every field, in message order."""
+        return list(self._fields)
+
+    def keys(self) -> list[str]:
+        """Canonical names of the headers present, in order of first appearance."""
+        return [canonical_name(k) for k in self._index]
+
+    def __getitem__(self, name: str) -> str:
+        found = self._index.get(header_key(name))
+        if not found:
+            raise KeyError(name)
+        return found[0]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and header_key(name) in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Headers) and self._fields == other._fields
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._fields))
+
+    def __repr__(self) -> str:
+        return f"Headers({self._fields!r})"
