@@ -11,11 +11,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from callvault.capture.reader import open_capture
 from callvault.errors import CaptureError
 
 TESTDATA = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "pcaps"
+"""Public captures (see SOURCES.md there), beside the repository: ../shared/testdata/pcaps."""
+
+
+def public_captures(*suffixes: str) -> list:
+    """Names of the public captures with these suffixes, as pytest parameters; one skipped
+    parameter if the directory is absent.
+    """
+    if not TESTDATA.is_dir():
+        return [pytest.param("", marks=pytest.mark.skip(reason=f"{TESTDATA} is absent"))]
+    return sorted(p.name for p in TESTDATA.iterdir() if p.suffix in suffixes)
+
 
 SHB, IDB, PB, SPB, NRB, ISB, EPB, DSB = 0x0A0D0D0A, 1, 2, 3, 4, 5, 6, 0x0A
 CUSTOM = 0x00000BAD
