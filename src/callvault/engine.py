@@ -135,6 +135,9 @@ class Engine:
     ) -> SipEnvelope | None:
         if not data.strip():
             return None  # CRLF keep-alive (RFC 5626 §3.5.1)
+        if not _looks_like_sip(data):
+            self.summary.skip(f"{transport} neither SIP nor RTP")
+            return None
         try:
             message = parse_message(data)
         except ParseError:
@@ -282,6 +285,18 @@ class Engine:
         for (src, sport, dst, dport), n in keys.items():
             if not self.correlator.rtcp((src, sport), (dst, dport), n):
                 self.summary.skip("rtcp outside calls", n)
+
+
+def _looks_like_sip(data: bytes) -> bool:
+    """A SIP start line: "SIP/2.0 …" (status line) or "… SIP/2.0" (request line, RFC 3261 §7.1).
+
+    Keeps MGCP, DNS and other text-ish UDP that starts with a capital out of the SIP parser.
+    """
+    if data[:4].upper() == b"SIP/":
+        return True
+    eol = data.find(b"\n", 0, 1024)
+    line = data[: eol if eol >= 0 else 1024].rstrip(b"\r \t")
+    return line[-8:].upper() == b" SIP/2.0"
 
 
 def _sorted_by_time(d: DatagramBatch) -> DatagramBatch:

@@ -12,7 +12,8 @@ import random
 import struct
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -54,7 +55,12 @@ class SynthCall:
     ssrc_caller: int = 0x11110000
     ssrc_callee: int = 0x22220000
     tone_hz: tuple[float, float] = (440.0, 330.0)
-    extra: dict[str, str] = field(default_factory=dict)
+    caller_nat_ip: str | None = None
+    """The caller's RTP leaves from this address (a NAT), not the one its SDP announced."""
+    callee_moves_port: tuple[float, int] | None = None
+    """(offset into the talk, new port): the callee re-INVITEs with a new RTP port."""
+    rtcp_every_s: float = 0.0
+    """Send an RTCP receiver report each way this often (0: none)."""
 
 
 def _tone_frames(hz: float, count: int = 50) -> list[bytes]:
@@ -175,8 +181,29 @@ def call_packets(call: SynthCall) -> Iterator[tuple[float, bytes]]:
             to_b(h1, sip.request("INVITE", cseq, body=sip._sdp(a, "sendrecv", 3)))
             to_a(h1 + 0.010, sip.response(200, "OK", cseq, "INVITE", body=sip._sdp(b, "sendrecv", 3)))
             to_b(h1 + 0.015, sip.request("ACK", cseq))
-        out.extend(_rtp(a, b, call.ssrc_caller, talk_start, talk_end, call.tone_hz[0], None))
-        out.extend(_rtp(b, a, call.ssrc_callee, talk_start + 0.003, talk_end, call.tone_hz[1], hold))
+        a_media = SynthParty(a.number, call.caller_nat_ip or a.ip, rtp_port=a.rtp_port)
+        out.extend(_rtp(a_media, b, call.ssrc_caller, talk_start, talk_end, call.tone_hz[0], None))
+        b_end = talk_end
+        if call.callee_moves_port:
+            move = talk_start + call.callee_moves_port[0]
+            moved = SynthParty(b.number, b.ip, rtp_port=call.callee_moves_port[1])
+            cseq_b = 101
+            sdp_b = sip._sdp(moved, "sendrecv", 9)
+            to_a(move - 0.05, sip.request("INVITE", cseq_b, body=sdp_b, from_callee=True))
+            to_b(move - 0.04, sip.response(200, "OK", cseq_b, "INVITE", body=sip._sdp(a, "sendrecv", 9),
+                                           from_callee_request=True))
+            to_a(move - 0.035, sip.request("ACK", cseq_b, from_callee=True))
+            out.extend(_rtp(moved, a_media, call.ssrc_callee + 1, move, talk_end, call.tone_hz[1], hold))
+            b_end = move
+        out.extend(_rtp(b, a_media, call.ssrc_callee, talk_start + 0.003, b_end, call.tone_hz[1], hold))
+        if call.rtcp_every_s:
+            k = talk_start + call.rtcp_every_s
+            while k < talk_end:
+                rr_a = struct.pack("!BBHI", 0x80, 201, 1, call.ssrc_caller)
+                rr_b = struct.pack("!BBHI", 0x80, 201, 1, call.ssrc_callee)
+                out.append((k, udp_frame(a_media.ip, a.rtp_port + 1, b.ip, b.rtp_port + 1, rr_a)))
+                out.append((k + 0.001, udp_frame(b.ip, b.rtp_port + 1, a_media.ip, a.rtp_port + 1, rr_b)))
+                k += call.rtcp_every_s
         if call.dtmf:
             out.extend(_dtmf(a, b, call.ssrc_caller, talk_start + 1.0, call.dtmf))
         cseq += 1
@@ -202,6 +229,18 @@ def _rtp(src: SynthParty, dst: SynthParty, ssrc: int, t0: float, t1: float, hz: 
             continue
         rtp = struct.pack("!BBHII", 0x80, 0x80 if i == 0 else 0, i & 0xFFFF, (i * 160) & 0xFFFFFFFF, ssrc)
         yield t, head + rtp + frames[i % len(frames)]
+
+
+def write_capture(path: Path | str, calls: list[SynthCall], **writer_options: object) -> int:
+    """Write the calls' frames, interleaved in time, as a pcap file; returns the frame count."""
+    from callvault.capture.writer import PcapWriter
+
+    count = 0
+    with PcapWriter(path, **writer_options) as writer:  # type: ignore[arg-type]
+        for ts, frame in merge(calls):
+            writer.write(ts, frame)
+            count += 1
+    return count
 
 
 def _dtmf(src: SynthParty, dst: SynthParty, ssrc: int, t0: float, digits: str) -> Iterator[tuple[float, bytes]]:

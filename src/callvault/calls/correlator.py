@@ -329,7 +329,7 @@ class Correlator:
                 audio_seen = True
                 if offer:
                     self._hold(call, env.ts, side, media)
-                elif call.answered_at is not None or env.message.status >= 200:  # type: ignore[attr-defined]
+                elif call.answered_at is not None or getattr(env.message, "status", 0) >= 200:
                     for pt in media.formats:
                         name = names.get(pt) if isinstance(pt, int) else None
                         if name and name not in call.codecs:

@@ -10,6 +10,8 @@ from callvault.errors import ParseError, Truncated
 
 RTP_VERSION = 2
 RTP_HEADER_SIZE = 12
+RTCP_HEADER_SIZE = 8
+"""RFC 3550 §6.4.2: the smallest RTCP packet, a receiver report without report blocks."""
 RTCP_PACKET_TYPES = range(200, 205)
 """RFC 3550 §12.1: SR, RR, SDES, BYE, APP; byte 1 of an RTCP packet (RFC 5761 §4)."""
 
@@ -99,10 +101,10 @@ def classify(buf: np.ndarray, start: np.ndarray, length: np.ndarray) -> tuple[np
     nonempty = length >= 4
     first = np.where(nonempty, buf[np.minimum(start, buf.shape[0] - 1)], 0)
     sip = nonempty & (first >= 0x41) & (first <= 0x5A)
-    versioned = (length >= RTP_HEADER_SIZE) & ((first & 0xC0) == 0x80)
+    versioned = (length >= RTCP_HEADER_SIZE) & ((first & 0xC0) == 0x80)
     second = np.where(versioned, buf[np.minimum(start + 1, buf.shape[0] - 1)], 0)
     rtcp = versioned & (second >= 200) & (second <= 204)
-    rtp = versioned & ~rtcp
+    rtp = versioned & ~rtcp & (length >= RTP_HEADER_SIZE)
     return sip, rtp, rtcp
 
 
