@@ -51,6 +51,7 @@ TCP_EVICTED = "tcp: buffered segments dropped (stream expired or evicted)"
 
 # What rides on TCP
 TLS = "tls (encrypted)"
+WEBSOCKET_CONTROL = "websocket: handshake or control frame (close, ping, pong)"
 WEBSOCKET_BAD = "websocket: bad frame"
 WEBSOCKET_TOO_LARGE = "websocket: message too large"
 WEBSOCKET_DEFLATE = "websocket: bad permessage-deflate data"

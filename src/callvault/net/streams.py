@@ -103,6 +103,7 @@ class StreamFramer:
             self._mode = _PLAIN
             return [self._data(ts, head, "tcp", False)]
         self._mode = _WEBSOCKET
+        self._counters.skip(reasons.WEBSOCKET_CONTROL)
         self._websocket = WebSocketReader(self._counters)
         return self._websocket_messages(ts, head[end + 4 :], False)
 

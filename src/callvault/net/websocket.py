@@ -85,6 +85,7 @@ class WebSocketReader:
 
     def _add(self, first: int, opcode: int, payload: bytes) -> bytes | None:
         if opcode >= 0x8:
+            self._counters.skip(reasons.WEBSOCKET_CONTROL)
             return None
         if opcode in (OPCODE_TEXT, OPCODE_BINARY):
             if self._parts:
