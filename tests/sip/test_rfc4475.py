@@ -173,7 +173,10 @@ def test_application_layer_case_is_a_well_formed_message(section: str, name: str
 def test_3_1_1_1_short_tortuous_invite() -> None:
     msg = parse_message(rfc4475("wsinv"))
     assert isinstance(msg, SipRequest)
-    assert (msg.method, msg.uri_text) == ("INVITE", "sip:vivekg@chair-dnrc.example.com;unknownparam")
+    assert (msg.method, msg.uri_text) == (
+        "INVITE",
+        "sip:vivekg@chair-dnrc.example.com;unknownparam",
+    )
     assert msg.uri is not None and msg.uri.params == (("unknownparam", None),)
     assert msg.to is not None and str(msg.to.uri) == "sip:vivekg@chair-dnrc.example.com"
     assert msg.to.tag == "1918181833n"

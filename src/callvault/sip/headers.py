@@ -169,8 +169,14 @@ class Headers:
         return list(self._fields)
 
     def keys(self) -> list[str]:
-        """Canonical names of the headers present, in order of first appearance."""
-        return [canonical_name(k) for k in self._index]
+        """Names of the headers present, in order of first appearance: the canonical spelling
+        for known headers (compact forms expanded), else as first written."""
+        seen: dict[str, str] = {}
+        for name, _ in self._fields:
+            key = header_key(name)
+            if key not in seen:
+                seen[key] = canonical_name(name)
+        return list(seen.values())
 
     def __getitem__(self, name: str) -> str:
         found = self._index.get(header_key(name))
