@@ -293,7 +293,7 @@ def test_3_1_1_11_multipart_with_binary_part() -> None:
     assert parts[0].data == b"Hello"
     binary = parts[1].data
     assert binary.startswith(b"\x30\x82\x01\x52") and binary.endswith(b"\xd0\x05")
-    # DER SEQUENCE 30 82 01 52: 4 + 0x152 bytes, plus the CRLF the RFC's line break puts after byte 8
+    # DER SEQUENCE 30 82 01 52 is 4 + 0x152 bytes; the RFC's line break adds a CRLF after byte 8
     assert b"\x00" in binary and len(binary) == 4 + 0x152 + 2
     assert msg.find_body("text/plain") == b"Hello"
     assert msg.find_body("application/sdp") is None
