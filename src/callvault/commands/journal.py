@@ -2,6 +2,297 @@
 
 from __future__ import annotations
 
-import click
+import csv
+import json
+import sys
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
 
-COMMANDS: list[click.Command] = []
+import click
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from callvault.calls.model import Call, CallStatus, Direction, Party
+from callvault.commands.common import (
+    TimeParam,
+    journal_options,
+    open_journal,
+    settings_from,
+)
+from callvault.journal import CallFilter
+from callvault.journal.export import CSV_FIELDS, call_record, csv_row
+from callvault.journal.rows import PARTY_FIELDS
+
+TABLE_LIMIT = 50
+"""Calls in a table when --limit is not given (exports have no default limit)."""
+
+WIDE = 200
+"""Columns for tables written to a file or a pipe, where the terminal's width means nothing."""
+
+NONE = "-"
+
+
+@click.command()
+@click.option("--since", type=TimeParam(), help="Calls that started at or after this time.")
+@click.option("--until", type=TimeParam(), help="Calls that started before this time.")
+@click.option("--number", metavar="N", help="Part of the caller's or callee's number.")
+@click.option("--status", type=click.Choice([s.value for s in CallStatus], case_sensitive=False))
+@click.option("--direction", type=click.Choice([d.value for d in Direction], case_sensitive=False))
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    help=f"At most N calls [default: {TABLE_LIMIT} in a table, all in csv and json].",
+)
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip the first N calls.")
+@click.option("--oldest-first", is_flag=True, help="Oldest call first (default: newest first).")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="csv and json: every field, times in UTC.",
+)
+@journal_options
+def calls(
+    since: datetime | None,
+    until: datetime | None,
+    number: str | None,
+    status: str | None,
+    direction: str | None,
+    limit: int | None,
+    offset: int,
+    oldest_first: bool,
+    output: str,
+    data_dir: Path | None,
+    db: str | None,
+) -> None:
+    """List calls from the journal, newest first.
+
+    TIME is an ISO date or date-time (local time unless it has a zone), 'now', 'today',
+    'yesterday', a time ago such as -30m, -2h, -7d, -1w, or @EPOCH-SECONDS.
+    """
+    if limit is None and output == "table":
+        limit = TABLE_LIMIT
+    wanted = CallFilter(
+        since=since,
+        until=until,
+        number=number,
+        status=CallStatus(status) if status else None,
+        direction=Direction(direction) if direction else None,
+        limit=limit,
+        offset=offset,
+        newest_first=not oldest_first,
+    )
+    with open_journal(settings_from(data_dir, db)) as journal:
+        found = journal.list_calls(wanted)
+        if output == "json":
+            click.echo(json.dumps([call_record(c) for c in found], ensure_ascii=False, indent=2))
+        elif output == "csv":
+            writer = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS)
+            writer.writeheader()
+            writer.writerows(csv_row(call) for call in found)
+        elif found:
+            console = _console()
+            console.print(_calls_table(found))
+            total = journal.count_calls(wanted)
+            console.print(_shown(offset, len(found), total), style="dim")
+        elif journal.count_calls() == 0:
+            click.echo(
+                "The journal has no calls yet: `callvault ingest CAPTURE` records some "
+                f"({journal.url})."
+            )
+        else:
+            click.echo(f"No calls match; {_count(journal.count_calls())} in the journal.")
+
+
+@click.command()
+@click.argument("ref")
+@click.option(
+    "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@journal_options
+def call(ref: str, output: str, data_dir: Path | None, db: str | None) -> None:
+    """Show one call, every stream and event: REF is its id, uid or SIP Call-ID."""
+    with open_journal(settings_from(data_dir, db)) as journal:
+        found = journal.get_call(ref)
+    if found is None:
+        raise click.ClickException(f"no call with id, uid or Call-ID '{ref}' in the journal")
+    if output == "json":
+        click.echo(json.dumps(call_record(found, detail=True), ensure_ascii=False, indent=2))
+    else:
+        _console().print(_call_text(found))
+
+
+COMMANDS: list[click.Command] = [calls, call]
+
+
+# -- rendering -----------------------------------------------------------------------------
+
+
+def _console() -> Console:
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = WIDE
+    return console
+
+
+def local_time(moment: float, *, milliseconds: bool = False) -> str:
+    """Local time with its offset, e.g. 2024-05-01 14:51:30+02:00."""
+    spec = "milliseconds" if milliseconds else "seconds"
+    return datetime.fromtimestamp(moment).astimezone().isoformat(sep=" ", timespec=spec)
+
+
+def hms(ms: int | None) -> str:
+    """Milliseconds as h:mm:ss, rounded to the second."""
+    if ms is None:
+        return NONE
+    minutes, seconds = divmod(round(ms / 1000), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}"
+
+
+def _status(call: Call) -> str:
+    return call.status.value if call.sip_code is None else f"{call.status.value} {call.sip_code}"
+
+
+def _who(party: Party) -> str:
+    return party.e164 or party.number or party.uri or NONE
+
+
+def _calls_table(found: Iterable[Call]) -> Table:
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for heading in ("id", "start", "caller", "callee", "direction", "status", "ring", "talk"):
+        table.add_column(heading, justify="right" if heading in ("id", "ring", "talk") else "left")
+    table.add_column("streams", justify="right")
+    for c in found:
+        table.add_row(
+            str(c.id),
+            local_time(c.started_at),
+            _who(c.caller),
+            _who(c.callee),
+            c.direction.value,
+            _status(c),
+            hms(c.ring_ms),
+            hms(c.talk_ms),
+            str(len(c.streams)),
+        )
+    return table
+
+
+def _count(n: int) -> str:
+    return f"{n:,} call" + ("" if n == 1 else "s")
+
+
+def _shown(offset: int, shown: int, total: int) -> str:
+    if offset == 0 and shown == total:
+        return f"{_count(total)}."
+    return f"Calls {offset + 1:,}-{offset + shown:,} of {total:,}; --limit and --offset for more."
+
+
+def _call_text(c: Call) -> Group:
+    return Group(
+        Text(f"Call {c.id}: {c.direction.value}, {_status(c)}", style="bold"),
+        _facts(c),
+        Text(),
+        _parties(c),
+        Text(),
+        _streams(c),
+        Text(),
+        _events(c),
+    )
+
+
+def _facts(c: Call) -> Table:
+    def moment(at: float | None) -> str:
+        if at is None:
+            return NONE
+        return f"{local_time(at, milliseconds=True)}  ({c.offset_ms(at):+,} ms)"
+
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    rows = [
+        ("uid", c.uid),
+        ("Call-ID", c.sip_call_id or NONE),
+        ("started", local_time(c.started_at, milliseconds=True)),
+        ("ringing", moment(c.ringing_at)),
+        ("answered", moment(c.answered_at)),
+        ("ended", moment(c.ended_at)),
+        ("ring", f"{hms(c.ring_ms)}  ({_ms(c.ring_ms)})"),
+        ("talk", f"{hms(c.talk_ms)}  ({_ms(c.talk_ms)})"),
+        ("duration", f"{hms(c.duration_ms)}  ({_ms(c.duration_ms)})"),
+        ("status", _status(c)),
+        ("reason", c.reason or NONE),
+        ("hung up by", c.hangup_by.value if c.hangup_by else NONE),
+        ("end", c.end_cause or NONE),
+        ("direction", c.direction.value),
+        ("transport", c.transport or NONE),
+        ("codecs", ", ".join(c.codecs) or NONE),
+        ("source", c.source or NONE),
+    ]
+    for label, value in rows:
+        facts.add_row(label, Text(value))
+    return facts
+
+
+def _ms(ms: int | None) -> str:
+    return NONE if ms is None else f"{ms:,} ms"
+
+
+def _parties(c: Call) -> Table:
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for heading in ("", "caller", "callee"):
+        table.add_column(heading)
+    for name in PARTY_FIELDS:
+        values = (getattr(c.caller, name), getattr(c.callee, name))
+        table.add_row(name.replace("_", " "), *(Text(v or NONE) for v in values))
+    return table
+
+
+def _streams(c: Call) -> Table:
+    table = Table(
+        title=f"Streams ({len(c.streams)})", title_justify="left", box=None, pad_edge=False
+    )
+    table.title_style = "bold"
+    headings = ("side", "ssrc", "from", "to", "codec", "PT", "packets", "bytes", "rtcp")
+    for heading in (*headings, "first ms", "last ms"):
+        numeric = heading in ("packets", "bytes", "rtcp", "first ms", "last ms")
+        table.add_column(heading, justify="right" if numeric else "left")
+    for s in c.streams:
+        table.add_row(
+            s.side.value if s.side else NONE,
+            f"0x{s.ssrc:08X}",
+            f"{_host(s.src_ip)}:{s.src_port}",
+            f"{_host(s.dst_ip)}:{s.dst_port}",
+            s.codec or NONE,
+            " ".join(str(pt) for pt in s.payload_types) or NONE,
+            f"{s.packets:,}",
+            f"{s.bytes:,}",
+            f"{s.rtcp_packets:,}",
+            f"{c.offset_ms(s.first_at):+,}",
+            f"{c.offset_ms(s.last_at):+,}",
+        )
+    return table
+
+
+def _events(c: Call) -> Table:
+    table = Table(title=f"Events ({len(c.events)})", title_justify="left", box=None, pad_edge=False)
+    table.title_style = "bold"
+    for heading in ("ms", "kind", "party", "value", "detail"):
+        table.add_column(heading, justify="right" if heading == "ms" else "left")
+    for e in c.events:
+        table.add_row(
+            f"{c.offset_ms(e.at):+,}",
+            e.kind,
+            e.party.value if e.party else NONE,
+            Text(e.value or NONE),
+            Text(e.detail or NONE),
+        )
+    return table
+
+
+def _host(ip: str) -> str:
+    return f"[{ip}]" if ":" in ip else ip

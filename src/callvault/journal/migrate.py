@@ -2,8 +2,8 @@
 
 For developers (no alembic.ini needed)::
 
-    python -m callvault.journal.migrate revision "add agent columns"   # autogenerate the next one
-    python -m callvault.journal.migrate sql postgresql://              # the DDL, for review
+    python -m callvault.journal revision "add agent columns"   # autogenerate the next one
+    python -m callvault.journal sql postgresql://              # the DDL, for review
 """
 
 from __future__ import annotations
@@ -71,7 +71,3 @@ def main(argv: list[str]) -> None:
             command.upgrade(alembic_config(url=url), "head", sql=True)
         case _:
             sys.exit(__doc__)
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

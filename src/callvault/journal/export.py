@@ -1,0 +1,130 @@
+"""Calls as records for export: JSON objects and flat CSV rows with stable keys.
+
+Times are ISO 8601 in UTC with microseconds ("2024-05-01T12:51:30.123456+00:00");
+durations are whole milliseconds.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from callvault.calls.model import Call, CallEvent, MediaStream, Party
+from callvault.journal.rows import PARTY_FIELDS
+
+Record = dict[str, Any]
+
+CSV_FIELDS = (
+    "id",
+    "uid",
+    "sip_call_id",
+    "started_at",
+    "ringing_at",
+    "answered_at",
+    "ended_at",
+    "status",
+    "sip_code",
+    "reason",
+    "hangup_by",
+    "end_cause",
+    "direction",
+    *(f"caller_{name}" for name in PARTY_FIELDS),
+    *(f"callee_{name}" for name in PARTY_FIELDS),
+    "transport",
+    "codecs",
+    "ring_ms",
+    "talk_ms",
+    "duration_ms",
+    "stream_count",
+    "packet_count",
+    "source",
+)
+"""The columns of a CSV export, in order: every field of the journal's ``calls`` table."""
+
+
+def iso_time(moment: float | None) -> str | None:
+    if moment is None:
+        return None
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="microseconds")
+
+
+def call_record(call: Call, *, detail: bool = False) -> Record:
+    """The call as a JSON object; with ``detail``, its streams and events too."""
+    record: Record = {
+        "id": call.id,
+        "uid": call.uid,
+        "sip_call_id": call.sip_call_id,
+        "started_at": iso_time(call.started_at),
+        "ringing_at": iso_time(call.ringing_at),
+        "answered_at": iso_time(call.answered_at),
+        "ended_at": iso_time(call.ended_at),
+        "status": call.status.value,
+        "sip_code": call.sip_code,
+        "reason": call.reason,
+        "hangup_by": _value(call.hangup_by),
+        "end_cause": call.end_cause,
+        "direction": call.direction.value,
+        "caller": _party(call.caller),
+        "callee": _party(call.callee),
+        "transport": call.transport,
+        "codecs": list(call.codecs),
+        "ring_ms": call.ring_ms,
+        "talk_ms": call.talk_ms,
+        "duration_ms": call.duration_ms,
+        "stream_count": len(call.streams),
+        "packet_count": sum(stream.packets for stream in call.streams),
+        "source": call.source,
+    }
+    if detail:
+        record["streams"] = [_stream(call, stream) for stream in call.streams]
+        record["events"] = [_event(call, event) for event in call.events]
+    return record
+
+
+def csv_row(call: Call) -> Record:
+    """The call as a row of ``CSV_FIELDS`` (codecs joined by spaces)."""
+    record = call_record(call)
+    row = {key: value for key, value in record.items() if key not in ("caller", "callee")}
+    for side in ("caller", "callee"):
+        row.update({f"{side}_{name}": value for name, value in record[side].items()})
+    row["codecs"] = " ".join(call.codecs)
+    return {field: row[field] for field in CSV_FIELDS}
+
+
+def _party(party: Party) -> Record:
+    return {name: getattr(party, name) for name in PARTY_FIELDS}
+
+
+def _stream(call: Call, stream: MediaStream) -> Record:
+    return {
+        "ssrc": stream.ssrc,
+        "side": _value(stream.side),
+        "src_ip": stream.src_ip,
+        "src_port": stream.src_port,
+        "dst_ip": stream.dst_ip,
+        "dst_port": stream.dst_port,
+        "codec": stream.codec,
+        "payload_types": list(stream.payload_types),
+        "packets": stream.packets,
+        "bytes": stream.bytes,
+        "rtcp_packets": stream.rtcp_packets,
+        "first_at": iso_time(stream.first_at),
+        "last_at": iso_time(stream.last_at),
+        "first_offset_ms": call.offset_ms(stream.first_at),
+        "last_offset_ms": call.offset_ms(stream.last_at),
+    }
+
+
+def _event(call: Call, event: CallEvent) -> Record:
+    return {
+        "kind": event.kind,
+        "at": iso_time(event.at),
+        "offset_ms": call.offset_ms(event.at),
+        "party": _value(event.party),
+        "value": event.value,
+        "detail": event.detail,
+    }
+
+
+def _value(member: Any) -> str | None:
+    return None if member is None else str(member.value)
