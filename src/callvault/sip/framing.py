@@ -81,9 +81,11 @@ class SipStreamFramer:
             if not self._synced and not self._seek_start():
                 break
             message = self._next_message()
-            if message is None:
-                break
-            out.append(message)
+            if message is not None:
+                out.append(message)
+            elif self._synced:
+                break  # incomplete: wait for more bytes
+            # else a message was dropped: look for the next start line
         return out
 
     def _seek_start(self) -> bool:
