@@ -5,15 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import Run
+from click.testing import Result
 
 from callvault.calls.model import Call
 from callvault.errors import JournalError
 from callvault.journal.export import CSV_FIELDS
+
+Run = Callable[..., Result]
+"""The ``run`` fixture: a command line on the test journal."""
 
 CALL_KEYS = [
     "id",
