@@ -30,7 +30,9 @@ def postgres_engine() -> Iterator[sa.Engine]:
         import psycopg  # noqa: F401
     except ImportError:
         pytest.skip("PostgreSQL tests need psycopg: pip install 'psycopg[binary]'")
-    engine = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    engine = sa.create_engine(
+        POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
     try:
         with engine.connect() as connection:
             connection.exec_driver_sql("SELECT 1")

@@ -86,6 +86,7 @@ def test_no_filter_lists_every_call_newest_first(stored: Journal) -> None:
         ({"number": "alice"}, ["c5"]),  # no digits: a name, any case
         ({"number": "%"}, []),  # a LIKE wildcard is a plain character
         ({"number": "999999"}, []),
+        ({"number": " "}, ["c6", "c5", "c4", "c3", "c2", "c1"]),  # blank: no filter
         ({"since": T0 + HOUR}, ["c6", "c5", "c4", "c3", "c2"]),  # inclusive
         ({"until": T0 + HOUR}, ["c1"]),  # exclusive
         ({"since": T0 + HOUR, "until": T0 + 2 * DAY}, ["c3", "c2"]),

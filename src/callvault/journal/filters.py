@@ -57,7 +57,7 @@ class CallFilter:
             found.append(calls.c.status == self.status.value)
         if self.direction is not None:
             found.append(calls.c.direction == self.direction.value)
-        if self.number:
+        if self.number and not self.number.isspace():
             found.append(_number_condition(self.number))
         return found
 
