@@ -31,16 +31,32 @@ AF_INET = 2
 """Address family of IPv4 in the NULL/LOOP link header, on every BSD and Linux."""
 
 
+_IPV4_UDP = np.dtype(
+    {
+        "names": ["version_ihl", "total_length", "flags_offset", "protocol", "src", "dst",
+                  "sport", "dport", "udp_length"],
+        "formats": ["u1", ">u2", ">u2", "u1", ">u4", ">u4", ">u2", ">u2", ">u2"],
+        "offsets": [0, 2, 6, 9, 12, 16, 20, 22, 24],
+        "itemsize": 28,
+    }
+)  # fmt: skip
+"""An IPv4 header without options (RFC 791) followed by a UDP header (RFC 768)."""
+_UDP = np.dtype({"names": ["sport", "dport", "udp_length"], "formats": [">u2"] * 3, "itemsize": 8})
+
+
 class _Views:
-    """Big-endian unsigned views of a bytes object at every byte offset."""
+    """Views of a bytes object with an item starting at every byte offset, for gathers.
+
+    Gathering a whole 28-byte header record per frame in one go and reading its fields
+    afterwards costs about as much as gathering a single unaligned integer.
+    """
 
     def __init__(self, data: bytes) -> None:
-        if len(data) < 8:
-            data = data + bytes(8 - len(data))
+        if len(data) < _IPV4_UDP.itemsize:
+            data = data + bytes(_IPV4_UDP.itemsize - len(data))
         self.u8 = np.frombuffer(data, dtype=np.uint8)
-        self.u16 = np.ndarray((len(data) - 1,), dtype=">u2", buffer=data, strides=(1,))
-        self.u32 = np.ndarray((len(data) - 3,), dtype=">u4", buffer=data, strides=(1,))
-        self.u64 = np.ndarray((len(data) - 7,), dtype=">u8", buffer=data, strides=(1,))
+        self.ipv4_udp = np.ndarray((len(data) - 27,), dtype="V28", buffer=data, strides=(1,))
+        self.udp = np.ndarray((len(data) - 7,), dtype="V8", buffer=data, strides=(1,))
 
     @staticmethod
     def _at(view: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -51,22 +67,24 @@ class _Views:
             offsets = np.minimum(offsets, last)
         return view[offsets]
 
-    def u8_at(self, offsets: np.ndarray) -> np.ndarray:
-        return self._at(self.u8, offsets)
-
     def u16_at(self, offsets: np.ndarray) -> np.ndarray:
-        return self._at(self.u16, offsets)
+        # Two byte gathers beat one unaligned 16-bit gather by 3x.
+        high = self._at(self.u8, offsets).astype(np.int64)
+        return (high << 8) | self._at(self.u8, offsets + 1)
 
     def u32_at(self, offsets: np.ndarray) -> np.ndarray:
-        return self._at(self.u32, offsets)
+        return (self.u16_at(offsets) << 16) | self.u16_at(offsets + 2)
 
-    def u64_at(self, offsets: np.ndarray) -> np.ndarray:
-        return self._at(self.u64, offsets)
+    def ipv4_udp_at(self, offsets: np.ndarray) -> np.ndarray:
+        return self._at(self.ipv4_udp, offsets).view(_IPV4_UDP)
+
+    def udp_at(self, offsets: np.ndarray) -> np.ndarray:
+        return self._at(self.udp, offsets).view(_UDP)
 
 
 def _ethernet(views: _Views, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(offset of the network header, ethertype) after up to two VLAN tags."""
-    ethertype = views.u16_at(start + 12).astype(np.int64)
+    ethertype = views.u16_at(start + 12)
     offset = np.full(start.shape, 14, dtype=np.int64)
     for _ in range(2):
         tagged = np.flatnonzero(
@@ -130,21 +148,26 @@ def decode_udp(batch: PacketBatch) -> tuple[np.ndarray, DatagramBatch]:
     l3_offset, ok = _link_all(views, batch)
     ip = start + l3_offset
 
-    head = views.u64_at(ip)  # version/IHL, TOS, total length, identification, flags/offset
-    ihl = ((head >> np.uint64(56)) & np.uint64(0x0F)).astype(np.int64) * 4
-    total_length = ((head >> np.uint64(32)) & np.uint64(0xFFFF)).astype(np.int64)
-    ok &= (head >> np.uint64(60)) == 4
-    ok &= (head & np.uint64(0x3FFF)) == 0  # neither MF nor a fragment offset
+    headers = views.ipv4_udp_at(ip)
+    version_ihl = headers["version_ihl"]
+    ihl = (version_ihl & 0x0F).astype(np.int64) * 4
+    ok &= (version_ihl >> 4) == 4
     ok &= ihl >= 20
-    ok &= views.u8_at(ip + 9) == 17
-    addresses = views.u64_at(ip + 12)  # source and destination address
+    ok &= (headers["flags_offset"] & 0x3FFF) == 0  # neither MF nor a fragment offset
+    ok &= headers["protocol"] == 17
+    sport = headers["sport"].astype(np.int64)
+    dport = headers["dport"].astype(np.int64)
+    udp_length = headers["udp_length"].astype(np.int64)
+    with_options = np.flatnonzero(ok & (ihl > 20))
+    if with_options.size:  # the UDP header is further on than the record assumed
+        moved = views.udp_at(ip[with_options] + ihl[with_options])
+        sport[with_options] = moved["sport"]
+        dport[with_options] = moved["dport"]
+        udp_length[with_options] = moved["udp_length"]
 
     udp = ip + ihl
-    udp_head = views.u64_at(udp)  # source port, destination port, length, checksum
-    udp_length = ((udp_head >> np.uint64(16)) & np.uint64(0xFFFF)).astype(np.int64)
-    dport = ((udp_head >> np.uint64(32)) & np.uint64(0xFFFF)).astype(np.int64)
     ok &= udp_length >= 8
-    ok &= udp_length <= total_length - ihl
+    ok &= udp_length <= headers["total_length"].astype(np.int64) - ihl
     ok &= udp + 8 <= frame_end
     ok &= dport != VXLAN_PORT
 
@@ -154,16 +177,14 @@ def decode_udp(batch: PacketBatch) -> tuple[np.ndarray, DatagramBatch]:
         return values if rows is None else values[rows]
 
     payload = pick(udp) + 8
-    length = np.minimum(pick(udp_length) - 8, pick(frame_end) - payload)
-    sport = (pick(udp_head) >> np.uint64(48)).astype(np.int64)
     datagrams = DatagramBatch(
         data=batch.data,
         ts=pick(batch.ts),
         start=payload,
-        length=length,
-        src=pick(addresses) >> np.uint64(32),
-        dst=pick(addresses) & np.uint64(0xFFFFFFFF),
-        sport=sport,
+        length=np.minimum(pick(udp_length) - 8, pick(frame_end) - payload),
+        src=pick(headers["src"]).astype(np.uint64),
+        dst=pick(headers["dst"]).astype(np.uint64),
+        sport=pick(sport),
         dport=pick(dport),
     )
     return ok, datagrams
