@@ -25,10 +25,8 @@ def rate(label: str, packets: int, run: Callable[[], object], repeat: int = 7) -
         began = time.perf_counter()
         run()
         times.append(time.perf_counter() - began)
-    best, median = min(times), statistics.median(times)
-    print(
-        f"{label:58s} {packets / best / 1e6:6.2f} M/s best  {packets / median / 1e6:6.2f} M/s median"
-    )
+    best, median = packets / min(times) / 1e6, packets / statistics.median(times) / 1e6
+    print(f"{label:58s} {best:6.2f} M/s best  {median:6.2f} M/s median")
 
 
 def udp_batch(n: int, src: str, dst: str, payload_size: int) -> PacketBatch:
