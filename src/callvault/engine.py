@@ -239,6 +239,9 @@ class Engine:
         ends = np.append(starts[1:], n)
         ts_sorted = d.ts[idx][order]
         lengths = np.add.reduceat(headers.payload_length[order], starts)
+        seq_sorted = headers.sequence[order]
+        seq_first = seq_sorted[starts].tolist()
+        seq_last = seq_sorted[ends - 1].tolist()
         firsts = ts_sorted[starts]
         lasts = ts_sorted[ends - 1]
         g1 = s1[starts].tolist()
@@ -259,6 +262,7 @@ class Engine:
                 continue
             pt = a & 0xFF
             stream.add(pt, counts[g], lengths_l[g], firsts_l[g], lasts_l[g])
+            stream.sequence(seq_first[g], seq_last[g])
             correlator.rtp_activity(stream)
             if stream.call is not None and pt in stream.call.event_pts:
                 members = order[starts[g] : ends[g]]

@@ -55,6 +55,7 @@ class CallState:
     call_id: str
     started_at: float
     caller_tag: str | None
+    """From tag of the first INVITE."""
     caller: Party
     callee: Party
     caller_host: str | None
@@ -81,9 +82,13 @@ class CallState:
     streams: list[StreamState] = field(default_factory=list)
     endpoints: list[tuple[Endpoint, int, bool]] = field(default_factory=list)
     seen: set[tuple] = field(default_factory=set)
+    caller_tags: set[str | None] = field(default_factory=set)
+    """From tags of every copy of the initial INVITE (each leg through a B2BUA/SBC has its own)."""
+    late_offers: set[int] = field(default_factory=set)
+    """CSeqs of INVITEs sent without SDP: the offer comes in the response (RFC 3264 §4)."""
 
     def side_of_tag(self, tag: str | None) -> Side:
-        return Side.CALLER if tag == self.caller_tag else Side.CALLEE
+        return Side.CALLER if tag == self.caller_tag or tag in self.caller_tags else Side.CALLEE
 
     def payload_name(self, pt: int, receiver: Side | None) -> str | None:
         if receiver is not None and pt in self.payload_names[receiver]:
@@ -112,6 +117,13 @@ class CorrelatorCounters:
 
     def skip(self, reason: str, n: int = 1) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + n
+
+
+def _codec_name(rtpmap: object) -> str:
+    """"PCMU/8000", or "opus/48000/2" where the rtpmap names more than one channel."""
+    name = f"{rtpmap.encoding}/{rtpmap.clock_rate}"  # type: ignore[attr-defined]
+    channels = getattr(rtpmap, "channels", 1)
+    return f"{name}/{channels}" if channels and channels > 1 else name
 
 
 def _tag(address: object) -> str | None:
@@ -174,6 +186,8 @@ class Correlator:
         call.last_sip = max(call.last_sip, env.ts)
         call.last_activity = max(call.last_activity, env.ts)
         status = getattr(msg, "status", None)
+        if method == "INVITE" and not _tag(msg.to):  # type: ignore[attr-defined]
+            call.caller_tags.add(_tag(msg.from_))  # type: ignore[attr-defined]
         identity = (method, status, cseq.seq, cseq.method, _tag(msg.to))  # type: ignore[attr-defined]
         if identity in call.seen:
             return  # a retransmission, or the same message seen again through a proxy
@@ -209,7 +223,7 @@ class Correlator:
         user = getattr(uri, "user", None)
         return Party(
             number=user,
-            display_name=getattr(address, "display_name", None) or None,
+            display_name=(getattr(address, "display_name", None) or "").strip() or None,
             uri=_uri_text(address),
             e164=self.classifier.e164(user),
             ip=self.addresses.text(ip) if ip is not None else None,
@@ -229,9 +243,12 @@ class Correlator:
                     call.end_cause = call.reason = None
             elif call.answered_at is not None:
                 call.events.append(CallEvent("reinvite", env.ts, side))
-            self._sdp(call, env, side, offer=True)
-        elif method in ("UPDATE", "PRACK", "ACK"):
-            self._sdp(call, env, side, offer=method == "UPDATE")
+            if not self._sdp(call, env, side, "offer"):
+                call.late_offers.add(cseq.seq)  # type: ignore[attr-defined]
+        elif method == "UPDATE":
+            self._sdp(call, env, side, "offer")
+        elif method in ("PRACK", "ACK"):
+            self._sdp(call, env, side, "answer")
         elif method == "BYE":
             if call.ended_at is None:
                 call.ended_at = env.ts
@@ -253,19 +270,25 @@ class Correlator:
 
     def _response(self, call: CallState, env: SipEnvelope, status: int, cseq: object) -> None:
         msg = env.message
+        side = other(call.side_of_tag(_tag(msg.from_)))  # type: ignore[attr-defined]
         if cseq.method != "INVITE":  # type: ignore[attr-defined]
             if cseq.method in ("UPDATE", "PRACK") and 200 <= status < 300:  # type: ignore[attr-defined]
-                side = other(call.side_of_tag(_tag(msg.from_)))  # type: ignore[attr-defined]
-                self._sdp(call, env, side, offer=False)
+                self._sdp(call, env, side, "answer")
             return
-        side = other(call.side_of_tag(_tag(msg.from_)))  # type: ignore[attr-defined]
-        initial = cseq.seq == call.invite_cseq and call.answered_at is None  # type: ignore[attr-defined]
+        # RFC 3264: SDP in a response answers the INVITE's offer, or is the offer itself
+        # when the INVITE had none (answered in the ACK or PRACK)
+        seq = cseq.seq  # type: ignore[attr-defined]
+        role = "answer"
+        if seq in call.late_offers:
+            call.late_offers.discard(seq)
+            role = "offer"
         if status < 200:
-            if status in (180, 183) and call.ringing_at is None and initial:
+            if status in (180, 183) and call.ringing_at is None and call.answered_at is None:
                 call.ringing_at = env.ts
-            self._sdp(call, env, side, offer=False)
+            if not self._sdp(call, env, side, role) and role == "offer":
+                call.late_offers.add(seq)
         elif status < 300:
-            if initial:
+            if call.answered_at is None:
                 call.answered_at = env.ts
                 call.callee_tag = _tag(msg.to)  # type: ignore[attr-defined]
                 call.sip_code = status
@@ -275,11 +298,13 @@ class Correlator:
                 to = msg.to  # type: ignore[attr-defined]
                 if getattr(to, "display_name", None) and not call.callee.display_name:
                     call.callee.display_name = to.display_name
-                if call.ended_at is not None and call.end_cause == "cancel":
-                    # 200 OK crossed the CANCEL: the call was answered after all
+                if call.ended_at is not None and call.end_cause in ("cancel", "final-response"):
+                    # the 200 OK crossed the CANCEL (or a forked branch failed first)
                     call.ended_at = call.hangup_by = call.end_cause = call.reason = None
-            self._sdp(call, env, side, offer=False)
-        elif initial and call.ended_at is None or (initial and call.end_cause == "cancel"):
+            self._sdp(call, env, side, role)
+        elif seq == call.invite_cseq and call.answered_at is None:
+            if call.ended_at is not None and call.end_cause != "cancel":
+                return  # a second final response (another fork): the first one counts
             call.sip_code = status
             if call.status is None:
                 call.status = STATUS_BY_CODE.get(status, CallStatus.FAILED)
@@ -301,37 +326,42 @@ class Correlator:
         if info is not None:
             call.events.append(CallEvent("dtmf", env.ts, side, info.digit, "sip-info"))
 
-    def _sdp(self, call: CallState, env: SipEnvelope, side: Side, offer: bool) -> None:
+    def _sdp(self, call: CallState, env: SipEnvelope, side: Side, role: str) -> bool:
+        """Bind the media endpoints of the message's SDP, if it has one; True when it had.
+
+        An offer may put the other party on hold; an answer names the negotiated codecs.
+        """
         msg = env.message
         try:
             body = msg.find_body("application/sdp")  # type: ignore[attr-defined]
         except ParseError:
             self.counters.skip("malformed multipart body")
-            return
+            return False
         if not body:
-            return
+            return False
         try:
             session = sdp_module.parse_sdp(body)
         except ParseError:
             self.counters.skip("malformed SDP")
-            return
+            return False
         audio_seen = False
         for media in session.media:
             if media.kind not in ("audio", "video") or media.port == 0:
                 continue
             names = call.payload_names[side]
             for pt, rtpmap in media.rtpmap.items():
-                name = f"{rtpmap.encoding}/{rtpmap.clock_rate}"
-                names[pt] = name
+                names[pt] = _codec_name(rtpmap)
                 if rtpmap.encoding.lower() == "telephone-event":
                     call.event_pts.add(pt)
             if media.kind == "audio" and not audio_seen:
                 audio_seen = True
-                if offer:
+                if role == "offer":
                     self._hold(call, env.ts, side, media)
-                elif call.answered_at is not None or getattr(env.message, "status", 0) >= 200:
+                else:
                     for pt in media.formats:
-                        name = names.get(pt) if isinstance(pt, int) else None
+                        if not isinstance(pt, int):
+                            continue
+                        name = call.payload_name(pt, side) or sdp_module.static_payload_name(pt)
                         if name and name not in call.codecs:
                             call.codecs.append(name)
             address = media.connection
@@ -345,6 +375,7 @@ class Correlator:
             rtcp_port = media.rtcp_port or media.port + 1
             if self.media.bind(call, side, endpoint, rtcp_port, env.ts, private_address(address)):
                 self._adopt_orphans(endpoint)
+        return True
 
     def _hold(self, call: CallState, ts: float, side: Side, media: object) -> None:
         direction = media.direction  # type: ignore[attr-defined]
@@ -541,7 +572,7 @@ class Correlator:
         for stream in conv.streams:
             self.streams.pop(stream.key, None)
             self.late_media[stream.key] = self.now + self.settings.media_timeout_s
-        if not any(s.packets >= UNSIGNALLED_MIN_PACKETS for s in conv.streams):
+        if not any(s.looks_like_rtp(UNSIGNALLED_MIN_PACKETS) for s in conv.streams):
             self.counters.skip("rtp-like udp too short to be a stream", sum(s.packets for s in conv.streams))
             return
         streams = sorted(conv.streams, key=lambda s: s.first_at)

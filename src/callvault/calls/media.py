@@ -17,8 +17,8 @@ Endpoint = tuple[int, int]
 StreamKey = tuple[int, int, int, int, int]
 """(src address id, src port, dst address id, dst port, SSRC)."""
 
-REBIND_SLACK_S = 1.0
-"""A binding made this soon after a stream's first packet still claims it (SDP in flight)."""
+NOT_RTP_PORTS = frozenset({1812, 1813, 1900, 2427, 2727, 3478, 4500, 5060, 5061, 5353, 5355})
+"""UDP ports of protocols whose first byte can pass for RTP version 2 (RADIUS, SSDP, MGCP, STUN…)."""
 
 
 def other(side: Side) -> Side:
@@ -47,6 +47,8 @@ class StreamState:
     bytes: int = 0
     packets_by_pt: dict[int, int] = field(default_factory=dict)
     rtcp_packets: int = 0
+    seq_first: int | None = None
+    seq_last: int = 0
     last_event_ts: int | None = None
     """RTP timestamp of the last RFC 4733 event seen (one digit per event timestamp)."""
 
@@ -58,6 +60,23 @@ class StreamState:
             self.first_at = first
         if last > self.last_at:
             self.last_at = last
+
+    def sequence(self, first: int, last: int) -> None:
+        if self.seq_first is None:
+            self.seq_first = first
+        self.seq_last = last
+
+    def looks_like_rtp(self, min_packets: int) -> bool:
+        """Heuristics for UDP that no SDP announced (RFC 3550 §A.1 in spirit): enough packets,
+        ports outside the well-known range, and sequence numbers that advance with the packets.
+        """
+        src_port, dst_port = self.key[1], self.key[3]
+        if self.packets < min_packets or src_port < 1024 or dst_port < 1024:
+            return False
+        if src_port in NOT_RTP_PORTS or dst_port in NOT_RTP_PORTS:
+            return False
+        span = ((self.seq_last - (self.seq_first or 0)) & 0xFFFF) + 1
+        return self.packets / 2 <= span <= self.packets * 2
 
     def telephone_event(self, rtp_timestamp: int, event: TelephoneEvent) -> bool:
         """True when this packet starts a new event (RFC 4733 §2.5: one event per timestamp)."""
@@ -95,6 +114,7 @@ class MediaMap:
         bindings = self._rtp.setdefault(endpoint, [])
         for b in bindings:
             if b.call is call and b.side is side:
+                b.since = since  # confirmed again: the most recent SDP mention counts
                 return False
         binding = Binding(call, side, since)
         bindings.append(binding)
@@ -128,8 +148,9 @@ class MediaMap:
             return None
         best = None
         for b in bindings:
-            if b.since <= at + REBIND_SLACK_S and (best is None or b.since > best.since):
+            if b.since <= at and (best is None or b.since > best.since):
                 best = b
+        # none before the first packet: media ran ahead of the SDP that announced it
         return best or min(bindings, key=lambda b: b.since)
 
     def find(self, key: StreamKey, at: float) -> tuple[CallState, Side] | None:
