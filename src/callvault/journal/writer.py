@@ -9,7 +9,7 @@ prepares the values (its bind processors) and the driver runs them on a pooled c
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,7 +75,7 @@ class CallWriter:
         self._insert_stream = DriverStatement.compile(insert(streams), dialect)
         self._insert_event = DriverStatement.compile(insert(events), dialect)
 
-    def write(self, calls: Iterable[Call]) -> list[int]:
+    def write(self, calls: Sequence[Call]) -> list[int]:
         """Insert or replace calls (by uid) in one transaction; return and set their ids."""
         connection = self._engine.raw_connection()
         try:
@@ -86,6 +86,8 @@ class CallWriter:
             connection.commit()
         finally:
             connection.close()  # back to the pool, which rolls back what was not committed
+        for call, call_id in zip(calls, ids, strict=True):
+            call.id = call_id
         return ids
 
     def _write(self, cursor: Any, call: Call, created_at: float) -> int:
@@ -104,7 +106,6 @@ class CallWriter:
             cursor.executemany(
                 self._insert_event.sql, [self._insert_event.params(r) for r in event_rows]
             )
-        call.id = call_id
         return call_id
 
 
