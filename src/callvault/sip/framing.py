@@ -24,11 +24,12 @@ HEADER_END = re.compile(rb"\r?\n\r?\n")
 KEEPALIVE = re.compile(rb"[\r\n]*")
 
 START_LINE = re.compile(
-    rb"^(?:[A-Za-z][A-Za-z0-9!%*_+`'~.\-]* [^ \r\n]+ SIP/[0-9]+\.[0-9]+\r?\n"
-    rb"|SIP/[0-9]+\.[0-9]+ [0-9]{3}[ \r\n])",
+    rb"^(?:[A-Za-z0-9!%*_+`'~.\-]+ [^\r\n]* SIP/[0-9]+\.[0-9]+[ \t]*\r?\n"
+    rb"|SIP/[0-9]+\.[0-9]+ +[0-9]{1,10}[ \r\n])",
     re.MULTILINE,
 )
-"""A request line (token SP URI SP SIP/x.y) or a status line (SIP/x.y SP 3DIGIT) at a line start."""
+"""A request line (token SP ... SP SIP/x.y, spacing as loose as parse_message allows) or a
+status line (SIP/x.y SP status code) at a line start."""
 
 CONTENT_LENGTH = re.compile(
     rb"^(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)", re.IGNORECASE | re.MULTILINE
