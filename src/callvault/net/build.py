@@ -239,10 +239,21 @@ def ipv6(
         # AH counts 4-byte units less 2 (RFC 4302), the others 8-byte units less 1.
         units = (len(body) + 2) // 4 - 2 if kind == IPPROTO_AH else (len(body) + 2) // 8 - 1
         chain += struct.pack("!BB", following, max(units, 0)) + body
+    if next_header == IPPROTO_UDP and IPPROTO_FRAGMENT not in kinds[:-1]:
+        payload = _udp_checksummed(packed(src), packed(dst), payload)
     fixed = struct.pack(
         "!IHBB", (6 << 28) | flow_label, len(chain) + len(payload), kinds[0], hop_limit
     )
     return fixed + packed(src) + packed(dst) + chain + payload
+
+
+def _udp_checksummed(src: bytes, dst: bytes, datagram: bytes) -> bytes:
+    """Fill in a zero UDP checksum, which IPv6 forbids (RFC 8200 section 8.1)."""
+    if len(datagram) < 8 or datagram[6:8] != b"\x00\x00":
+        return datagram
+    pseudo = src + dst + struct.pack("!IxxxB", len(datagram), IPPROTO_UDP)
+    value = checksum(pseudo + datagram) or 0xFFFF
+    return datagram[:6] + struct.pack("!H", value) + datagram[8:]
 
 
 def fragment_ipv4(ip_packet: bytes, mtu: int) -> list[bytes]:
