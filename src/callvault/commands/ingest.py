@@ -78,7 +78,7 @@ def run_ingest(files, settings, progress: bool | None, fmt: str) -> IngestSummar
         else:
             summary = ingest_files(files, settings, on_call)
     for line in summary.errors:
-        err.print(f"callvault: error: {line}", markup=False, highlight=False)
+        click.echo(f"callvault: error: {line}", err=True)
     if fmt == "json":
         click.echo(json.dumps(summary_dict(summary, statuses), indent=2))
     else:
@@ -125,4 +125,29 @@ def summary_table(summary: IngestSummary, statuses: Counter[str]) -> Table:
     return table
 
 
-COMMANDS: list[click.Command] = [ingest]
+@click.command()
+@journal_options
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the demo capture [default: demo/demo-capture.pcap in the data directory].")
+@click.pass_context
+def demo(ctx: click.Context, out: Path | None, data_dir: Path | None, db: str | None) -> None:
+    """Write a demo capture of a support desk's morning with callvault's own capture writer,
+    ingest it into the journal, and list the calls.
+
+    Run it again: the journal does not grow (ingest is idempotent).
+    """
+    from callvault.commands.journal import calls as calls_command
+    from callvault.synth import demo_calls, write_capture
+
+    settings = settings_from(data_dir=data_dir, db=db)
+    path = out or settings.data_dir / "demo" / "demo-capture.pcap"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frames = write_capture(path, demo_calls())
+    click.echo(f"wrote {path} ({frames:,} packets)")
+    summary = run_ingest([path], settings, None, "text")
+    if summary.errors:
+        sys.exit(1)
+    ctx.invoke(calls_command, data_dir=data_dir, db=db, oldest_first=True)
+
+
+COMMANDS: list[click.Command] = [ingest, demo]
