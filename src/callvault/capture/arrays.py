@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,54 @@ def fields(data: bytes, byte_order: str, width: int) -> np.ndarray:
     count = max(len(data) - width + 1, 0)
     dtype = np.dtype(f"{byte_order}u{width}")
     return np.ndarray((count,), dtype=dtype, buffer=data, strides=(1,))
+
+
+def headers(data: bytes, offsets: np.ndarray, size: int, byte_order: str) -> np.ndarray:
+    """The ``size``-byte headers at ``offsets`` as rows of uint32, in one gather (~3x faster
+    than a gather per field); a header cut by the end of ``data`` reads as zeros there.
+    """
+    count = len(data) - size + 1
+    if count > 0:
+        view = np.ndarray((count,), dtype=f"V{size}", buffer=data, strides=(1,))
+        rows = view[np.minimum(offsets, count - 1)]
+    else:
+        rows = np.zeros(len(offsets), dtype=f"V{size}")
+    for i in np.flatnonzero(offsets >= count):  # at most the last few
+        rows[i] = (data[offsets[i] : offsets[i] + size] + bytes(size))[:size]
+    return rows.view(f"{byte_order}u4").reshape(len(offsets), size // 4)
+
+
+def extend_run(
+    data: bytes, pos: int, size: int, left: int, offsets: array, key_at: int, key_width: int
+) -> tuple[int, int]:
+    """Append the offsets of the records from ``pos`` on that are ``size`` bytes long, as the
+    record just before ``pos`` is, with the same ``key_width`` bytes at ``key_at`` (the caplen
+    field of a pcap record, the type and length of a pcapng block); at most ``left`` of them.
+    Returns the offset after them and how many there were.
+
+    Runs of equal records are common (every G.711 RTP packet of every call has the same
+    length), and checking a run with NumPy costs nanoseconds a record instead of the hot loop's
+    few hundred. Probes grow from 32 records, so a short run costs little.
+    """
+    key = int.from_bytes(data[pos - size + key_at : pos - size + key_at + key_width], "little")
+    todo = min(left, (len(data) - pos) // size) if size >= 12 else 0
+    found, probe = 0, 32
+    while todo > 0:
+        k = min(probe, todo)
+        keys = np.ndarray(
+            (k,), dtype=f"<u{key_width}", buffer=data, offset=pos + key_at, strides=(size,)
+        )
+        differ = keys != key
+        run = int(differ.argmax()) if differ.any() else k
+        if run:
+            offsets.frombytes(np.arange(pos, pos + run * size, size, dtype=np.int64).tobytes())
+            pos += run * size
+            found += run
+            todo -= run
+        if run < k:
+            break
+        probe *= 4
+    return pos, found
 
 
 def gather(view: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -45,10 +94,12 @@ def to_seconds(sec: np.ndarray, frac: np.ndarray, per_second: np.ndarray | int) 
         coarser = (per_second > 1_000_000) & (per_second % 10 == 0) & (frac % 10 == 0)
         per_second = np.where(coarser, per_second // 10, per_second)
         frac = np.where(coarser, frac // 10, frac)
-    exact = (sec >= 0) & (sec < EXACT_FLOAT_INT // per_second)
-    exact &= frac < EXACT_FLOAT_INT - np.where(exact, sec * per_second, 0)
-    whole = np.where(exact, sec * per_second + frac, 0).astype(np.float64)
-    return np.where(exact, whole / per_second, sec + frac / per_second)
+    total = sec * per_second + frac  # wraps where it is not exact; those rows are not used
+    exact = (sec >= 0) & (sec <= EXACT_FLOAT_INT // per_second) & (total >= 0)
+    exact &= total < EXACT_FLOAT_INT
+    if exact.all():
+        return total / per_second
+    return np.where(exact, total, 0) / per_second + np.where(exact, 0, sec + frac / per_second)
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from callvault.capture.arrays import Parsed, Piece, fields, gather, to_seconds
+from callvault.capture.arrays import Parsed, Piece, extend_run, headers, to_seconds
 from callvault.errors import CaptureError
 
 MAGIC_MICRO = 0xA1B2C3D4
@@ -23,6 +23,9 @@ FILE_HEADER_LEN = 24
 RECORD_HEADER_LEN = 16
 MAX_SNAPLEN = 262144
 """libpcap's MAXIMUM_SNAPLEN: a record claiming more is corrupt."""
+MIN_STREAK, MAX_STREAK, LONG_RUN = 8, 1024, 64
+"""Records of one length seen in a row before ``walk`` looks for a run of them with NumPy
+(doubling up to MAX_STREAK after each run shorter than LONG_RUN)."""
 LINKTYPE_MASK = 0x03FFFFFF
 """The link type proper; bits above it announce an FCS length (draft-ietf-opsawg-pcap 4)."""
 
@@ -70,16 +73,31 @@ def is_pcap(head: bytes) -> bool:
 def walk(data: bytes, pos: int, limit: int, caplen_at: struct.Struct) -> tuple[array, int]:
     """Offsets of up to ``limit`` whole records from ``pos`` on, and the offset after them.
 
-    The hot loop of the pure-Python reader: one unpack per record, nothing else.
+    The hot loop of the pure-Python reader: one unpack per record; after a few records of one
+    length, a run of them is taken with NumPy (``extend_run``), less eagerly after runs that
+    turned out short.
     """
     offsets = array("q")
     append = offsets.append
     unpack = caplen_at.unpack_from
+    last, same, eager = -1, 0, MIN_STREAK
     try:
-        for _ in range(limit):
-            following = pos + RECORD_HEADER_LEN + unpack(data, pos + 8)[0]
-            append(pos)
-            pos = following
+        while len(offsets) < limit:
+            for _ in range(limit - len(offsets)):
+                caplen = unpack(data, pos + 8)[0]
+                append(pos)
+                pos += RECORD_HEADER_LEN + caplen
+                if caplen != last:
+                    last, same = caplen, 0
+                elif (same := same + 1) == eager:
+                    break
+            else:
+                break
+            pos, found = extend_run(
+                data, pos, RECORD_HEADER_LEN + last, limit - len(offsets), offsets, 8, 4
+            )
+            eager = MIN_STREAK if found >= LONG_RUN else min(2 * eager, MAX_STREAK)
+            last, same = -1, 0
     except struct.error:
         pass
     if pos > len(data):
@@ -139,11 +157,11 @@ class PcapParser:
         )
 
     def _piece(self, data: bytes, offsets: np.ndarray) -> Piece:
-        u32 = fields(data, self.header.byte_order, 4)
+        head = headers(data, offsets, RECORD_HEADER_LEN, self.header.byte_order)
         return Piece(
             data=data,
-            ts=to_seconds(gather(u32, offsets), gather(u32, offsets + 4), self.header.per_second),
+            ts=to_seconds(head[:, 0], head[:, 1], self.header.per_second),
             start=offsets + RECORD_HEADER_LEN,
-            caplen=gather(u32, offsets + 8),
+            caplen=head[:, 2].astype(np.int64),
             linktype=np.full(len(offsets), self.header.linktype, dtype=np.int64),
         )

@@ -14,8 +14,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from callvault.capture.arrays import Parsed, Piece, fields, gather, to_seconds
-from callvault.capture.pcapfile import MAX_SNAPLEN
+from callvault.capture.arrays import (
+    Parsed,
+    Piece,
+    extend_run,
+    fields,
+    gather,
+    headers,
+    to_seconds,
+)
+from callvault.capture.pcapfile import LONG_RUN, MAX_SNAPLEN, MAX_STREAK, MIN_STREAK
 from callvault.errors import CaptureError
 
 SHB = 0x0A0D0D0A
@@ -43,6 +51,8 @@ IF_TSOFFSET = 14
 MAX_BLOCK = 16 * 1024 * 1024
 """Wireshark's limit on a block's size: a bigger one is taken as corrupt."""
 MIN_LENGTH = {SHB: 28, IDB: 20, PB: 32, SPB: 16, EPB: 32}
+EPB_HEADER_LEN = 28
+"""Type, length, interface, timestamp (high, low), captured and original length."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,18 +77,30 @@ def block_length_problem(length: int) -> str | None:
 
 def walk(data: bytes, pos: int, limit: int, head: struct.Struct) -> tuple[array, int]:
     """Offsets of up to ``limit`` consecutive packet blocks from ``pos`` on (stopping at any
-    other block), and the offset after them: the hot loop of the reader.
+    other block), and the offset after them: the hot loop of the reader. Runs of blocks of one
+    type and length are taken with NumPy, as in pcapfile.walk.
     """
     offsets = array("q")
     append = offsets.append
     unpack = head.unpack_from
+    last, same, eager = -1, 0, MIN_STREAK
     try:
-        for _ in range(limit):
-            kind, length = unpack(data, pos)
-            if kind != EPB and kind != SPB and kind != PB:
+        while len(offsets) < limit:
+            for _ in range(limit - len(offsets)):
+                kind, length = unpack(data, pos)
+                if kind != EPB and kind != SPB and kind != PB:
+                    return offsets, pos
+                append(pos)
+                pos += length
+                if length != last:
+                    last, same = length, 0
+                elif (same := same + 1) == eager:
+                    break
+            else:
                 break
-            append(pos)
-            pos += length
+            pos, found = extend_run(data, pos, last, limit - len(offsets), offsets, 0, 8)
+            eager = MIN_STREAK if found >= LONG_RUN else min(2 * eager, MAX_STREAK)
+            last, same = -1, 0
     except struct.error:
         pass
     if pos > len(data):
@@ -256,15 +278,20 @@ class PcapngParser:
 
     def _packets(self, data: bytes, o: np.ndarray, base: int) -> tuple[Piece, CaptureError | None]:
         """The packet blocks at offsets ``o``, up to the first one that is not well formed."""
-        u32 = fields(data, self._order, 4)
-        kind, length = gather(u32, o), gather(u32, o + 4)
+        head = headers(data, o, EPB_HEADER_LEN, self._order).astype(np.int64)
+        kind, length, iface, caplen = head[:, 0], head[:, 1], head[:, 2], head[:, 5]
         framed = (length >= 12) & (length % 4 == 0) & (length <= MAX_BLOCK)
-        trailer = gather(u32, o + np.where(framed, length, 12) - 4)
+        trailer = gather(fields(data, self._order, 4), o + np.where(framed, length, 12) - 4)
         spb = kind == SPB
-        u16 = fields(data, self._order, 2)
-        iface = np.where(spb, 0, np.where(kind == PB, gather(u16, o + 8), gather(u32, o + 8)))
-        spb_caplen = np.minimum(np.minimum(gather(u32, o + 8), length - 16), self._snaplen0)
-        caplen = np.where(spb, spb_caplen, gather(u32, o + 20))
+        if (kind == PB).any():  # its interface id is 16 bits, then a 16-bit drops count
+            iface = np.where(
+                kind == PB, iface & 0xFFFF if self._order == "<" else iface >> 16, iface
+            )
+        if spb.any():  # the original length where an EPB has its interface; no timestamp
+            caplen = np.where(
+                spb, np.minimum(np.minimum(iface, length - 16), self._snaplen0), caplen
+            )
+            iface = np.where(spb, 0, iface)
         room = length - np.where(spb, 16, 32) - ((caplen + 3) & ~3)
         bad = ~framed | (trailer != length) | (room < 0) | (caplen > MAX_SNAPLEN)
         bad |= iface >= len(self._interfaces)
@@ -272,9 +299,9 @@ class PcapngParser:
         if bad.any():
             k = int(np.argmax(bad))
             error = self._packet_error(k, length, trailer, room, caplen, iface, base + int(o[k]))
-            o, kind, iface, caplen, spb = o[:k], kind[:k], iface[:k], caplen[:k], spb[:k]
-        ts = self._timestamps(u32, o, iface, spb)
-        start = o + np.where(spb, 12, 28)
+            o, head, iface, caplen, spb = o[:k], head[:k], iface[:k], caplen[:k], spb[:k]
+        ts = self._timestamps(head[:, 3], head[:, 4], iface, spb)
+        start = o + np.where(spb, 12, EPB_HEADER_LEN)
         return Piece(data, ts, start, caplen, self._linktypes[iface]), error
 
     def _packet_error(
@@ -310,26 +337,29 @@ class PcapngParser:
         return self._error(problem, offset)
 
     def _timestamps(
-        self, u32: np.ndarray, o: np.ndarray, iface: np.ndarray, spb: np.ndarray
+        self, high: np.ndarray, low: np.ndarray, iface: np.ndarray, spb: np.ndarray
     ) -> np.ndarray:
-        ticks = (gather(u32, o + 12).astype(np.uint64) << np.uint64(32)) | gather(
-            u32, o + 16
-        ).astype(np.uint64)
-        per_second = self._per_second[iface]
+        """Seconds of each packet from its interface's units and offset; an SPB gets the time
+        of the packet before it on interface 0 (else of the packet before it at all).
+        """
+        ticks = (high.astype(np.uint64) << np.uint64(32)) | low.astype(np.uint64)
+        one = len(iface) and iface[0] == iface.min() == iface.max()
+        per_second = self._per_second[iface[0]] if one else self._per_second[iface]
+        offset_s = self._offset_s[iface[0]] if one else self._offset_s[iface]
         whole = ticks // per_second
         frac = (ticks - whole * per_second).astype(np.int64)
-        sec = whole.astype(np.int64) + self._offset_s[iface]
-        ts = to_seconds(sec, frac, per_second.astype(np.int64))
+        ts = to_seconds(whole.astype(np.int64) + offset_s, frac, per_second.astype(np.int64))
         if spb.any():
             ts[spb] = np.nan
-        previous = forward_fill(np.where(spb, np.nan, ts), self._last_ts)
-        on0 = np.flatnonzero(iface == 0)
-        if len(on0):
+            previous = forward_fill(ts, self._last_ts)
+            on0 = np.flatnonzero(iface == 0)
             fallback = self._last_ts0 if self._last_ts0 is not None else np.nan
             filled = forward_fill(ts[on0], fallback)
             ts[on0] = np.where(np.isnan(filled), previous[on0], filled)
-            self._last_ts0 = float(ts[on0[-1]])
         if len(ts):
+            on0 = np.flatnonzero(iface == 0) if not one or iface[0] else np.array([len(ts) - 1])
+            if len(on0):
+                self._last_ts0 = float(ts[on0[-1]])
             self._last_ts = float(ts[-1])
         return ts
 

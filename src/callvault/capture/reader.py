@@ -172,6 +172,7 @@ class CaptureReader:
             return self._own(stream, PcapngParser(self.path), 0)
         parser = PcapParser(self.path, header)
         if use_libpcap and regular and not self.compressed and libpcap.suits(header):
+            self.engine = "libpcap"
             return self._libpcap_then_own(stream, parser)
         return self._own(stream, parser, FILE_HEADER_LEN)
 
@@ -204,7 +205,6 @@ class CaptureReader:
         )
 
     def _libpcap_then_own(self, stream: Stream, parser: PcapParser) -> Batches:
-        self.engine = "libpcap"
         batches = libpcap.read_batches(self.path, parser.header, self._batch_packets)
         while True:
             try:
