@@ -206,54 +206,74 @@ class CaptureReader:
 
     def _libpcap_then_own(self, stream: Stream, parser: PcapParser) -> Batches:
         batches = libpcap.read_batches(self.path, parser.header, self._batch_packets)
-        while True:
-            try:
+        try:
+            while True:
                 batch, self.position = next(batches)
-            except StopIteration as stop:
-                pos = stop.value
-                break
-            yield batch
+                yield batch
+        except StopIteration as stop:
+            pos = stop.value
+        finally:
+            batches.close()
         if pos < self.size:
             self.engine = "python"
         yield from self._own(stream, parser, pos)
 
     def _own(self, stream: Stream, parser: Parser, pos: int) -> Batches:
         """The pure-Python reader from byte ``pos`` of the (decompressed) capture on."""
-        estimate = parser.record_estimate
-        need = 0
+        windows = _Windows(stream, parser, pos)
         while True:
-            pieces: list[Piece] = []
-            count = 0
-            error: CaptureError | None = None
-            ended = False
-            while count < self._batch_packets:
-                left = self._batch_packets - count
-                want = max(min(max(int(left * estimate * 1.05), MIN_WINDOW), MAX_WINDOW), need)
-                data = stream.fetch(pos, want)
-                piece, used, error, need = parser.parse(data, pos, left)
-                if len(piece):
-                    pieces.append(piece)
-                    count += len(piece)
-                    estimate = max(16, used // len(piece))
-                pos += used
-                if error or count >= self._batch_packets:
-                    break
-                if len(data) < want:
-                    ended = used == len(data)
-                    if not ended:
-                        error = stream.error or parser.truncated(data[used:], pos)
-                    break
-                if not need and not used:
-                    need = 2 * want
-            self.position = stream.compressed_position if isinstance(stream, GzipStream) else pos
+            pieces, error, ended = windows.batch(self._batch_packets)
+            self.position = (
+                stream.compressed_position if isinstance(stream, GzipStream) else windows.pos
+            )
             if pieces:
                 yield join(pieces)
             if error:
                 raise error
             if ended:
-                if stream.error:
-                    raise stream.error
                 return
+
+
+class _Windows:
+    """Reads a capture through its parser in windows of about a batch's size."""
+
+    def __init__(self, stream: Stream, parser: Parser, pos: int) -> None:
+        self.stream = stream
+        self.parser = parser
+        self.pos = pos
+        """Offset in the (decompressed) capture of the first byte not yet parsed."""
+        self._estimate = parser.record_estimate
+        self._need = 0
+
+    def batch(self, packets: int) -> tuple[list[Piece], CaptureError | None, bool]:
+        """The pieces of the next batch of up to ``packets`` packets, the error right after
+        them, and whether the capture ended cleanly there.
+        """
+        pieces: list[Piece] = []
+        count = 0
+        while count < packets:
+            want = int((packets - count) * self._estimate * 1.05)
+            want = max(min(max(want, MIN_WINDOW), MAX_WINDOW), self._need)
+            data = self.stream.fetch(self.pos, want)
+            piece, used, error, self._need = self.parser.parse(data, self.pos, packets - count)
+            if len(piece):
+                pieces.append(piece)
+                count += len(piece)
+                self._estimate = max(16, used // len(piece))
+            self.pos += used
+            if error:
+                return pieces, error, False
+            if len(data) < want and count < packets:
+                return pieces, self._end(data[used:]), not data[used:]
+            if not (used or self._need):
+                self._need = 2 * want
+        return pieces, None, False
+
+    def _end(self, tail: bytes) -> CaptureError | None:
+        """Why the capture ends here: the stream's error, a record cut short, or nothing."""
+        if self.stream.error:
+            return self.stream.error
+        return self.parser.truncated(tail, self.pos) if tail else None
 
 
 class _Sequential:
