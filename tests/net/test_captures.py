@@ -58,10 +58,14 @@ def sip_over_tcp(streams: list[StreamData]) -> list[bytes]:
     return messages
 
 
-@pytest.mark.parametrize("fast_path", [True, False])
-def test_ipv6frag_reassembles_the_fragmented_invites(capture: Capture, fast_path: bool) -> None:
+@pytest.mark.parametrize(
+    ("fast_path", "batch_packets"), [(True, 1 << 17), (False, 1 << 17), (True, 3)]
+)
+def test_ipv6frag_reassembles_the_fragmented_invites(
+    capture: Capture, fast_path: bool, batch_packets: int
+) -> None:
     """Linux SLL, IPv6/UDP SIP; two INVITEs of 1,6xx bytes come in two fragments each."""
-    decoded = capture("ipv6frag.pcap", fast_path=fast_path)
+    decoded = capture("ipv6frag.pcap", fast_path=fast_path, batch_packets=batch_packets)
     payloads = decoded.payloads()
     assert len(payloads) == 32  # 34 frames, 4 of them fragments of 2 datagrams
     assert sip_kinds(payloads) == Counter(
@@ -116,9 +120,10 @@ def test_websocket_messages_carry_sip(capture: Capture) -> None:
     assert decoded.counters == {reasons.TCP_CONTROL: 16, reasons.WEBSOCKET_CONTROL: 2}
 
 
-def test_sip_split_across_tcp_segments_on_port_6060(capture: Capture) -> None:
+@pytest.mark.parametrize("batch_packets", [1 << 17, 50])
+def test_sip_split_across_tcp_segments_on_port_6060(capture: Capture, batch_packets: int) -> None:
     """tshark -d tcp.port==6060,sip finds 406 SIP messages in 1,542 frames."""
-    decoded = capture("sip_ipv4_tcp_fragmented.pcap")
+    decoded = capture("sip_ipv4_tcp_fragmented.pcap", batch_packets=batch_packets)
     messages = sip_over_tcp(decoded.streams)
     assert len(messages) == 406
     assert sip_kinds(messages) == Counter(
