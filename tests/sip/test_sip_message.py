@@ -19,7 +19,7 @@ from callvault.sip import (
 from callvault.sip.headers import COMPACT_FORMS
 from callvault.sip.message import MAX_HEADER_BYTES, MAX_HEADER_FIELDS
 
-FIXTURES = sorted(p.name for p in CAPTURED.glob("*.sip"))
+FIXTURES = sorted(p.name for p in CAPTURED.glob("*.sip") if p.name != "invite_bare_ipv6.sip")
 
 MINIMAL = (
     b"OPTIONS sip:bob@example.com SIP/2.0\r\n"
@@ -363,3 +363,16 @@ def test_broken_multipart_raises_parse_error(content_type: bytes, body: bytes, r
     with pytest.raises(ParseError) as raised:
         msg.find_body("application/sdp")
     assert str(raised.value) == reason
+
+
+def test_bare_ipv6_message_is_read_and_reported() -> None:
+    msg = parse_message(captured("invite_bare_ipv6.sip"))
+    assert msg.from_ is not None and msg.from_.uri.host == "[fe80:0:0:0:21a:a0ff:fe07:32e0]"
+    assert msg.via[0].sent_by == "[fe80:0:0:0:21a:a0ff:fe07:32e0]:5060"
+    assert check_message(msg) == [
+        "Request-URI has an IPv6 address without brackets",
+        "From has an IPv6 address without brackets",
+        "To has an IPv6 address without brackets",
+        "Contact has an IPv6 address without brackets",
+        "Via has an IPv6 address without brackets",
+    ]

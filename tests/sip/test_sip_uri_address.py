@@ -203,3 +203,24 @@ def test_cseq() -> None:
         with pytest.raises(ParseError) as raised:
             parse_cseq(bad)
         assert str(raised.value) == "CSeq is not number and method"
+
+
+@pytest.mark.parametrize(
+    ("text", "host", "port"),
+    [
+        ("sip:9876@fe80:0:0:0:21a:a0ff:fe07:32e0:5060", "[fe80:0:0:0:21a:a0ff:fe07:32e0]", 5060),
+        ("sip:4321@fec0:0:0:0:216:d3ff:fe0d:22c", "[fec0:0:0:0:216:d3ff:fe0d:22c]", None),
+        ("sip:a@2001:db8::1", "[2001:db8::1]", None),
+    ],
+)
+def test_bare_ipv6_host_is_read_and_bracketed(text: str, host: str, port: int | None) -> None:
+    """Some phones omit the brackets RFC 3261 §25.1 requires around IPv6 hosts."""
+    uri = parse_uri(text)
+    assert (uri.host, uri.port) == (host, port)
+    assert parse_uri(str(uri)) == uri
+
+
+def test_bare_ipv6_that_is_no_address_is_refused() -> None:
+    with pytest.raises(ParseError) as raised:
+        parse_uri("sip:a@fe80:zz::1:5060")
+    assert str(raised.value) == "URI has no valid host"

@@ -84,6 +84,7 @@ def _request_line(msg: SipRequest) -> list[str]:
         else:
             if parsed.headers:
                 out.append("Request-URI must not contain headers (RFC 3261 §19.1.1)")
+            out += _bare_ipv6("Request-URI", uri, parsed.host)
     return out
 
 
@@ -162,7 +163,7 @@ def _address(name: str, value: str) -> list[str]:
         address = parse_address(value)
     except ParseError as exc:
         return [f"{name}: {exc}"]
-    out = []
+    out = _bare_ipv6(name, value, address.uri.host)
     lt = _angle_start(value)
     if lt >= 0:
         gt = value.find(">", lt)
@@ -187,6 +188,13 @@ def _address(name: str, value: str) -> list[str]:
     if expires is not None and (_number(expires) or 0) > MAX_DELTA_SECONDS:
         out.append(f"{name} expires {expires} exceeds 2**32-1")
     return out
+
+
+def _bare_ipv6(name: str, raw: str, host: str) -> list[str]:
+    """RFC 3261 §25.1: an IPv6 host is written in brackets (the parsers accept it bare)."""
+    if host.startswith("[") and "[" not in raw:
+        return [f"{name} has an IPv6 address without brackets"]
+    return []
 
 
 def _angle_start(value: str) -> int:
@@ -217,6 +225,7 @@ def _vias(msg: SipMessage) -> list[str]:
             except ParseError as exc:
                 out.append(f"Via {piece.strip(WHITESPACE)!r}: {exc}")
                 continue
+            out += _bare_ipv6("Via", piece, via.host)
             if has_empty_param(piece):
                 out.append("Via has an empty parameter")
             if via.protocol.upper() != SIP_VERSION:

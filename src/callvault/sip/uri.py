@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 
@@ -138,7 +139,7 @@ def _parse_sip(scheme: str, rest: str) -> SipUri:
         password = pw if colon else None
     rest, question, header_text = rest.partition("?")
     hostport, _, param_text = rest.partition(";")
-    host, port = _split_hostport(hostport)
+    host, port = split_hostport(hostport)
     headers: tuple[tuple[str, str], ...] = ()
     if question:
         pairs = []
@@ -150,7 +151,13 @@ def _parse_sip(scheme: str, rest: str) -> SipUri:
     return SipUri(scheme, user, password, host, port, _uri_params(param_text), headers)
 
 
-def _split_hostport(hostport: str) -> tuple[str, int | None]:
+def split_hostport(hostport: str) -> tuple[str, int | None]:
+    """``host[:port]`` -> (host, port); IPv6 hosts come back in brackets.
+
+    RFC 3261 §25.1 wants IPv6 in brackets, but some phones write it bare
+    ("fe80:0:0:0:21a:a0ff:fe07:32e0:5060"): a bare address is read when unambiguous,
+    its last group taken as the port only when the whole is not an address by itself.
+    """
     if hostport.startswith("["):
         end = hostport.find("]")
         if end < 0:
@@ -158,6 +165,8 @@ def _split_hostport(hostport: str) -> tuple[str, int | None]:
         host, tail = hostport[: end + 1], hostport[end + 1 :]
         if not IPV6_RE.fullmatch(host):
             raise ParseError("URI has a bad IPv6 reference")
+    elif hostport.count(":") > 1:
+        return _bare_ipv6(hostport)
     else:
         host, colon, port_text = hostport.partition(":")
         tail = ":" + port_text if colon else ""
@@ -171,6 +180,29 @@ def _split_hostport(hostport: str) -> tuple[str, int | None]:
     if port > 65535:
         raise ParseError("URI has a bad port")
     return host, port
+
+
+def _bare_ipv6(hostport: str) -> tuple[str, int | None]:
+    if _is_ipv6(hostport):
+        return f"[{hostport}]", None
+    head, _, tail = hostport.rpartition(":")
+    if (
+        tail.isascii()
+        and tail.isdigit()
+        and len(tail) <= 5
+        and int(tail) <= 65535
+        and _is_ipv6(head)
+    ):
+        return f"[{head}]", int(tail)
+    raise ParseError("URI has no valid host")
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _uri_params(text: str) -> UriParams:

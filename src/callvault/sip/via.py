@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from callvault.errors import ParseError
 from callvault.sip.grammar import WHITESPACE, Params, find_param, parse_params, split_outside
+from callvault.sip.uri import split_hostport
 
 MAGIC_COOKIE = "z9hG4bK"
 """RFC 3261 §8.1.1.7: branch prefix of transaction ids built the RFC 3261 way."""
@@ -67,14 +68,21 @@ def parse_via(text: str) -> Via:
     if m is None:
         raise ParseError("Via is not protocol/version/transport sent-by")
     name, version, transport, sent_by = m.groups()
-    hp = SENT_BY_RE.fullmatch(sent_by.rstrip())
-    if hp is None:
+    sent_by = sent_by.rstrip()
+    hp = SENT_BY_RE.fullmatch(sent_by)
+    if hp is not None:
+        host, port = hp.group(1), int(hp.group(2)) if hp.group(2) else None
+    elif sent_by.count(":") > 1:
+        try:
+            host, port = split_hostport(sent_by)
+        except ParseError:
+            raise ParseError("Via has a bad sent-by") from None
+    else:
         raise ParseError("Via has a bad sent-by")
-    port = int(hp.group(2)) if hp.group(2) else None
     if port is not None and port > 65535:
         raise ParseError("Via has a bad port")
     params = parse_params(param_text) if semi else ()
-    return Via(f"{name}/{version}", transport.upper(), hp.group(1), port, params)
+    return Via(f"{name}/{version}", transport.upper(), host, port, params)
 
 
 def parse_via_list(text: str) -> list[Via]:
