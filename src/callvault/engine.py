@@ -37,6 +37,26 @@ FRAMER_IDLE_S = 600.0
 
 
 @dataclass(slots=True)
+class _Groups:
+    """RTP packets of a batch grouped by (window, stream, payload type); one entry per group."""
+
+    headers: rtp.RtpHeaders
+    order: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    window: np.ndarray
+    k1: list[int]
+    k2: list[int]
+    k3: list[int]
+    counts: list[int]
+    payload_bytes: list[int]
+    first_at: list[float]
+    last_at: list[float]
+    seq_first: list[int]
+    seq_last: list[int]
+
+
+@dataclass(slots=True)
 class IngestSummary:
     """What one ingest did, for the closing summary."""
 
@@ -181,92 +201,93 @@ class Engine:
     # ---- windows -------------------------------------------------------------------------
 
     def _process(self, d: DatagramBatch, sip: list[SipEnvelope]) -> None:
-        times = [d.ts] if len(d) else []
-        if sip:
-            times.append(np.array([e.ts for e in sip]))
-        if not times:
+        sip_ts = np.array([e.ts for e in sip], dtype=np.float64)
+        if len(d) == 0 and not sip:
             return
-        all_ts = np.concatenate(times)
-        origin = float(all_ts.min())
-        windows = np.unique(np.floor((all_ts - origin) / WINDOW_S))
-        sip_ts = np.array([e.ts for e in sip]) if sip else np.zeros(0)
-        s_lo = 0
-        for w in windows.tolist():
-            end = origin + (w + 1) * WINDOW_S
-            s_hi = int(np.searchsorted(sip_ts, end, side="left"))
-            for env in sip[s_lo:s_hi]:
+        origin = float(min(d.ts[0] if len(d) else np.inf, sip_ts[0] if sip else np.inf))
+        last = float(max(d.ts[-1] if len(d) else -np.inf, sip_ts[-1] if sip else -np.inf))
+        d_window = np.floor((d.ts - origin) / WINDOW_S).astype(np.int64)
+        sip_window = np.floor((sip_ts - origin) / WINDOW_S).astype(np.int64)
+        groups = self._rtp_groups(d, d_window)
+        _, _, rtcp_mask = self._masks
+        rtcp_index = np.flatnonzero(rtcp_mask)
+        rtcp_window = d_window[rtcp_index]
+        for w in np.union1d(d_window, sip_window).tolist():
+            lo, hi = np.searchsorted(sip_window, (w, w + 1))
+            for env in sip[lo:hi]:
                 self.correlator.on_sip(env)
-            s_lo = s_hi
-            if len(d):
-                lo = int(np.searchsorted(d.ts, origin + w * WINDOW_S, side="left"))
-                hi = int(np.searchsorted(d.ts, end, side="left"))
+            if groups is not None:
+                lo, hi = np.searchsorted(groups.window, (w, w + 1))
                 if hi > lo:
-                    self._media(d, lo, hi)
-            last = min(end, float(all_ts.max()))
-            self.correlator.tick(last)
-        self._expire_framers(float(all_ts.max()))
+                    self._apply_groups(d, groups, int(lo), int(hi))
+            lo, hi = np.searchsorted(rtcp_window, (w, w + 1))
+            if hi > lo:
+                self._rtcp(d, rtcp_index[lo:hi])
+            self.correlator.tick(min(origin + (w + 1) * WINDOW_S, last))
+        self._expire_framers(last)
 
-    def _media(self, d: DatagramBatch, lo: int, hi: int) -> None:
-        _, rtp_mask, rtcp_mask = self._masks
+    def _rtp_groups(self, d: DatagramBatch, window: np.ndarray) -> _Groups | None:
+        """RTP of the batch parsed and grouped by (window, stream, payload type) at once."""
+        _, rtp_mask, _ = self._masks
+        index = np.flatnonzero(rtp_mask)
+        if index.size == 0:
+            return None
         buf = np.frombuffer(d.data, dtype=np.uint8)
-        window = np.arange(lo, hi)
-        rtp_index = window[rtp_mask[lo:hi]]
-        if rtp_index.size:
-            self._rtp(d, buf, rtp_index)
-        rtcp_index = window[rtcp_mask[lo:hi]]
-        if rtcp_index.size:
-            self._rtcp(d, rtcp_index)
-
-    def _rtp(self, d: DatagramBatch, buf: np.ndarray, index: np.ndarray) -> None:
         headers, bad = rtp.read_headers(buf, d.start, d.length, index)
         self.summary.skip("malformed RTP", int(bad.size))
         n = headers.index.size
         if n == 0:
-            return
+            return None
         self.summary.rtp_packets += n
         idx = headers.index
-        src = d.src[idx].astype(np.uint64)
-        dst = d.dst[idx].astype(np.uint64)
-        k1 = (src << np.uint64(8)) | headers.payload_type.astype(np.uint64)
-        k2 = (dst << np.uint64(16)) | d.sport[idx].astype(np.uint64)
+        k0 = window[idx]
+        k1 = (d.src[idx] << np.uint64(8)) | headers.payload_type.astype(np.uint64)
+        k2 = (d.dst[idx] << np.uint64(16)) | d.sport[idx].astype(np.uint64)
         k3 = (d.dport[idx].astype(np.uint64) << np.uint64(32)) | headers.ssrc.astype(np.uint64)
-        order = np.lexsort((k3, k2, k1))
-        s1, s2, s3 = k1[order], k2[order], k3[order]
+        order = np.lexsort((k3, k2, k1, k0))
+        s0, s1, s2, s3 = k0[order], k1[order], k2[order], k3[order]
         change = np.empty(n, dtype=bool)
         change[0] = True
-        change[1:] = (s1[1:] != s1[:-1]) | (s2[1:] != s2[:-1]) | (s3[1:] != s3[:-1])
+        change[1:] = (s0[1:] != s0[:-1]) | (s1[1:] != s1[:-1]) | (s2[1:] != s2[:-1]) | (
+            s3[1:] != s3[:-1])
         starts = np.flatnonzero(change)
         ends = np.append(starts[1:], n)
         ts_sorted = d.ts[idx][order]
-        lengths = np.add.reduceat(headers.payload_length[order], starts)
         seq_sorted = headers.sequence[order]
-        seq_first = seq_sorted[starts].tolist()
-        seq_last = seq_sorted[ends - 1].tolist()
-        firsts = ts_sorted[starts]
-        lasts = ts_sorted[ends - 1]
-        g1 = s1[starts].tolist()
-        g2 = s2[starts].tolist()
-        g3 = s3[starts].tolist()
-        counts = (ends - starts).tolist()
-        lengths_l = lengths.tolist()
-        firsts_l = firsts.tolist()
-        lasts_l = lasts.tolist()
+        return _Groups(
+            headers=headers,
+            order=order,
+            starts=starts,
+            ends=ends,
+            window=s0[starts],
+            k1=s1[starts].tolist(),
+            k2=s2[starts].tolist(),
+            k3=s3[starts].tolist(),
+            counts=(ends - starts).tolist(),
+            payload_bytes=np.add.reduceat(headers.payload_length[order], starts).tolist(),
+            first_at=ts_sorted[starts].tolist(),
+            last_at=ts_sorted[ends - 1].tolist(),
+            seq_first=seq_sorted[starts].tolist(),
+            seq_last=seq_sorted[ends - 1].tolist(),
+        )
+
+    def _apply_groups(self, d: DatagramBatch, g: _Groups, lo: int, hi: int) -> None:
         correlator = self.correlator
         streams = correlator.streams
-        for g in range(len(g1)):
-            a, b, c = g1[g], g2[g], g3[g]
+        for i in range(lo, hi):
+            a, b, c = g.k1[i], g.k2[i], g.k3[i]
             key = (a >> 8, b & 0xFFFF, b >> 16, c >> 32, c & 0xFFFFFFFF)
-            stream = streams.get(key) or correlator.stream_for(key, firsts_l[g])
+            stream = streams.get(key) or correlator.stream_for(key, g.first_at[i])
             if stream is None:
-                self.summary.skip("rtp of a call already written", counts[g])
+                self.summary.skip("rtp of a call already written", g.counts[i])
                 continue
             pt = a & 0xFF
-            stream.add(pt, counts[g], lengths_l[g], firsts_l[g], lasts_l[g])
-            stream.sequence(seq_first[g], seq_last[g])
+            stream.add(pt, g.counts[i], g.payload_bytes[i], g.first_at[i], g.last_at[i])
+            stream.sequence(g.seq_first[i], g.seq_last[i])
             correlator.rtp_activity(stream)
             if stream.call is not None and pt in stream.call.event_pts:
-                members = order[starts[g] : ends[g]]
-                self._telephone_events(d, headers, members, stream)
+                members = g.order[g.starts[i] : g.ends[i]]
+                self._telephone_events(d, g.headers, members, stream)
 
     def _telephone_events(self, d, headers, members, stream) -> None:  # type: ignore[no-untyped-def]
         for m in members.tolist():

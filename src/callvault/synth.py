@@ -7,6 +7,7 @@ the ingest benchmark (millions of packets: RTP frames are patched from per-strea
 from __future__ import annotations
 
 import heapq
+from functools import lru_cache
 import math
 import random
 import struct
@@ -63,6 +64,7 @@ class SynthCall:
     """Send an RTCP receiver report each way this often (0: none)."""
 
 
+@lru_cache(maxsize=64)
 def _tone_frames(hz: float, count: int = 50) -> list[bytes]:
     t = np.arange(count * SAMPLES_PER_PACKET) / 8000.0
     pcm = (8000 * np.sin(2 * math.pi * hz * t)).astype(np.int16)
@@ -141,6 +143,7 @@ def call_packets(call: SynthCall) -> Iterator[tuple[float, bytes]]:
     sip = _Sip(call)
     a, b = call.caller, call.callee
     out: list[tuple[float, bytes]] = []
+    media: list[Iterator[tuple[float, bytes]]] = []
 
     def to_b(t: float, payload: bytes) -> None:
         out.append((t, udp_frame(a.ip, a.sip_port, b.ip, b.sip_port, payload)))
@@ -182,7 +185,7 @@ def call_packets(call: SynthCall) -> Iterator[tuple[float, bytes]]:
             to_a(h1 + 0.010, sip.response(200, "OK", cseq, "INVITE", body=sip._sdp(b, "sendrecv", 3)))
             to_b(h1 + 0.015, sip.request("ACK", cseq))
         a_media = SynthParty(a.number, call.caller_nat_ip or a.ip, rtp_port=a.rtp_port)
-        out.extend(_rtp(a_media, b, call.ssrc_caller, talk_start, talk_end, call.tone_hz[0], None))
+        media.append(_rtp(a_media, b, call.ssrc_caller, talk_start, talk_end, call.tone_hz[0], None))
         b_end = talk_end
         if call.callee_moves_port:
             move = talk_start + call.callee_moves_port[0]
@@ -193,9 +196,9 @@ def call_packets(call: SynthCall) -> Iterator[tuple[float, bytes]]:
             to_b(move - 0.04, sip.response(200, "OK", cseq_b, "INVITE", body=sip._sdp(a, "sendrecv", 9),
                                            from_callee_request=True))
             to_a(move - 0.035, sip.request("ACK", cseq_b, from_callee=True))
-            out.extend(_rtp(moved, a_media, call.ssrc_callee + 1, move, talk_end, call.tone_hz[1], hold))
+            media.append(_rtp(moved, a_media, call.ssrc_callee + 1, move, talk_end, call.tone_hz[1], hold))
             b_end = move
-        out.extend(_rtp(b, a_media, call.ssrc_callee, talk_start + 0.003, b_end, call.tone_hz[1], hold))
+        media.append(_rtp(b, a_media, call.ssrc_callee, talk_start + 0.003, b_end, call.tone_hz[1], hold))
         if call.rtcp_every_s:
             k = talk_start + call.rtcp_every_s
             while k < talk_end:
@@ -205,7 +208,7 @@ def call_packets(call: SynthCall) -> Iterator[tuple[float, bytes]]:
                 out.append((k + 0.001, udp_frame(b.ip, b.rtp_port + 1, a_media.ip, a.rtp_port + 1, rr_b)))
                 k += call.rtcp_every_s
         if call.dtmf:
-            out.extend(_dtmf(a, b, call.ssrc_caller, talk_start + 1.0, call.dtmf))
+            media.append(_dtmf(a, b, call.ssrc_caller, talk_start + 1.0, call.dtmf))
         cseq += 1
         if call.hangup_by == "caller":
             to_b(talk_end + 0.030, sip.request("BYE", cseq))
@@ -214,7 +217,9 @@ def call_packets(call: SynthCall) -> Iterator[tuple[float, bytes]]:
             to_a(talk_end + 0.030, sip.request("BYE", 1, from_callee=True))
             to_b(talk_end + 0.035, sip.response(200, "OK", 1, "BYE", from_callee_request=True))
     out.sort(key=lambda item: item[0])
-    return iter(out)
+    if not media:
+        return iter(out)
+    return heapq.merge(out, *media, key=lambda item: item[0])
 
 
 def _rtp(src: SynthParty, dst: SynthParty, ssrc: int, t0: float, t1: float, hz: float,
@@ -296,4 +301,53 @@ def demo_calls(start: float = 1_767_225_600.0) -> list[SynthCall]:
             ssrc_caller=0x1000 + n, ssrc_callee=0x2000 + n,
         ))
         t += 4.0 + rng.random() * 6.0
+    return calls
+
+
+OUTCOME_WEIGHTS = (("answered", 0.80), ("missed", 0.10), ("busy", 0.05), ("rejected", 0.03),
+                   ("failed", 0.02))
+
+
+def call_center_calls(
+    count: int,
+    *,
+    concurrency: float = 300.0,
+    mean_talk_s: float = 25.0,
+    start: float = 1_767_258_000.0,
+    seed: int = 1,
+) -> list[SynthCall]:
+    """``count`` calls of a busy center: Poisson arrivals at the rate that keeps about
+    ``concurrency`` calls up, exponential talk times (at least 3 s), 1-15 s of ringing,
+    80 % answered; every call on its own addresses and RTP ports, half of them with DTMF.
+    """
+    rng = random.Random(seed)
+    rate = concurrency / (mean_talk_s * 0.8 + 8.0)
+    outcomes = [o for o, _ in OUTCOME_WEIGHTS]
+    weights = [w for _, w in OUTCOME_WEIGHTS]
+    calls = []
+    t = start
+    for n in range(count):
+        t += rng.expovariate(rate)
+        slot = n % 14000
+        customer = SynthParty(
+            f"+4{rng.randint(5, 9)}{rng.randint(10_000_000, 99_999_999)}",
+            f"198.51.{100 + slot // 250}.{slot % 250 + 1}",
+            rtp_port=20000 + 2 * (slot % 20000) % 40000,
+            user_agent="Carrier-SBC/4.2",
+        )
+        agent = SynthParty(
+            f"{1000 + n % 500}", f"10.1.{(n % 500) // 250}.{(n % 500) % 250 + 1}",
+            rtp_port=10000 + 4 * slot % 50000, user_agent="Desk-Phone/2.1",
+        )
+        inbound = rng.random() < 0.7
+        caller, callee = (customer, agent) if inbound else (agent, customer)
+        calls.append(SynthCall(
+            call_id=f"{n:07d}-{seed}@load.callvault.example", caller=caller, callee=callee,
+            start=t, ring_s=rng.uniform(1.0, 15.0),
+            outcome=rng.choices(outcomes, weights)[0],
+            talk_s=max(3.0, rng.expovariate(1 / mean_talk_s)),
+            hangup_by=rng.choice(("caller", "callee")),
+            dtmf=str(rng.randint(0, 9999)) if rng.random() < 0.5 else "",
+            ssrc_caller=rng.getrandbits(32), ssrc_callee=rng.getrandbits(32),
+        ))
     return calls

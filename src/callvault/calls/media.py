@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -86,6 +87,7 @@ class StreamState:
         return True
 
 
+@lru_cache(maxsize=65536)
 def _is_private(address_text: str) -> bool:
     try:
         return ipaddress.ip_address(address_text).is_private

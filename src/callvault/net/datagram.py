@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 import numpy as np
 
 IPV6_ID_BASE = 1 << 32
 """Address ids below this are IPv4 addresses as integers; IPv6 addresses get ids from here up."""
+
+
+@lru_cache(maxsize=65536)
+def _packed(text: str) -> bytes:
+    return ipaddress.ip_address(text.strip("[]")).packed
 
 
 class AddressTable:
@@ -37,7 +43,7 @@ class AddressTable:
 
     def id_of_text(self, text: str) -> int:
         """Id of an address written as text; raises ValueError for a non-address."""
-        return self.id_of(ipaddress.ip_address(text.strip("[]")).packed)
+        return self.id_of(_packed(text))
 
     def text(self, address_id: int) -> str:
         """The address as text (IPv6 compressed, no brackets)."""

@@ -23,8 +23,6 @@ EXPECTED = ROOT / "tests" / "oracle" / "expected"
 ASPECTS = ("calls", "times", "parties", "codecs", "streams", "dtmf", "hold", "unsignalled")
 
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("sip_ipv6_udp.pcap", "parties"): "From/To URIs carry an IPv6 host without the brackets "
-    "RFC 3261 §25.1 requires (sip:9876@fe80:0:0:0:…); the URI parser rejects it",
 }
 
 
