@@ -20,7 +20,7 @@ from callvault.capture.batch import (
     LINKTYPE_RAW,
 )
 from callvault.net import build
-from callvault.net.build import IPPROTO_GRE, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN
+from callvault.net.numbers import IPPROTO_GRE, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN
 
 SIP = b"OPTIONS sip:x@example.com SIP/2.0\r\nContent-Length: 0\r\n\r\n"
 

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callvault.net import NetDecoder, NetLimits, build, reasons
-from callvault.net.build import IPPROTO_DSTOPTS, IPPROTO_HOPOPTS, ipv6_extension
+from callvault.net.build import ipv6_extension
+from callvault.net.numbers import IPPROTO_DSTOPTS, IPPROTO_HOPOPTS
 
 INVITE = (
     b"INVITE sip:bob@example.com SIP/2.0\r\nContent-Type: application/sdp\r\n"

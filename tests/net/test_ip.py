@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 
 from callvault.net import NetDecoder, build, reasons
-from callvault.net.build import (
+from callvault.net.build import ipv6_extension, ipv6_fragment_header
+from callvault.net.numbers import (
     IPPROTO_AH,
     IPPROTO_DSTOPTS,
     IPPROTO_HOPOPTS,
     IPPROTO_ROUTING,
-    ipv6_extension,
-    ipv6_fragment_header,
 )
 
 SIP = b"BYE sip:alice@example.com SIP/2.0\r\nContent-Length: 0\r\n\r\n"

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from callvault.capture.batch import PacketBatch
 from callvault.net import NetDecoder, build, reasons
-from callvault.net.build import IPPROTO_GRE, IPPROTO_TCP, IPPROTO_UDP
+from callvault.net.numbers import IPPROTO_GRE, IPPROTO_TCP, IPPROTO_UDP
 
 LINKTYPES = [0, 1, 101, 108, 113, 228, 229, 276, 147]
 SIP = b"MESSAGE sip:x@example.com SIP/2.0\r\nContent-Length: 0\r\n\r\n"

@@ -7,7 +7,8 @@ import zlib
 import pytest
 
 from callvault.net import NetDecoder, StreamData, build, reasons
-from callvault.net.build import TCP_ACK, TCP_FIN, TCP_PSH, websocket_frame, websocket_message
+from callvault.net.build import websocket_frame, websocket_message
+from callvault.net.numbers import TCP_ACK, TCP_FIN, TCP_PSH
 from callvault.net.websocket import unmask
 
 CLIENT, SERVER = "192.0.2.10", "192.0.2.20"

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callvault.net import NetDecoder, NetLimits, StreamData, TcpLimits, build, reasons
-from callvault.net.build import TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN
+from callvault.net.numbers import TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN
 from callvault.net.tcp import seq_diff
 
 CLIENT, SERVER = "10.0.0.1", "10.0.0.2"

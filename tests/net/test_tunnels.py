@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from callvault.net import NetDecoder, build, reasons
-from callvault.net.build import IPPROTO_GRE, IPPROTO_UDP
+from callvault.net.numbers import IPPROTO_GRE, IPPROTO_UDP
 
 SIP = b"NOTIFY sip:watcher@example.com SIP/2.0\r\nContent-Length: 0\r\n\r\n"
 INNER_V4 = build.ipv4("172.16.0.1", "172.16.0.2", IPPROTO_UDP, build.udp(5060, 5070, SIP))
@@ -56,6 +56,14 @@ def test_gre(options: dict[str, int], payload: bytes, protocol: int) -> None:
     )
     decoder, datagrams, _ = decode(build.link(packet))
     assert_inner(decoder, datagrams, "2001:db8::1" if payload is INNER_V6 else "172.16.0.1")
+
+
+def test_gre_carrying_mpls() -> None:
+    packet = build.ipv4(
+        "192.0.2.1", "192.0.2.2", IPPROTO_GRE, build.gre(build.mpls(INNER_V4, [7, 8]), 0x8847)
+    )
+    decoder, datagrams, _ = decode(build.link(packet))
+    assert_inner(decoder, datagrams)
 
 
 def test_gre_checksum_is_valid() -> None:

@@ -21,15 +21,7 @@ from callvault.capture.batch import (
     PacketBatch,
 )
 from callvault.net.datagram import DatagramBatch
-
-ETHERTYPE_IPV4 = 0x0800
-VLAN_TPIDS = (0x8100, 0x88A8, 0x9100)
-"""IEEE 802.1Q C-tag, IEEE 802.1ad S-tag, and the pre-standard QinQ tag."""
-VXLAN_PORT = 4789
-"""RFC 7348: VXLAN rides on UDP to this port; the slow path looks inside."""
-AF_INET = 2
-"""Address family of IPv4 in the NULL/LOOP link header, on every BSD and Linux."""
-
+from callvault.net.numbers import AF_INET, ETHERTYPE_IPV4, IPPROTO_UDP, VLAN_TPIDS, VXLAN_PORT
 
 _IPV4_UDP = np.dtype(
     {
@@ -154,7 +146,7 @@ def decode_udp(batch: PacketBatch) -> tuple[np.ndarray, DatagramBatch]:
     ok &= (version_ihl >> 4) == 4
     ok &= ihl >= 20
     ok &= (headers["flags_offset"] & 0x3FFF) == 0  # neither MF nor a fragment offset
-    ok &= headers["protocol"] == 17
+    ok &= headers["protocol"] == IPPROTO_UDP
     sport = headers["sport"].astype(np.int64)
     dport = headers["dport"].astype(np.int64)
     udp_length = headers["udp_length"].astype(np.int64)

@@ -7,14 +7,16 @@ from typing import NamedTuple
 
 from callvault.errors import ParseError, Truncated
 from callvault.net import reasons
+from callvault.net.numbers import (
+    IPPROTO_AH,
+    IPPROTO_DSTOPTS,
+    IPPROTO_FRAGMENT,
+    IPPROTO_HOPOPTS,
+    IPPROTO_NONE,
+    IPPROTO_ROUTING,
+)
 from callvault.net.reasons import Skipped
 
-IPPROTO_HOPOPTS = 0
-IPPROTO_ROUTING = 43
-IPPROTO_FRAGMENT = 44
-IPPROTO_AH = 51
-IPPROTO_NONE = 59
-IPPROTO_DSTOPTS = 60
 MAX_EXTENSION_HEADERS = 16
 
 _IPV4 = struct.Struct("!BxHHHxBxxII")

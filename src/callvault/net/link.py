@@ -14,24 +14,22 @@ from callvault.capture.batch import (
 )
 from callvault.errors import ParseError, Truncated
 from callvault.net import reasons
+from callvault.net.numbers import (
+    AF_INET,
+    AF_INET6,
+    ETHERTYPE_IPV4,
+    ETHERTYPE_IPV6,
+    ETHERTYPE_MPLS,
+    ETHERTYPE_MPLS_MULTICAST,
+    ETHERTYPE_PPPOE_SESSION,
+    PPP_IPV4,
+    PPP_IPV6,
+    VLAN_TPIDS,
+)
 from callvault.net.reasons import Skipped
 
-ETHERTYPE_IPV4 = 0x0800
-ETHERTYPE_IPV6 = 0x86DD
-ETHERTYPE_PPPOE_SESSION = 0x8864
-ETHERTYPE_MPLS_UNICAST = 0x8847
-ETHERTYPE_MPLS_MULTICAST = 0x8848
-VLAN_TPIDS = frozenset((0x8100, 0x88A8, 0x9100))
-"""802.1Q C-tag, 802.1ad S-tag, pre-standard QinQ."""
 MAX_VLAN_TAGS = 4
 MAX_MPLS_LABELS = 8
-
-PPP_IPV4 = 0x0021
-PPP_IPV6 = 0x0057
-
-AF_INET = 2
-AF_INET6 = frozenset((10, 24, 28, 30))
-"""AF_INET6 differs by OS: Linux 10, NetBSD/OpenBSD 24, FreeBSD 28, macOS 30."""
 
 IP_VERSION = 0
 """Pseudo-ethertype: the IP version is in the first nibble of what follows."""
@@ -85,7 +83,7 @@ def ethertype_payload(data: bytes, off: int, end: int, ethertype: int) -> tuple[
         return data[off] >> 4, off, end
     if ethertype == ETHERTYPE_PPPOE_SESSION:
         return _pppoe(data, off, end)
-    if ethertype in (ETHERTYPE_MPLS_UNICAST, ETHERTYPE_MPLS_MULTICAST):
+    if ethertype in (ETHERTYPE_MPLS, ETHERTYPE_MPLS_MULTICAST):
         return _mpls(data, off, end)
     raise Skipped(reasons.NOT_IP)
 

@@ -9,21 +9,23 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from callvault.capture.batch import LINKTYPE_ETHERNET
 from callvault.errors import ParseError, Truncated
 from callvault.net import link, reasons, tunnels
 from callvault.net.datagram import AddressTable, NetCounters, StreamData
 from callvault.net.fragments import FragmentReassembler
 from callvault.net.ip import IpPacket, extension_headers, parse_ipv4, parse_ipv6
+from callvault.net.numbers import (
+    ETHERTYPE_TEB,
+    IPPROTO_GRE,
+    IPPROTO_IPIP,
+    IPPROTO_IPV6,
+    IPPROTO_TCP,
+    IPPROTO_UDP,
+    VXLAN_PORT,
+)
 from callvault.net.reasons import Skipped
 from callvault.net.tcp import TcpReassembler
 
-IPPROTO_IPIP = 4
-IPPROTO_TCP = 6
-IPPROTO_UDP = 17
-IPPROTO_IPV6 = 41
-IPPROTO_GRE = 47
-VXLAN_PORT = 4789
 MAX_DEPTH = 4
 """Tunnels inside tunnels deeper than this are not followed."""
 
@@ -77,15 +79,12 @@ class SlowPath:
         """Decode frame ``index`` of the batch; count it if it yields nothing."""
         self._ts, self._index = ts, index
         try:
-            self._link(self._batch_data, start, end, linktype, 0)
+            version, off, end = link.network_layer(self._batch_data, start, end, linktype)
+            self._ip(self._batch_data, off, end, version, 0)
         except (ParseError, Skipped) as exc:
             self._counters.skip(str(exc))
         except Exception:  # defensive: a bad packet must never stop a capture
             self._counters.skip(reasons.DECODER_ERROR)
-
-    def _link(self, data: bytes, off: int, end: int, linktype: int, depth: int) -> None:
-        version, off, end = link.network_layer(data, off, end, linktype)
-        self._ip(data, off, end, version, depth)
 
     def _ip(self, data: bytes, off: int, end: int, version: int, depth: int) -> None:
         if version == 4:
@@ -147,22 +146,22 @@ class SlowPath:
         elif proto == IPPROTO_TCP:
             self._tcp_segment(data, off, end, captured_end, src, dst)
         elif proto in (IPPROTO_IPIP, IPPROTO_IPV6):
-            self._tunnel(data, off, captured_end, tunnels.IP, depth)
+            self._tunnel(data, off, captured_end, link.IP_VERSION, depth)
         elif proto == IPPROTO_GRE:
-            kind, inner = tunnels.gre(data, off, captured_end)
-            self._tunnel(data, inner, captured_end, kind, depth)
+            ethertype, inner = tunnels.gre(data, off, captured_end)
+            self._tunnel(data, inner, captured_end, ethertype, depth)
         else:
             raise Skipped(reasons.IP_OTHER_PROTOCOL)
 
-    def _tunnel(self, data: bytes, off: int, end: int, kind: str, depth: int) -> None:
+    def _tunnel(self, data: bytes, off: int, end: int, ethertype: int, depth: int) -> None:
+        """Decode what a tunnel carries: ``ethertype`` as from tunnels.gre."""
         if depth >= MAX_DEPTH:
             raise Skipped(reasons.TUNNEL_TOO_DEEP)
-        if kind == tunnels.ETHERNET:
-            self._link(data, off, end, LINKTYPE_ETHERNET, depth + 1)
-            return
-        if end <= off:
-            raise Truncated(reasons.IPV4_TRUNCATED)
-        self._ip(data, off, end, data[off] >> 4, depth + 1)
+        if ethertype == ETHERTYPE_TEB:
+            version, off, end = link.ethernet(data, off, end)
+        else:
+            version, off, end = link.ethertype_payload(data, off, end, ethertype)
+        self._ip(data, off, end, version, depth + 1)
 
     def _udp(
         self, data: bytes, off: int, end: int, captured_end: int, src: int, dst: int, depth: int
@@ -177,7 +176,7 @@ class SlowPath:
         if dport == VXLAN_PORT:
             inner = tunnels.vxlan(data, payload, payload + size)
             if inner is not None:
-                self._tunnel(data, inner, payload + size, tunnels.ETHERNET, depth)
+                self._tunnel(data, inner, payload + size, ETHERTYPE_TEB, depth)
                 return
         out = self.datagrams
         out.index.append(self._index)

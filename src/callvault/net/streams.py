@@ -11,10 +11,9 @@ import re
 
 from callvault.net import reasons
 from callvault.net.datagram import NetCounters, StreamData
+from callvault.net.numbers import SIP_TLS_PORT
 from callvault.net.websocket import WebSocketReader
 
-SIP_TLS_PORT = 5061
-"""RFC 3261 section 26.2.2: the default port of SIP over TLS."""
 TLS_RECORD_TYPES = frozenset(range(20, 24))
 """RFC 8446 section 5.1: change_cipher_spec, alert, handshake, application_data."""
 TLS_MAJOR_VERSION = 3

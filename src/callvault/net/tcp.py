@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 
 from callvault.net import reasons
 from callvault.net.datagram import NetCounters, StreamData
+from callvault.net.numbers import TCP_FIN, TCP_RST, TCP_SYN
 from callvault.net.streams import StreamFramer
 
-TCP_FIN = 0x01
-TCP_SYN = 0x02
-TCP_RST = 0x04
 SEQ_MODULUS = 1 << 32
 
 StreamKey = tuple[int, int, int, int]

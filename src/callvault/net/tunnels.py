@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from callvault.errors import ParseError, Truncated
 from callvault.net import reasons
+from callvault.net.link import IP_VERSION
+from callvault.net.numbers import (
+    ETHERTYPE_ERSPAN_2,
+    ETHERTYPE_ERSPAN_3,
+    ETHERTYPE_IPV4,
+    ETHERTYPE_IPV6,
+    ETHERTYPE_MPLS,
+    ETHERTYPE_TEB,
+)
 from callvault.net.reasons import Skipped
 
 GRE_CHECKSUM = 0x8000
@@ -12,24 +21,17 @@ GRE_KEY = 0x2000
 GRE_SEQUENCE = 0x1000
 GRE_VERSION = 0x0007  # 1 is PPTP's enhanced GRE (RFC 2637), which carries PPP
 
-ETHERTYPE_IPV4 = 0x0800
-ETHERTYPE_IPV6 = 0x86DD
-ETHERTYPE_TEB = 0x6558
-"""Transparent Ethernet bridging: an Ethernet frame follows."""
-ETHERTYPE_ERSPAN_2 = 0x88BE
-"""ERSPAN type II (type I when the GRE header has no sequence number)."""
-ETHERTYPE_ERSPAN_3 = 0x22EB
-
-ETHERNET = "ethernet"
-IP = "ip"
-"""What a tunnel carries: an Ethernet frame or an IP packet (version in its first nibble)."""
 
 VXLAN_FLAG_I = 0x08
 """RFC 7348: the VNI is valid; every VXLAN packet sets it."""
 
 
-def gre(data: bytes, off: int, end: int) -> tuple[str, int]:
-    """(ETHERNET or IP, offset of the carried frame) for a GRE packet at ``off``."""
+def gre(data: bytes, off: int, end: int) -> tuple[int, int]:
+    """(EtherType of the carried frame, its offset) for a GRE packet at ``off``.
+
+    ETHERTYPE_TEB stands for an Ethernet frame, link.IP_VERSION for an IP packet of either
+    version.
+    """
     if end < off + 4:
         raise Truncated(reasons.GRE_TRUNCATED)
     flags = int.from_bytes(data[off : off + 2])
@@ -42,27 +44,25 @@ def gre(data: bytes, off: int, end: int) -> tuple[str, int]:
     pos += 4 if flags & GRE_SEQUENCE else 0
     if end < pos:
         raise Truncated(reasons.GRE_TRUNCATED)
-    if protocol in (ETHERTYPE_IPV4, ETHERTYPE_IPV6):
-        return IP, pos
-    if protocol == ETHERTYPE_TEB:
-        return ETHERNET, pos
+    if protocol in (ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_TEB):
+        return protocol, pos
     if protocol == ETHERTYPE_ERSPAN_2:
         if not flags & GRE_SEQUENCE:  # type I: no ERSPAN header at all
-            return ETHERNET, pos
+            return ETHERTYPE_TEB, pos
         return erspan2(data, pos, end)
     if protocol == ETHERTYPE_ERSPAN_3:
         return erspan3(data, pos, end)
     raise Skipped(reasons.GRE_UNSUPPORTED)
 
 
-def erspan2(data: bytes, off: int, end: int) -> tuple[str, int]:
+def erspan2(data: bytes, off: int, end: int) -> tuple[int, int]:
     """ERSPAN type II: 8-byte header, version 1, then the mirrored Ethernet frame."""
     if end < off + 8 or data[off] >> 4 != 1:
         raise ParseError(reasons.ERSPAN_BAD)
-    return ETHERNET, off + 8
+    return ETHERTYPE_TEB, off + 8
 
 
-def erspan3(data: bytes, off: int, end: int) -> tuple[str, int]:
+def erspan3(data: bytes, off: int, end: int) -> tuple[int, int]:
     """ERSPAN type III: 12-byte header, version 2, optional 8-byte platform subheader (O bit);
     the frame type (FT) says Ethernet (0) or IP (2)."""
     if end < off + 12 or data[off] >> 4 != 2:
@@ -72,7 +72,7 @@ def erspan3(data: bytes, off: int, end: int) -> tuple[str, int]:
     frame_type = (flags >> 10) & 0x1F
     if end < pos or frame_type not in (0, 2):
         raise ParseError(reasons.ERSPAN_BAD)
-    return (ETHERNET if frame_type == 0 else IP), pos
+    return (ETHERTYPE_TEB if frame_type == 0 else IP_VERSION), pos
 
 
 def vxlan(data: bytes, off: int, end: int) -> int | None:
