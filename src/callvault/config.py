@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     """An answered call with no SIP and no media for this long has ended."""
     media_timeout_s: float = 30.0
     """Unsignalled RTP with no packet for this long is a finished conversation."""
-    batch_packets: int = 131072
+    batch_packets: int = 16384
     """Packets read and decoded at once; memory grows with it."""
 
     @field_validator("local_networks", "local_domains", "local_number_prefixes", mode="before")

@@ -8,6 +8,7 @@ Sans-I/O: messages and RTP totals come in with their capture timestamps; finishe
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -121,13 +122,27 @@ class CorrelatorCounters:
 
 def _codec_name(rtpmap: object) -> str:
     """"PCMU/8000", or "opus/48000/2" where the rtpmap names more than one channel."""
-    name = f"{rtpmap.encoding}/{rtpmap.clock_rate}"  # type: ignore[attr-defined]
+    name = f"{rtpmap.encoding}/{rtpmap.clock_rate}"
     channels = getattr(rtpmap, "channels", 1)
     return f"{name}/{channels}" if channels and channels > 1 else name
 
 
+_TAG = re.compile(r";[ \t]*tag[ \t]*=[ \t]*([^ \t;,>]+)", re.IGNORECASE)
+
+
 def _tag(address: object) -> str | None:
     return getattr(address, "tag", None)
+
+
+def _header_tag(message: object, name: str) -> str | None:
+    """The tag parameter of a From/To header (RFC 3261 §19.3) without parsing the URI:
+    header parameters follow the closing ">" of a name-addr, or the addr-spec itself."""
+    value = message.headers.get(name)
+    if not value:
+        return None
+    tail = value[value.rfind(">") + 1 :]
+    found = _TAG.search(tail)
+    return found.group(1) if found else None
 
 
 def _uri_text(address: object) -> str | None:
@@ -136,7 +151,7 @@ def _uri_text(address: object) -> str | None:
 
 
 def _header(message: object, name: str) -> str | None:
-    value = message.headers.get(name)  # type: ignore[attr-defined]
+    value = message.headers.get(name)
     return value if value else None
 
 
@@ -171,24 +186,24 @@ class Correlator:
         msg = env.message
         self.counters.sip_messages += 1
         self.now = max(self.now, env.ts)
-        call_id = msg.call_id  # type: ignore[attr-defined]
-        cseq = msg.cseq  # type: ignore[attr-defined]
+        call_id = msg.call_id
+        cseq = msg.cseq
         if not call_id or cseq is None:
             self.counters.skip("sip without Call-ID or CSeq")
             return
         method = getattr(msg, "method", None)
         call = self.calls.get(call_id)
         if call is None:
-            if method == "INVITE" and not _tag(msg.to) and call_id not in self.finished:  # type: ignore[attr-defined]
+            if method == "INVITE" and not _header_tag(msg, "to") and call_id not in self.finished:
                 call = self._start(env, call_id)
             else:
                 return
         call.last_sip = max(call.last_sip, env.ts)
         call.last_activity = max(call.last_activity, env.ts)
         status = getattr(msg, "status", None)
-        if method == "INVITE" and not _tag(msg.to):  # type: ignore[attr-defined]
-            call.caller_tags.add(_tag(msg.from_))  # type: ignore[attr-defined]
-        identity = (method, status, cseq.seq, cseq.method, _tag(msg.to))  # type: ignore[attr-defined]
+        if method == "INVITE" and not _header_tag(msg, "to"):
+            call.caller_tags.add(_header_tag(msg, "from"))
+        identity = (method, status, cseq.seq, cseq.method, _header_tag(msg, "to"))
         if identity in call.seen:
             return  # a retransmission, or the same message seen again through a proxy
         call.seen.add(identity)
@@ -199,7 +214,7 @@ class Correlator:
 
     def _start(self, env: SipEnvelope, call_id: str) -> CallState:
         msg = env.message
-        from_, to = msg.from_, msg.to  # type: ignore[attr-defined]
+        from_, to = msg.from_, msg.to
         caller = self._party(from_, env.src, _header(msg, "User-Agent"))
         callee = self._party(to, None, None)
         call = CallState(
@@ -211,7 +226,7 @@ class Correlator:
             caller_host=getattr(getattr(from_, "uri", None), "host", None),
             callee_host=getattr(getattr(to, "uri", None), "host", None),
             transport=env.transport,
-            invite_cseq=msg.cseq.seq,  # type: ignore[attr-defined]
+            invite_cseq=msg.cseq.seq,
             last_sip=env.ts,
             last_activity=env.ts,
         )
@@ -232,11 +247,11 @@ class Correlator:
 
     def _request(self, call: CallState, env: SipEnvelope, method: str, cseq: object) -> None:
         msg = env.message
-        side = call.side_of_tag(_tag(msg.from_))  # type: ignore[attr-defined]
+        side = call.side_of_tag(_header_tag(msg, "from"))
         if method == "INVITE":
-            if not _tag(msg.to) and call.answered_at is None:  # type: ignore[attr-defined]
+            if not _header_tag(msg, "to") and call.answered_at is None:
                 # a new INVITE transaction after an authentication challenge
-                call.invite_cseq = cseq.seq  # type: ignore[attr-defined]
+                call.invite_cseq = cseq.seq
                 call.challenged = False
                 if call.ended_at is not None and call.end_cause == "final-response":
                     call.ended_at = call.sip_code = call.status = call.hangup_by = None
@@ -244,7 +259,7 @@ class Correlator:
             elif call.answered_at is not None:
                 call.events.append(CallEvent("reinvite", env.ts, side))
             if not self._sdp(call, env, side, "offer"):
-                call.late_offers.add(cseq.seq)  # type: ignore[attr-defined]
+                call.late_offers.add(cseq.seq)
         elif method == "UPDATE":
             self._sdp(call, env, side, "offer")
         elif method in ("PRACK", "ACK"):
@@ -270,14 +285,14 @@ class Correlator:
 
     def _response(self, call: CallState, env: SipEnvelope, status: int, cseq: object) -> None:
         msg = env.message
-        side = other(call.side_of_tag(_tag(msg.from_)))  # type: ignore[attr-defined]
-        if cseq.method != "INVITE":  # type: ignore[attr-defined]
-            if cseq.method in ("UPDATE", "PRACK") and 200 <= status < 300:  # type: ignore[attr-defined]
+        side = other(call.side_of_tag(_header_tag(msg, "from")))
+        if cseq.method != "INVITE":
+            if cseq.method in ("UPDATE", "PRACK") and 200 <= status < 300:
                 self._sdp(call, env, side, "answer")
             return
         # RFC 3264: SDP in a response answers the INVITE's offer, or is the offer itself
         # when the INVITE had none (answered in the ACK or PRACK)
-        seq = cseq.seq  # type: ignore[attr-defined]
+        seq = cseq.seq
         role = "answer"
         if seq in call.late_offers:
             call.late_offers.discard(seq)
@@ -290,12 +305,12 @@ class Correlator:
         elif status < 300:
             if call.answered_at is None:
                 call.answered_at = env.ts
-                call.callee_tag = _tag(msg.to)  # type: ignore[attr-defined]
+                call.callee_tag = _header_tag(msg, "to")
                 call.sip_code = status
                 call.status = CallStatus.ANSWERED
                 call.callee.user_agent = _header(msg, "Server") or _header(msg, "User-Agent")
                 call.callee.ip = self.addresses.text(env.src)
-                to = msg.to  # type: ignore[attr-defined]
+                to = msg.to
                 if getattr(to, "display_name", None) and not call.callee.display_name:
                     call.callee.display_name = to.display_name
                 if call.ended_at is not None and call.end_cause in ("cancel", "final-response"):
@@ -317,9 +332,9 @@ class Correlator:
 
     def _info_dtmf(self, call: CallState, env: SipEnvelope, side: Side) -> None:
         msg = env.message
-        body = msg.body  # type: ignore[attr-defined]
+        body = msg.body
         try:
-            info = parse_dtmf_info(msg.content_type or "", body)  # type: ignore[attr-defined]
+            info = parse_dtmf_info(msg.content_type or "", body)
         except ParseError:
             self.counters.skip("malformed SIP INFO DTMF")
             return
@@ -333,7 +348,7 @@ class Correlator:
         """
         msg = env.message
         try:
-            body = msg.find_body("application/sdp")  # type: ignore[attr-defined]
+            body = msg.find_body("application/sdp")
         except ParseError:
             self.counters.skip("malformed multipart body")
             return False
@@ -378,8 +393,8 @@ class Correlator:
         return True
 
     def _hold(self, call: CallState, ts: float, side: Side, media: object) -> None:
-        direction = media.direction  # type: ignore[attr-defined]
-        holding = direction in HOLD_DIRECTIONS or media.connection in ("0.0.0.0", "::")  # type: ignore[attr-defined]
+        direction = media.direction
+        holding = direction in HOLD_DIRECTIONS or media.connection in ("0.0.0.0", "::")
         if holding and not call.on_hold[side] and call.answered_at is not None:
             call.on_hold[side] = True
             call.events.append(CallEvent("hold", ts, side, direction, "sdp"))

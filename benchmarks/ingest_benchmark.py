@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Ingest throughput and peak memory, side by side with tshark on the same capture.
+
+Builds a G.711 capture of a busy call center with callvault's own writer (Poisson arrivals,
+exponential talk times, 80 % answered, DTMF on half the calls), then in one run:
+
+  callvault ingest FILE             capture → journal (SQLite), one process, timed
+  tshark -q -z sip,stat -z rtp,streams -r FILE   (when tshark is installed)
+
+and prints packets/s, MB/s, CPU seconds and peak resident memory of each, and the ratio.
+Peak memory is measured on two capture sizes to show it does not grow with the file.
+
+    .venv/bin/python benchmarks/ingest_benchmark.py                 # 2,000 calls (~4 M packets)
+    .venv/bin/python benchmarks/ingest_benchmark.py --calls 500 --sizes 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+
+from callvault.synth import call_center_calls, write_capture  # noqa: E402
+
+
+def build(path: Path, calls: int, concurrency: float, mean_talk: float) -> None:
+    if path.exists():
+        return
+    began = time.perf_counter()
+    frames = write_capture(path, call_center_calls(calls, concurrency=concurrency, mean_talk_s=mean_talk))
+    print(f"built {path.name}: {frames:,} packets, {path.stat().st_size / 1e6:,.0f} MB "
+          f"in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+
+
+def run_isolated(command: list[str]) -> dict[str, float | str]:
+    """measure() in a fresh Python so RUSAGE_CHILDREN covers exactly one command."""
+    code = (
+        "import json,resource,subprocess,sys,time;"
+        "t=time.perf_counter();p=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
+        "w=time.perf_counter()-t;u=resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "print(json.dumps({'rc':p.returncode,'wall_s':w,'cpu_s':u.ru_utime+u.ru_stime,"
+        "'maxrss_mb':u.ru_maxrss/1024,'stdout':p.stdout,'stderr':p.stderr[-2000:]}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code, *command], capture_output=True, text=True)
+    result = json.loads(done.stdout)
+    if result["rc"] != 0:
+        raise SystemExit(f"{command[0]} failed ({result['rc']}): {result['stderr']}")
+    return result
+
+
+def ingest(path: Path) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as data:
+        result = run_isolated([sys.executable, "-m", "callvault", "ingest", str(path),
+                               "--data-dir", data, "--no-progress", "--format", "json"])
+    summary = json.loads(result["stdout"])
+    return {**result, "summary": summary}
+
+
+def tshark(path: Path) -> dict[str, object] | None:
+    if not shutil.which("tshark"):
+        return None
+    return run_isolated(["tshark", "-q", "-r", str(path), "-z", "sip,stat", "-z", "rtp,streams"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--concurrency", type=float, default=300.0)
+    parser.add_argument("--mean-talk", type=float, default=25.0)
+    parser.add_argument("--sizes", type=int, default=2, help="also measure 1/4 the calls (2) or not (1)")
+    parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--no-tshark", action="store_true")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    counts = [args.calls] if args.sizes == 1 else [args.calls // 4, args.calls]
+    rows = []
+    for calls in counts:
+        path = args.out / f"callcenter-{calls}calls-c{args.concurrency:g}-t{args.mean_talk:g}.pcap"
+        build(path, calls, args.concurrency, args.mean_talk)
+        ours = ingest(path)
+        s = ours["summary"]
+        row = {
+            "capture": path.name, "bytes": path.stat().st_size, "packets": s["packets"],
+            "calls": s["calls"], "streams": s["streams"],
+            "callvault": {k: ours[k] for k in ("wall_s", "cpu_s", "maxrss_mb")},
+        }
+        theirs = None if args.no_tshark else tshark(path)
+        if theirs:
+            row["tshark"] = {k: theirs[k] for k in ("wall_s", "cpu_s", "maxrss_mb")}
+        rows.append(row)
+
+    print(f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}\n")
+    print("| capture | packets | MB | tool | wall s | CPU s | packets/s (wall) | packets/CPU-s | MB/s | peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        for tool in ("callvault", "tshark"):
+            if tool not in row:
+                continue
+            m = row[tool]
+            print(f"| {row['capture']} | {row['packets']:,} | {row['bytes'] / 1e6:,.0f} | {tool} "
+                  f"| {m['wall_s']:.2f} | {m['cpu_s']:.2f} | {row['packets'] / m['wall_s']:,.0f} "
+                  f"| {row['packets'] / m['cpu_s']:,.0f} | {row['bytes'] / 1e6 / m['wall_s']:,.1f} "
+                  f"| {m['maxrss_mb']:,.0f} |")
+        if "tshark" in row:
+            ratio = row["tshark"]["wall_s"] / row["callvault"]["wall_s"]
+            print(f"| | | | **callvault is {ratio:.1f}× tshark** (wall) | | | | | | |")
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (args.out / f"ingest-{stamp}.json").write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
