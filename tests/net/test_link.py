@@ -139,6 +139,12 @@ def test_non_ip_frames_are_counted() -> None:
     assert decoder.counters.skipped == {reasons.NOT_IP: 4}
 
 
+def test_raw_frame_of_another_ip_version_is_counted() -> None:
+    decoder, datagrams, _ = decode([b"\x50" + V4[1:], b""], LINKTYPE_RAW, fast_path=True)
+    assert len(datagrams) == 0
+    assert decoder.counters.skipped == {reasons.IP_VERSION: 1, reasons.LINK_TRUNCATED: 1}
+
+
 def test_unknown_link_type_is_counted() -> None:
     decoder, datagrams, _ = decode([V4], 147)  # a user-defined DLT
     assert len(datagrams) == 0

@@ -15,6 +15,7 @@ PPPOE_BAD = "pppoe: bad header"
 MPLS_BAD = "mpls: bad label stack or payload"
 
 # IP
+IP_VERSION = "ip: version neither 4 nor 6"
 IPV4_TRUNCATED = "ipv4: truncated"
 IPV4_BAD = "ipv4: bad header"
 IPV6_TRUNCATED = "ipv6: truncated"

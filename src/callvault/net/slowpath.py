@@ -92,7 +92,7 @@ class SlowPath:
         elif version == 6:
             packet = parse_ipv6(data, off, end)
         else:
-            raise ParseError(reasons.IPV4_BAD if version < 6 else reasons.IPV6_BAD)
+            raise ParseError(reasons.IP_VERSION)
         if packet.fragment is not None:
             self._fragment(data, packet, depth)
             return
