@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from callvault.net import reasons
 from callvault.net.datagram import NetCounters, StreamData
@@ -18,6 +19,7 @@ from callvault.net.numbers import TCP_FIN, TCP_RST, TCP_SYN
 from callvault.net.streams import StreamFramer
 
 SEQ_MODULUS = 1 << 32
+_T = TypeVar("_T")
 
 StreamKey = tuple[int, int, int, int]
 """(src address id, source port, dst address id, destination port) of one direction."""
@@ -115,13 +117,9 @@ class TcpReassembler:
         if now >= self._next_deadline:
             self._give_up_holes(now, out)
         deadline = now - self._limits.idle_seconds
-        for key, direction in list(self._directions.items()):
-            if direction.last_ts >= deadline:
-                break
-            self._evict(key, direction, now, out)
-        for key, (_, when) in list(self._closed.items()):
-            if when >= deadline:
-                break
+        for key in _older_than(self._directions, deadline, lambda d: d.last_ts):
+            self._evict(key, self._directions[key], now, out)
+        for key in _older_than(self._closed, deadline, lambda closed: closed[1]):
             del self._closed[key]
         return out
 
@@ -256,6 +254,7 @@ class TcpReassembler:
             return
         self._discard(direction)
         out.extend(direction.framer.close(ts))
+        self._closed.pop(key, None)  # re-insert: the dict stays in order of time
         self._closed[key] = (direction.next_seq, ts)
         if len(self._closed) > self._limits.max_directions:
             del self._closed[next(iter(self._closed))]
@@ -272,3 +271,15 @@ class TcpReassembler:
             self._counters.skip(reasons.TCP_EVICTED, len(direction.pending))
             direction.pending.clear()
             direction.pending_bytes = 0
+
+
+def _older_than(
+    entries: dict[StreamKey, _T], deadline: float, when: Callable[[_T], float]
+) -> list[StreamKey]:
+    """Keys of the leading entries (least recent first) last active before ``deadline``."""
+    stale = []
+    for key, entry in entries.items():
+        if when(entry) >= deadline:
+            break
+        stale.append(key)
+    return stale
