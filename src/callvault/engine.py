@@ -116,6 +116,9 @@ class Engine:
     def close(self) -> IngestSummary:
         """End of input: every call still in progress is written."""
         self.correlator.close()
+        for framer, _ in self._framers.values():
+            self._count_framer(framer)
+        self._framers.clear()
         self._collect_counters()
         return self.summary
 
@@ -180,13 +183,8 @@ class Engine:
             framer = self._framers[key][0] if key in self._framers else SipStreamFramer()
             self._framers[key] = (framer, c.ts)
             if c.gap_before:
-                framer.reset()
-            try:
-                messages = framer.feed(c.data)
-            except ParseError:
-                self.summary.skip("malformed SIP over TCP")
-                framer.reset()
-                continue
+                framer.resync()  # bytes are missing: skip to the next SIP start line
+            messages = framer.feed(c.data)
             for data in messages:
                 env = self._parse_sip(data, c.ts, "tcp", c.src, c.sport, c.dst, c.dport)
                 if env is not None:
@@ -196,7 +194,12 @@ class Engine:
     def _expire_framers(self, now: float) -> None:
         stale = [k for k, (_, seen) in self._framers.items() if now - seen > FRAMER_IDLE_S]
         for key in stale:
-            del self._framers[key]
+            self._count_framer(self._framers.pop(key)[0])
+
+    def _count_framer(self, framer: SipStreamFramer) -> None:
+        for reason, n in framer.drops.items():
+            self.summary.skip(f"sip over tcp: {reason}", n)
+        framer.drops.clear()
 
     # ---- windows -------------------------------------------------------------------------
 
