@@ -32,6 +32,8 @@ from callvault.capture.pcapng import (
 )
 
 FLUSH_BYTES = 1 << 20
+PADDING = (b"", b"\0", b"\0\0", b"\0\0\0")
+"""pcapng pads packet data to 32 bits."""
 Frames = Sequence[bytes] | np.ndarray
 """Frames for ``write_many``: byte strings, or a 2-D uint8 array of equal-length frames."""
 
@@ -221,17 +223,18 @@ class PcapWriter(_Writer):
         frac = round((ts - sec) * per_second)
         if frac >= per_second:
             sec, frac = sec + 1, frac - per_second
-        wire = orig_len or len(frame)
-        frame = frame[: self.snaplen]
+        size = wire = len(frame)
+        if size > self.snaplen:
+            size, frame = self.snaplen, frame[: self.snaplen]
         try:
-            head = self._record.pack(sec, frac, len(frame), wire)
+            head = self._record.pack(sec, frac, size, orig_len or wire)
         except struct.error as exc:
             raise ValueError(f"time {ts} or length is out of the pcap format's range") from exc
         parts = self._parts
         parts.append(head)
         parts.append(frame)
-        self._pending += 16 + len(frame)
         self.packets += 1
+        self._pending += 16 + size
         if self._pending >= FLUSH_BYTES:
             self.flush()
 
@@ -272,6 +275,7 @@ class PcapngWriter(_Writer):
         self._interfaces: list[tuple[int, int, int]] = []
         """(ticks per second, tsoffset, snaplen) of each interface."""
         self._epb = struct.Struct(order + "IIIIIII")
+        self._u32 = struct.Struct(order + "I")
         self._add(struct.pack(order + "IIIHHqI", SHB, 28, BYTE_ORDER_MAGIC, 1, 0, -1, 28))
 
     def add_interface(
@@ -320,18 +324,20 @@ class PcapngWriter(_Writer):
         ticks = (sec - offset) * per_second + frac
         if not 0 <= ticks < 1 << 64:
             raise ValueError(f"time {ts} is out of this interface's range")
-        wire = orig_len or len(frame)
-        frame = frame[:snaplen]
-        pad = -len(frame) % 4
-        length = 32 + len(frame) + pad
-        self._add(
-            self._epb.pack(
-                EPB, length, interface, ticks >> 32, ticks & 0xFFFFFFFF, len(frame), wire
-            ),
-            frame,
-            bytes(pad) + struct.pack(self._order + "I", length),
-        )
+        size = wire = len(frame)
+        if size > snaplen:
+            size, frame = snaplen, frame[:snaplen]
+        pad = -size % 4
+        length = 32 + size + pad
+        high, low = divmod(ticks, 1 << 32)
+        parts = self._parts
+        parts.append(self._epb.pack(EPB, length, interface, high, low, size, orig_len or wire))
+        parts.append(frame)
+        parts.append(PADDING[pad] + self._u32.pack(length))
         self.packets += 1
+        self._pending += length
+        if self._pending >= FLUSH_BYTES:
+            self.flush()
 
     def write_simple(self, frame: bytes, interface: int = 0) -> None:
         """One frame in a Simple Packet Block: no timestamp (a reader takes the interface's
