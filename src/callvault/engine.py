@@ -115,6 +115,10 @@ class Engine:
 
     def close(self) -> IngestSummary:
         """End of input: every call still in progress is written."""
+        held = self.net.flush()  # data held behind TCP holes; incomplete fragments counted
+        if held:
+            self._masks = (np.zeros(0, bool),) * 3
+            self._process(DatagramBatch.empty(), sorted(self._sip_from_streams(held), key=lambda e: e.ts))
         self.correlator.close()
         for framer, _ in self._framers.values():
             self._count_framer(framer)

@@ -238,3 +238,35 @@ def test_ingesting_twice_gives_identical_calls(tmp_path: Path) -> None:
     second, _ = ingest(path)
     assert [c.uid for c in first] == [c.uid for c in second]
     assert len({c.uid for c in first}) == len(first)
+
+
+def test_sip_over_tcp_with_a_lost_segment_before_the_bye(tmp_path: Path) -> None:
+    """The BYE waits behind a TCP hole that never fills: it still ends the call, at the end."""
+    from callvault.capture.writer import PcapWriter
+    from callvault.net.build import tcp_frame
+    from callvault.synth import _Sip
+
+    plan = call(1, talk_s=3.0)
+    sip = _Sip(plan)
+    a, b = plan.caller, plan.callee
+    invite = sip.request("INVITE", 1, to_tag=False, body=sip._sdp(a))
+    ok = sip.response(200, "OK", 1, "INVITE", body=sip._sdp(b))
+    ack = sip.request("ACK", 1)
+    lost = sip.request("INFO", 2)
+    bye = sip.request("BYE", 3)
+    path = tmp_path / "tcp.pcap"
+    with PcapWriter(path) as w:
+        seq_a, seq_b = 1000, 5000
+        w.write(T0, tcp_frame(a.ip, 5060, b.ip, 5060, seq_a, invite[:300]))  # one message, two segments
+        w.write(T0 + 0.001, tcp_frame(a.ip, 5060, b.ip, 5060, seq_a + 300, invite[300:]))
+        seq_a += len(invite)
+        w.write(T0 + 0.5, tcp_frame(b.ip, 5060, a.ip, 5060, seq_b, ok))
+        w.write(T0 + 0.6, tcp_frame(a.ip, 5060, b.ip, 5060, seq_a, ack))
+        seq_a += len(ack)
+        seq_a += len(lost)  # INFO never captured: a hole
+        w.write(T0 + 3.0, tcp_frame(a.ip, 5060, b.ip, 5060, seq_a, bye))
+    (got,), summary = ingest(path)
+    assert got.transport == "tcp" and got.status is CallStatus.ANSWERED
+    assert got.answered_at == pytest.approx(T0 + 0.5)
+    assert got.end_cause == "bye" and got.ended_at == pytest.approx(T0 + 3.0, abs=1e-3)
+    assert summary.skipped.get("tcp: segments lost (hole skipped)", 0) >= 1
