@@ -64,10 +64,16 @@ def main() -> None:
                 for i in range(0, n, 65536):
                     w.write_many(times[i : i + 65536], frames[i : i + 65536])
 
+        def write_array(name: str) -> None:
+            with PcapWriter(d / name) as w:
+                for i in range(0, n, 65536):
+                    w.write_many(times[i : i + 65536], rows[i : i + 65536])
+
         print(f"writer, {n} frames of 214 bytes (packets/s, best of {repeat}):")
         for label, run in [
             ("pcap   write()", lambda: write_loop(PcapWriter, "u.pcap")),
             ("pcap   write_many()", lambda: write_many(PcapWriter, "u.pcap")),
+            ("pcap   write_many(2-D array)", lambda: write_array("a.pcap")),
             ("pcapng write()", lambda: write_loop(PcapngWriter, "u.pcapng")),
             ("pcapng write_many()", lambda: write_many(PcapngWriter, "u.pcapng")),
             ("pcap.gz write_many()", lambda: write_many(PcapWriter, "u.pcap.gz")),
@@ -92,6 +98,10 @@ def main() -> None:
             files.update(
                 {"real call mix pcap": d / "mix.pcap", "real call mix pcapng": d / "mix.pcapng"}
             )
+        sizes = np.random.default_rng(2).choice([74, 90, 214, 342, 600], size=n)
+        with PcapWriter(d / "sizes.pcap") as w:
+            w.write_many(times, [bytes(int(s)) for s in sizes])
+        files["random sizes pcap"] = d / "sizes.pcap"
         print(f"reader (packets/s, best of {repeat}):")
         for label, path in files.items():
             for engine in (True, False):

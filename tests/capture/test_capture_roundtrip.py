@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import shutil
 import struct
 import subprocess
+import threading
 
 import numpy as np
 import pytest
@@ -254,3 +256,21 @@ def test_iterating_stops_early_and_close_is_safe(tmp_path):
         assert len(first) == 100 and reader.packets == 100
         assert 0 < reader.position < reader.size
     reader.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+def test_reading_from_a_pipe(tmp_path, gz):
+    """A pipe cannot be read at an offset or measured: it is read front to back, size 0."""
+    path = tmp_path / "x.pcap"
+    with PcapWriter(path, gzip=gz) as w:
+        w.write_many(sample_times(len(FRAMES)), FRAMES)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    feeder = threading.Thread(target=lambda: fifo.write_bytes(path.read_bytes()))
+    feeder.start()
+    try:
+        got = read_all(fifo, batch_packets=100)
+    finally:
+        feeder.join()
+    assert (got.error, got.frames, got.size, got.engine) == (None, FRAMES, 0, "python")
