@@ -198,9 +198,11 @@ def test_corrupt_gzip(tmp_path):
     second = bytearray(gzip.compress(data[offsets[3] :]))
     second[10] |= 0b110  # the first deflate block's type becomes 3: reserved, an error
     path = tmp_path / "bad.pcap.gz"
-    path.write_bytes(gzip.compress(data[: offsets[3]]) + bytes(second))
+    first = gzip.compress(data[: offsets[3]])
+    path.write_bytes(first + bytes(second))
     got = read_all(path, batch_packets=2)
     assert got.frames == FRAMES[:3]
+    assert got.error.offset <= len(first) + 10  # at or before the damaged byte
     assert got.error.reason == (
         "corrupt gzip stream (Error -3 while decompressing data: invalid block type)"
     )

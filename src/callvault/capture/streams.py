@@ -116,10 +116,9 @@ class GzipStream(PipeStream):
                 return b""
             try:
                 out = self._inflate.decompress(self._input, size)
-            except zlib.error as exc:
-                self.error = CaptureError(
-                    self.path, f"corrupt gzip stream ({exc})", self.compressed_position
-                )
+            except zlib.error as exc:  # the damage is at or after the input fed in this call
+                fed_from = self.compressed_position - len(self._input)
+                self.error = CaptureError(self.path, f"corrupt gzip stream ({exc})", fed_from)
                 return b""
             self._input = self._inflate.unconsumed_tail or self._inflate.unused_data
             if out:
