@@ -120,6 +120,8 @@ def test_writer_rejects_what_the_format_cannot_hold(tmp_path):
         w.add_interface(LINKTYPE_ETHERNET)
         with pytest.raises(ValueError):
             w.write_simple(b"x", interface=1)
+        with pytest.raises(ValueError):
+            w.write_many([-1.0], [b"before 1970"])
 
 
 def write_mixed_pcapng(path, byte_order="little", gz=None):

@@ -366,6 +366,8 @@ class PcapngWriter(_Writer):
         sec, frac = split_times(np.asarray(ts), per_second)
         if len(sec) != len(lengths):
             raise ValueError(f"{len(sec)} times for {len(lengths)} frames")
+        if len(sec) and not 0 <= sec.min() - offset <= sec.max() - offset < 2**63 // per_second:
+            raise ValueError("a time is out of this interface's range")
         ticks = ((sec - offset) * per_second + frac).astype(np.uint64)
         if (lengths > snaplen).any():
             frames = [bytes(f[:snaplen]) for f in frames]
