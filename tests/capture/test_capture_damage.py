@@ -193,6 +193,19 @@ def test_gzip_cut_anywhere(tmp_path):
         assert got.error.offset == cut
 
 
+def test_damage_inside_a_whole_gzip_stream_is_placed_in_the_decompressed_data(tmp_path):
+    data, offsets = pcap_bytes(FRAMES)
+    path = tmp_path / "cut.pcap.gz"
+    path.write_bytes(gzip.compress(data[: offsets[4] + 3]))
+    got = read_all(path)
+    assert got.frames == FRAMES[:4]
+    assert (got.error.offset, got.error.reason) == (
+        offsets[4],
+        "truncated: the capture ends inside a packet record header (3 of 16 bytes) "
+        "(offset in the decompressed data)",
+    )
+
+
 def test_corrupt_gzip(tmp_path):
     data, offsets = pcap_bytes(FRAMES)
     second = bytearray(gzip.compress(data[offsets[3] :]))

@@ -228,6 +228,10 @@ class CaptureReader:
             )
             if pieces:
                 yield join(pieces)
+            if error and self.compressed and error is not stream.error:
+                error = CaptureError(
+                    self.path, f"{error.reason} (offset in the decompressed data)", error.offset
+                )
             if error:
                 raise error
             if ended:
