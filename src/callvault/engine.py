@@ -45,9 +45,9 @@ class _Groups:
     starts: np.ndarray
     ends: np.ndarray
     window: np.ndarray
-    k1: list[int]
-    k2: list[int]
-    k3: list[int]
+    keys: list[tuple[int, int, int, int, int]]
+    """(src, sport, dst, dport, ssrc) of each group."""
+    pts: list[int]
     counts: list[int]
     payload_bytes: list[int]
     first_at: list[float]
@@ -251,7 +251,7 @@ class Engine:
         k1 = (d.src[idx] << np.uint64(8)) | headers.payload_type.astype(np.uint64)
         k2 = (d.dst[idx] << np.uint64(16)) | d.sport[idx].astype(np.uint64)
         k3 = (d.dport[idx].astype(np.uint64) << np.uint64(32)) | headers.ssrc.astype(np.uint64)
-        order = np.lexsort((k3, k2, k1, k0))
+        order = _group_order(k0, k1, k2, k3)
         s0, s1, s2, s3 = k0[order], k1[order], k2[order], k3[order]
         change = np.empty(n, dtype=bool)
         change[0] = True
@@ -267,9 +267,14 @@ class Engine:
             starts=starts,
             ends=ends,
             window=s0[starts],
-            k1=s1[starts].tolist(),
-            k2=s2[starts].tolist(),
-            k3=s3[starts].tolist(),
+            keys=list(zip(
+                (s1[starts] >> np.uint64(8)).tolist(),
+                (s2[starts] & np.uint64(0xFFFF)).tolist(),
+                (s2[starts] >> np.uint64(16)).tolist(),
+                (s3[starts] >> np.uint64(32)).tolist(),
+                (s3[starts] & np.uint64(0xFFFFFFFF)).tolist(),
+            )),
+            pts=(s1[starts] & np.uint64(0xFF)).tolist(),
             counts=(ends - starts).tolist(),
             payload_bytes=np.add.reduceat(headers.payload_length[order], starts).tolist(),
             first_at=ts_sorted[starts].tolist(),
@@ -279,20 +284,38 @@ class Engine:
         )
 
     def _apply_groups(self, d: DatagramBatch, g: _Groups, lo: int, hi: int) -> None:
+        """Add a window's RTP groups to their streams (the hot loop: one pass per group)."""
         correlator = self.correlator
         streams = correlator.streams
+        keys, pts, counts, sizes = g.keys, g.pts, g.counts, g.payload_bytes
+        firsts, lasts, seq_first, seq_last = g.first_at, g.last_at, g.seq_first, g.seq_last
         for i in range(lo, hi):
-            a, b, c = g.k1[i], g.k2[i], g.k3[i]
-            key = (a >> 8, b & 0xFFFF, b >> 16, c >> 32, c & 0xFFFFFFFF)
-            stream = streams.get(key) or correlator.stream_for(key, g.first_at[i])
+            key = keys[i]
+            stream = streams.get(key)
             if stream is None:
-                self.summary.skip("rtp of a call already written", g.counts[i])
+                stream = correlator.stream_for(key, firsts[i])
+                if stream is None:
+                    self.summary.skip("rtp of a call already written", counts[i])
+                    continue
+            pt = pts[i]
+            n = counts[i]
+            stream.packets += n
+            stream.bytes += sizes[i]
+            by_pt = stream.packets_by_pt
+            by_pt[pt] = by_pt.get(pt, 0) + n
+            last = lasts[i]
+            if last > stream.last_at:
+                stream.last_at = last
+            if stream.seq_first is None:
+                stream.seq_first = seq_first[i]
+            stream.seq_last = seq_last[i]
+            call = stream.call
+            if call is None:
+                correlator.rtp_activity(stream)
                 continue
-            pt = a & 0xFF
-            stream.add(pt, g.counts[i], g.payload_bytes[i], g.first_at[i], g.last_at[i])
-            stream.sequence(g.seq_first[i], g.seq_last[i])
-            correlator.rtp_activity(stream)
-            if stream.call is not None and pt in stream.call.event_pts:
+            if last > call.last_activity:
+                call.last_activity = last
+            if pt in call.event_pts:
                 members = g.order[g.starts[i] : g.ends[i]]
                 self._telephone_events(d, g.headers, members, stream)
 
@@ -317,6 +340,29 @@ class Engine:
         for (src, sport, dst, dport), n in keys.items():
             if not self.correlator.rtcp((src, sport), (dst, dport), n):
                 self.summary.skip("rtcp outside calls", n)
+
+
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
+
+
+def _group_order(window: np.ndarray, k1: np.ndarray, k2: np.ndarray, k3: np.ndarray) -> np.ndarray:
+    """A stable order that puts each (window, k1, k2, k3) together, windows ascending.
+
+    One stable sort on (window rank, 40-bit hash of the keys) instead of a four-key lexsort;
+    if two different keys ever share a hash within a window, fall back to the lexsort.
+    """
+    ranks = window - window[0] if window[-1] == window[0] else np.unique(window, return_inverse=True)[1]
+    mixed = (k1 * _MIX[0]) ^ (k2 * _MIX[1]) ^ (k3 * _MIX[2])
+    mixed ^= mixed >> np.uint64(29)
+    sort_key = (ranks.astype(np.uint64) << np.uint64(40)) | (mixed & np.uint64((1 << 40) - 1))
+    order = np.argsort(sort_key, kind="stable")
+    h = sort_key[order]
+    same = h[1:] == h[:-1]
+    if same.any():
+        a, b = order[:-1][same], order[1:][same]
+        if ((k1[a] != k1[b]) | (k2[a] != k2[b]) | (k3[a] != k3[b])).any():
+            return np.lexsort((k3, k2, k1, window))
+    return order
 
 
 def _looks_like_sip(data: bytes) -> bool:

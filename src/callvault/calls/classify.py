@@ -12,6 +12,7 @@ from callvault.calls.model import Direction, Party
 from callvault.config import Settings
 from callvault.errors import ConfigError
 
+_POSSIBLE_INTERNATIONAL = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _DIALLABLE = re.compile(r"^\+?[0-9]{2,20}$")
 _VISUAL_SEPARATORS = re.compile(r"[\s\-.()]")
 
@@ -45,7 +46,10 @@ class Classifier:
     def _e164_uncached(self, number: str) -> str | None:
         if number.startswith("00"):
             number = "+" + number[2:]
-        if not number.startswith("+") and self.region is None:
+        if number.startswith("+"):
+            # ITU-T E.164 §6: at most 15 digits; the country code decides what is possible
+            return number if _POSSIBLE_INTERNATIONAL.match(number) and self._possible(number) else None
+        if self.region is None:
             return None
         if self.extension_max_digits and not number.startswith("+"):
             if len(number) <= self.extension_max_digits:
@@ -57,6 +61,22 @@ class Classifier:
         if not phonenumbers.is_possible_number(parsed):
             return None
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+    @staticmethod
+    @lru_cache(maxsize=4096)
+    def _known_country_code(prefix: str) -> bool:
+        return bool(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(prefix)))
+
+    def _possible(self, number: str) -> bool:
+        """A known country code (1-3 digits) and a length its numbering plan allows."""
+        for size in (1, 2, 3):
+            if self._known_country_code(number[1 : 1 + size]):
+                try:
+                    parsed = phonenumbers.parse(number, None)
+                except phonenumbers.NumberParseException:
+                    return False
+                return phonenumbers.is_possible_number(parsed)
+        return False
 
     def is_local(self, party: Party, host: str | None) -> bool:
         """A party is the business's own when its signalling address, URI domain or number says so."""

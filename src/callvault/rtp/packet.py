@@ -82,15 +82,6 @@ def _be16(buf: np.ndarray, pos: np.ndarray) -> np.ndarray:
     return (buf[pos].astype(np.int64) << 8) | buf[pos + 1]
 
 
-def _be32(buf: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    return (
-        (buf[pos].astype(np.int64) << 24)
-        | (buf[pos + 1].astype(np.int64) << 16)
-        | (buf[pos + 2].astype(np.int64) << 8)
-        | buf[pos + 3]
-    )
-
-
 def classify(buf: np.ndarray, start: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, ...]:
     """Masks (sip, rtp, rtcp) over datagrams by their first bytes.
 
@@ -108,37 +99,50 @@ def classify(buf: np.ndarray, start: np.ndarray, length: np.ndarray) -> tuple[np
     return sip, rtp, rtcp
 
 
+_FIXED = np.arange(RTP_HEADER_SIZE)
+
+
 def read_headers(
     buf: np.ndarray, start: np.ndarray, length: np.ndarray, index: np.ndarray
 ) -> tuple[RtpHeaders, np.ndarray]:
-    """Parse the RTP headers of the datagrams at ``index``; returns (headers, malformed index)."""
+    """Parse the RTP headers of the datagrams at ``index``; returns (headers, malformed index).
+
+    The 12 fixed bytes of every packet are gathered at once and read as three big-endian
+    32-bit words (RFC 3550 §5.1: V P X CC M PT sequence | timestamp | SSRC).
+    """
     s = start[index]
     n = length[index]
-    b0 = buf[s].astype(np.int64)
-    b1 = buf[s + 1].astype(np.int64)
+    words = buf[s[:, None] + _FIXED].view(">u4").astype(np.int64)
+    first = words[:, 0]
+    b0 = first >> 24
     header = RTP_HEADER_SIZE + 4 * (b0 & 0x0F)
     ok = header <= n
-    ext = ok & ((b0 & 0x10) != 0) & (header + 4 <= n)
+    has_ext = (b0 & 0x10) != 0
+    ext = ok & has_ext & (header + 4 <= n)
     if ext.any():
         ext_words = np.zeros_like(header)
         ext_words[ext] = _be16(buf, s[ext] + header[ext] + 2)
         header = np.where(ext, header + 4 + 4 * ext_words, header)
-        ok &= ~(((b0 & 0x10) != 0) & ~ext)
+        ok &= ~(has_ext & ~ext)
     padding = np.zeros_like(header)
     padded = ok & ((b0 & 0x20) != 0)
     if padded.any():
         padding[padded] = buf[s[padded] + n[padded] - 1]
     ok &= header + padding <= n
-    good = np.flatnonzero(ok)
-    s_ok = s[good]
+    if ok.all():
+        good = slice(None)
+        bad = index[:0]
+    else:
+        good = np.flatnonzero(ok)
+        bad = index[~ok]
     headers = RtpHeaders(
         index=index[good],
-        payload_type=(b1[good] & 0x7F),
-        marker=(b1[good] >> 7).astype(bool),
-        sequence=_be16(buf, s_ok + 2),
-        timestamp=_be32(buf, s_ok + 4),
-        ssrc=_be32(buf, s_ok + 8),
-        payload_start=s_ok + header[good],
+        payload_type=(first[good] >> 16) & 0x7F,
+        marker=((first[good] >> 23) & 1).astype(bool),
+        sequence=first[good] & 0xFFFF,
+        timestamp=words[good, 1],
+        ssrc=words[good, 2],
+        payload_start=s[good] + header[good],
         payload_length=n[good] - header[good] - padding[good],
     )
-    return headers, index[~ok]
+    return headers, bad
