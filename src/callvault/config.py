@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     """An answered call with no SIP and no media for this long has ended."""
     media_timeout_s: float = 30.0
     """Unsignalled RTP with no packet for this long is a finished conversation."""
+    record_audio: bool = True
+    """Write a stereo recording of every call with media (ingest --no-audio turns it off)."""
+    audio_format: Literal["wav", "flac", "opus"] = "wav"
+    """wav: G.711 kept as sent (lossless, cheapest); flac: lossless PCM; opus: compact."""
     batch_packets: int = 16384
     """Packets read and decoded at once; memory grows with it."""
 
@@ -62,6 +66,10 @@ class Settings(BaseSettings):
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split(value)
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
 
     @property
     def journal_url(self) -> str:

@@ -20,17 +20,22 @@ from pathlib import Path
 import numpy as np
 
 from callvault.calls.correlator import Correlator, SipEnvelope
-from callvault.calls.model import Call
+from callvault.calls.model import Call, Side
 from callvault.capture.batch import PacketBatch
 from callvault.config import Settings
 from callvault.errors import CaptureError, ParseError
 from callvault.net.datagram import DatagramBatch, StreamData
 from callvault.net.decode import NetDecoder
 from callvault.rtp import packet as rtp
+from callvault.recording.recorder import Recorder
 from callvault.rtp.dtmf import TelephoneEvent
+from callvault.sip.sdp import static_payload_name
 from callvault.sip.framing import SipStreamFramer
 from callvault.sip.message import parse_message
+from callvault.vault.filesystem import FilesystemVault
 
+ZRTP_MAGIC = b"ZRTP"
+"""RFC 6189 §5: the magic cookie 0x5a525450 at bytes 4-7 of every ZRTP packet."""
 WINDOW_S = 1.0
 """Capture seconds processed at once; must stay below Settings.bye_linger_s."""
 FRAMER_IDLE_S = 600.0
@@ -87,16 +92,25 @@ class Engine:
     """Turns the packet batches of one capture into finished calls."""
 
     def __init__(
-        self, settings: Settings, on_call: Callable[[Call], None], source: str | None = None
+        self,
+        settings: Settings,
+        on_call: Callable[[Call], None],
+        source: str | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         self.summary = IngestSummary()
         self.net = NetDecoder()
         self._on_call = on_call
+        self.recorder = recorder
         self.correlator = Correlator(settings, self.net.addresses, self._emit, source)
+        if recorder is not None:
+            self.correlator.on_discard = recorder.discard
         self._framers: dict[tuple[int, int, int, int], tuple[SipStreamFramer, float]] = {}
 
     def _emit(self, call: Call) -> None:
         self.summary.streams += len(call.streams)
+        if self.recorder is not None:
+            self.recorder.finish(call)  # the recording is closed before its row is written
         self._on_call(call)
 
     # ---- input ---------------------------------------------------------------------------
@@ -120,6 +134,8 @@ class Engine:
             self._masks = (np.zeros(0, bool),) * 3
             self._process(DatagramBatch.empty(), sorted(self._sip_from_streams(held), key=lambda e: e.ts))
         self.correlator.close()
+        if self.recorder is not None:
+            self.recorder.abandon()
         for framer, _ in self._framers.values():
             self._count_framer(framer)
         self._framers.clear()
@@ -135,6 +151,9 @@ class Engine:
         s.merge_skips(self.correlator.counters.skipped)
         self.net.counters.skipped.clear()
         self.correlator.counters.skipped.clear()
+        if self.recorder is not None:
+            s.merge_skips(self.recorder.skipped)
+            self.recorder.skipped.clear()
 
     # ---- SIP -----------------------------------------------------------------------------
 
@@ -145,8 +164,17 @@ class Engine:
         buf = np.frombuffer(d.data, dtype=np.uint8)
         sip_mask, rtp_mask, rtcp_mask = rtp.classify(buf, d.start, d.length)
         self._masks = (sip_mask, rtp_mask, rtcp_mask)
-        other = len(d) - int(sip_mask.sum() + rtp_mask.sum() + rtcp_mask.sum())
-        self.summary.skip("udp neither SIP nor RTP", other)
+        other = ~(sip_mask | rtp_mask | rtcp_mask) & (d.length >= 12)
+        zrtp = np.flatnonzero(other)
+        if zrtp.size:
+            magic = buf[(d.start[zrtp] + 4)[:, None] + np.arange(4)]
+            zrtp = zrtp[(magic == np.frombuffer(ZRTP_MAGIC, np.uint8)).all(axis=1)]
+            for i in zrtp.tolist():
+                self.correlator.encrypted_media((int(d.src[i]), int(d.sport[i])),
+                                                (int(d.dst[i]), int(d.dport[i])), "encrypted (ZRTP)")
+            self.summary.skip("zrtp key agreement", int(zrtp.size))
+        neither = len(d) - int(sip_mask.sum() + rtp_mask.sum() + rtcp_mask.sum()) - int(zrtp.size)
+        self.summary.skip("udp neither SIP nor RTP", neither)
         out = []
         for i in np.flatnonzero(sip_mask).tolist():
             env = self._parse_sip(
@@ -230,7 +258,10 @@ class Engine:
             lo, hi = np.searchsorted(rtcp_window, (w, w + 1))
             if hi > lo:
                 self._rtcp(d, rtcp_index[lo:hi])
-            self.correlator.tick(min(origin + (w + 1) * WINDOW_S, last))
+            now = min(origin + (w + 1) * WINDOW_S, last)
+            self.correlator.tick(now)
+            if self.recorder is not None:
+                self.recorder.tick(now)
         self._expire_framers(last)
 
     def _rtp_groups(self, d: DatagramBatch, window: np.ndarray) -> _Groups | None:
@@ -286,6 +317,7 @@ class Engine:
     def _apply_groups(self, d: DatagramBatch, g: _Groups, lo: int, hi: int) -> None:
         """Add a window's RTP groups to their streams (the hot loop: one pass per group)."""
         correlator = self.correlator
+        recorder = self.recorder
         streams = correlator.streams
         keys, pts, counts, sizes = g.keys, g.pts, g.counts, g.payload_bytes
         firsts, lasts, seq_first, seq_last = g.first_at, g.last_at, g.seq_first, g.seq_last
@@ -311,13 +343,31 @@ class Engine:
             stream.seq_last = seq_last[i]
             call = stream.call
             if call is None:
-                correlator.rtp_activity(stream)
+                conv = correlator.rtp_activity(stream)
+                if recorder is not None and conv is not None:
+                    self._record(d, g, i, stream, conv.uid, conv.started_at,
+                                 static_payload_name(pt), None, pt)
                 continue
             if last > call.last_activity:
                 call.last_activity = last
             if pt in call.event_pts:
                 members = g.order[g.starts[i] : g.ends[i]]
                 self._telephone_events(d, g.headers, members, stream)
+            elif recorder is not None:
+                receiver = Side.CALLEE if stream.side is Side.CALLER else Side.CALLER
+                codec = call.payload_name(pt, receiver) or static_payload_name(pt)
+                self._record(d, g, i, stream, call.uid, call.started_at, codec,
+                             call.media_security, pt)
+
+    def _record(self, d, g, i, stream, uid, origin, codec, not_decodable, pt) -> None:  # type: ignore[no-untyped-def]
+        members = g.order[g.starts[i] : g.ends[i]]
+        h = g.headers
+        assert self.recorder is not None
+        self.recorder.packets(
+            uid, origin, stream, codec, d.data,
+            h.payload_start[members], h.payload_length[members], h.timestamp[members],
+            d.ts[h.index[members]], pt, not_decodable,
+        )
 
     def _telephone_events(self, d, headers, members, stream) -> None:  # type: ignore[no-untyped-def]
         for m in members.tolist():
@@ -365,6 +415,15 @@ def _group_order(window: np.ndarray, k1: np.ndarray, k2: np.ndarray, k3: np.ndar
     return order
 
 
+def _decoder_factory():  # type: ignore[no-untyped-def]
+    """The codec library's decoders where it is installed (G.711 needs none)."""
+    try:
+        from callvault.codecs.registry import decoder_for
+    except ImportError:
+        return None
+    return decoder_for
+
+
 def _looks_like_sip(data: bytes) -> bool:
     """A SIP start line: "SIP/2.0 …" (status line) or "… SIP/2.0" (request line, RFC 3261 §7.1).
 
@@ -405,7 +464,11 @@ def ingest_file(
 
     began = time.perf_counter()
     path = Path(path)
-    engine = Engine(settings, on_call, source=path.name)
+    recorder = None
+    if settings.record_audio:
+        recorder = Recorder(FilesystemVault(settings.recordings_dir), settings.audio_format,
+                            _decoder_factory())
+    engine = Engine(settings, on_call, source=path.name, recorder=recorder)
     try:
         with open_capture(path, batch_packets=settings.batch_packets) as reader:
             engine.summary.bytes = reader.size

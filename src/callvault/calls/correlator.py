@@ -86,6 +86,9 @@ class CallState:
     caller_tags: set[str | None] = field(default_factory=set)
     """From tags of every copy of the initial INVITE (each leg through a B2BUA/SBC has its own)."""
     late_offers: set[int] = field(default_factory=set)
+    media_security: str | None = None
+    """Why the call's media cannot be decoded (SRTP/ZRTP/DTLS-SRTP), from SDP or ZRTP packets."""
+    uid: str = ""
     """CSeqs of INVITEs sent without SDP: the offer comes in the response (RFC 3264 §4)."""
 
     def side_of_tag(self, tag: str | None) -> Side:
@@ -102,9 +105,12 @@ class CallState:
 
 @dataclass(slots=True)
 class Conversation:
-    """Unsignalled RTP between two endpoints, either direction."""
+    """Unsignalled RTP between two endpoints, either direction; the first sender is the caller."""
 
     key: tuple[Endpoint, Endpoint]
+    caller: Endpoint
+    started_at: float
+    uid: str
     streams: list[StreamState] = field(default_factory=list)
     last_activity: float = 0.0
 
@@ -128,6 +134,20 @@ def _codec_name(rtpmap: object) -> str:
 
 
 _TAG = re.compile(r";[ \t]*tag[ \t]*=[ \t]*([^ \t;,>]+)", re.IGNORECASE)
+
+
+def _security(media: object, session: object) -> str | None:
+    """Why media negotiated by this SDP cannot be decoded without keys, if it cannot."""
+    proto = getattr(media, "proto", "") or ""
+    names = {name for name, _ in getattr(media, "attributes", ())} | {
+        name for name, _ in getattr(session, "attributes", ())}
+    if "zrtp-hash" in names:
+        return "encrypted (ZRTP)"
+    if "UDP/TLS" in proto or "fingerprint" in names:
+        return "encrypted (DTLS-SRTP)"
+    if "SAVP" in proto or getattr(media, "crypto", False):
+        return "encrypted (SRTP, no keys)"
+    return None
 
 
 def _tag(address: object) -> str | None:
@@ -179,6 +199,8 @@ class Correlator:
         self.late_media: dict[StreamKey, float] = {}
         self.counters = CorrelatorCounters()
         self.now = 0.0
+        self.on_discard: Callable[[str], None] | None = None
+        """Told the uid of unsignalled media that will never be a call of its own."""
 
     # ---- SIP ---------------------------------------------------------------------------
 
@@ -230,6 +252,8 @@ class Correlator:
             last_sip=env.ts,
             last_activity=env.ts,
         )
+        uid_source = f"sip|{call_id}|{call.caller_tag}|{env.ts:.6f}"
+        call.uid = hashlib.sha1(uid_source.encode()).hexdigest()[:20]
         self.calls[call_id] = call
         return call
 
@@ -363,6 +387,9 @@ class Correlator:
         for media in session.media:
             if media.kind not in ("audio", "video") or media.port == 0:
                 continue
+            security = _security(media, session)
+            if security and role == "answer" or security and call.media_security is None and role == "offer":
+                call.media_security = security
             names = call.payload_names[side]
             for pt, rtpmap in media.rtpmap.items():
                 names[pt] = _codec_name(rtpmap)
@@ -430,13 +457,20 @@ class Correlator:
         pair = tuple(sorted(((src, sport), (dst, dport))))
         conv = self.conversations.get(pair)  # type: ignore[arg-type]
         if conv is None:
-            conv = Conversation(pair)  # type: ignore[arg-type]
+            ssrc = stream.key[4]
+            uid_source = f"rtp|{src}|{sport}|{dst}|{dport}|{ssrc}|{stream.first_at:.6f}"
+            conv = Conversation(pair, (src, sport), stream.first_at,  # type: ignore[arg-type]
+                                hashlib.sha1(uid_source.encode()).hexdigest()[:20])
             self.conversations[pair] = conv  # type: ignore[index]
+        if stream.call is None:
+            stream.side = Side.CALLER if (src, sport) == conv.caller else Side.CALLEE
         return conv
 
     def _adopt_orphans(self, endpoint: Endpoint) -> None:
         for pair in [p for p in self.conversations if endpoint in p]:
             conv = self.conversations.pop(pair)
+            if self.on_discard is not None:
+                self.on_discard(conv.uid)
             for stream in conv.streams:
                 found = self.media.find(stream.key, stream.first_at)
                 if found is None:
@@ -445,13 +479,21 @@ class Correlator:
                 stream.call, stream.side = found
                 stream.call.streams.append(stream)
 
-    def rtp_activity(self, stream: StreamState) -> None:
+    def rtp_activity(self, stream: StreamState) -> Conversation | None:
+        """Note media activity; the unsignalled conversation a stream without call belongs to."""
         if stream.call is not None:
             if stream.last_at > stream.call.last_activity:
                 stream.call.last_activity = stream.last_at
-        else:
-            conv = self._conversation(stream)
-            conv.last_activity = max(conv.last_activity, stream.last_at)
+            return None
+        conv = self._conversation(stream)
+        conv.last_activity = max(conv.last_activity, stream.last_at)
+        return conv
+
+    def encrypted_media(self, src: Endpoint, dst: Endpoint, reason: str) -> None:
+        """Packets of a key agreement (ZRTP) on these endpoints: their call's media is sealed."""
+        for endpoint in (dst, src):
+            for binding in self.media._rtp.get(endpoint, ()):
+                binding.call.media_security = reason
 
     def telephone_event_pts(self, stream: StreamState) -> set[int]:
         return stream.call.event_pts if stream.call is not None else set()
@@ -528,9 +570,8 @@ class Correlator:
         status = call.status or CallStatus.FAILED
         caller_local = self.classifier.is_local(call.caller, call.caller_host)
         callee_local = self.classifier.is_local(call.callee, call.callee_host)
-        uid_source = f"sip|{call.call_id}|{call.caller_tag}|{call.started_at:.6f}"
         return Call(
-            uid=hashlib.sha1(uid_source.encode()).hexdigest()[:20],
+            uid=call.uid,
             sip_call_id=call.call_id,
             started_at=call.started_at,
             ringing_at=call.ringing_at,
@@ -581,6 +622,7 @@ class Correlator:
             first_at=stream.first_at,
             last_at=stream.last_at,
             rtcp_packets=stream.rtcp_packets,
+            not_decodable=stream.not_decodable,
         )
 
     def _finish_conversation(self, conv: Conversation) -> None:
@@ -588,15 +630,14 @@ class Correlator:
             self.streams.pop(stream.key, None)
             self.late_media[stream.key] = self.now + self.settings.media_timeout_s
         if not any(s.looks_like_rtp(UNSIGNALLED_MIN_PACKETS) for s in conv.streams):
+            if self.on_discard is not None:
+                self.on_discard(conv.uid)
             self.counters.skip("rtp-like udp too short to be a stream", sum(s.packets for s in conv.streams))
             return
         streams = sorted(conv.streams, key=lambda s: s.first_at)
-        first = streams[0]
-        caller_ep = (first.key[0], first.key[1])
-        for s in streams:
-            s.side = Side.CALLER if (s.key[0], s.key[1]) == caller_ep else Side.CALLEE
-        src, sport, dst, dport, ssrc = first.key
-        uid_source = f"rtp|{src}|{sport}|{dst}|{dport}|{ssrc}|{first.first_at:.6f}"
+        src, sport, dst, dport, _ = streams[0].key
+        if (src, sport) != conv.caller:
+            src, sport, dst, dport = dst, dport, src, sport
         caller = Party(ip=self.addresses.text(src))
         callee = Party(ip=self.addresses.text(dst))
         media = [self._media_stream(s, None) for s in streams]
@@ -604,10 +645,10 @@ class Correlator:
         self.counters.unsignalled += 1
         self.on_call(
             Call(
-                uid=hashlib.sha1(uid_source.encode()).hexdigest()[:20],
+                uid=conv.uid,
                 sip_call_id=None,
-                started_at=first.first_at,
-                answered_at=first.first_at,
+                started_at=conv.started_at,
+                answered_at=conv.started_at,
                 ended_at=max(s.last_at for s in streams),
                 status=CallStatus.UNSIGNALLED,
                 end_cause="media-timeout",

@@ -48,6 +48,7 @@ class StreamState:
     bytes: int = 0
     packets_by_pt: dict[int, int] = field(default_factory=dict)
     rtcp_packets: int = 0
+    not_decodable: str | None = None
     seq_first: int | None = None
     seq_last: int = 0
     last_event_ts: int | None = None

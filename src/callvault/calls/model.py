@@ -74,6 +74,40 @@ class MediaStream:
     first_at: float = 0.0
     last_at: float = 0.0
     rtcp_packets: int = 0
+    expected: int | None = None
+    """RTP packets expected from the sequence numbers (RFC 3550 A.3)."""
+    lost: int | None = None
+    loss_bursts: int | None = None
+    """Runs of consecutive lost packets."""
+    duplicates: int | None = None
+    out_of_order: int | None = None
+    jitter_mean_ms: float | None = None
+    """RFC 3550 A.8 interarrival jitter, mean over the stream's packets."""
+    jitter_max_ms: float | None = None
+    max_delta_ms: float | None = None
+    """Longest gap between two consecutive packets."""
+    mos: float | None = None
+    """Estimated MOS (ITU-T G.107 E-model) from codec, loss and jitter."""
+    not_decodable: str | None = None
+    """Why the stream's audio is not in the recording ("encrypted (ZRTP)", "unsupported codec …")."""
+
+
+@dataclass(slots=True)
+class Recording:
+    """The call's audio as one stereo file: caller left, callee right."""
+
+    path: str
+    """Where the vault keeps it, relative to the vault's root."""
+    format: str
+    """"wav", "flac" or "opus"."""
+    encoding: str
+    """"ulaw", "alaw" (G.711 as sent) or "pcm16"."""
+    sample_rate: int
+    started_at: float
+    """Capture time of the recording's first sample (its first media packet)."""
+    duration_ms: int
+    size: int
+    sha256: str
 
 
 @dataclass(slots=True)
@@ -120,6 +154,10 @@ class Call:
     events: list[CallEvent] = field(default_factory=list)
     source: str | None = None
     """Where the call was captured from (capture file name)."""
+    recording: Recording | None = None
+    audio_issue: str | None = None
+    """What is wrong with the call's audio: "no audio", "one-sided: the callee's audio is
+    missing", "not decodable: encrypted (ZRTP)"…; None when both sides were recorded."""
     id: int | None = None
     """Journal row id, once stored."""
 

@@ -14,12 +14,19 @@ from callvault.calls.model import (
     Direction,
     MediaStream,
     Party,
+    Recording,
     Side,
 )
 
 Row = RowMapping
 
 PARTY_FIELDS = ("number", "display_name", "uri", "e164", "ip", "user_agent")
+QUALITY_FIELDS = ("expected", "lost", "loss_bursts", "duplicates", "out_of_order",
+                  "jitter_mean_ms", "jitter_max_ms", "max_delta_ms", "mos", "not_decodable")
+RECORDING_COLUMNS = {"path": "recording_path", "format": "recording_format",
+                     "encoding": "recording_encoding", "sample_rate": "recording_rate",
+                     "started_at": "recording_started_at", "duration_ms": "recording_duration_ms",
+                     "size": "recording_size", "sha256": "recording_sha256"}
 
 
 def call_row(call: Call, created_at: float) -> dict[str, Any]:
@@ -46,7 +53,10 @@ def call_row(call: Call, created_at: float) -> dict[str, Any]:
         "stream_count": len(call.streams),
         "packet_count": sum(stream.packets for stream in call.streams),
         "created_at": created_at,
+        "audio_issue": call.audio_issue,
     }
+    for field, column in RECORDING_COLUMNS.items():
+        row[column] = getattr(call.recording, field) if call.recording else None
     for side, party in (("caller", call.caller), ("callee", call.callee)):
         for name in PARTY_FIELDS:
             row[f"{side}_{name}"] = getattr(party, name)
@@ -71,6 +81,7 @@ def stream_rows(call_id: int, streams: Sequence[MediaStream]) -> list[dict[str, 
             "first_at": stream.first_at,
             "last_at": stream.last_at,
             "rtcp_packets": stream.rtcp_packets,
+            **{name: getattr(stream, name) for name in QUALITY_FIELDS},
         }
         for seq, stream in enumerate(streams)
     ]
@@ -115,7 +126,15 @@ def call_from_row(row: Row, streams: Iterable[Row] = (), events: Iterable[Row] =
         streams=[_stream(stream) for stream in streams],
         events=[_event(event) for event in events],
         source=row["source"],
+        recording=_recording(row),
+        audio_issue=row["audio_issue"],
     )
+
+
+def _recording(row: Row) -> Recording | None:
+    if row["recording_path"] is None:
+        return None
+    return Recording(**{field: row[column] for field, column in RECORDING_COLUMNS.items()})
 
 
 def _party(row: Row, side: str) -> Party:
@@ -137,6 +156,7 @@ def _stream(row: Row) -> MediaStream:
         first_at=row["first_at"],
         last_at=row["last_at"],
         rtcp_packets=row["rtcp_packets"],
+        **{name: row[name] for name in QUALITY_FIELDS},
     )
 
 

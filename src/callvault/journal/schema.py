@@ -86,6 +86,15 @@ calls = sa.Table(
     sa.Column("stream_count", sa.Integer, nullable=False),
     sa.Column("packet_count", sa.BigInteger, nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("recording_path", sa.Text),
+    sa.Column("recording_format", sa.Text),
+    sa.Column("recording_encoding", sa.Text),
+    sa.Column("recording_rate", sa.Integer),
+    sa.Column("recording_started_at", Timestamp),
+    sa.Column("recording_duration_ms", sa.Integer),
+    sa.Column("recording_size", sa.BigInteger),
+    sa.Column("recording_sha256", sa.Text),
+    sa.Column("audio_issue", sa.Text),
 )
 """One row per call. ``codecs`` is the negotiated list joined by spaces."""
 
@@ -108,6 +117,16 @@ streams = sa.Table(
     sa.Column("first_at", Timestamp, nullable=False),
     sa.Column("last_at", Timestamp, nullable=False),
     sa.Column("rtcp_packets", sa.BigInteger, nullable=False),
+    sa.Column("expected", sa.BigInteger),
+    sa.Column("lost", sa.BigInteger),
+    sa.Column("loss_bursts", sa.Integer),
+    sa.Column("duplicates", sa.Integer),
+    sa.Column("out_of_order", sa.Integer),
+    sa.Column("jitter_mean_ms", sa.Float),
+    sa.Column("jitter_max_ms", sa.Float),
+    sa.Column("max_delta_ms", sa.Float),
+    sa.Column("mos", sa.Float),
+    sa.Column("not_decodable", sa.Text),
     sa.Index(None, "call_id", "seq", unique=True),
 )
 """One row per RTP stream of a call, in the call's order (``seq``); ``payload_types`` is

@@ -1,0 +1,343 @@
+"""The recorder: RTP payloads of every call in progress into one stereo file per call.
+
+Caller on the left channel, callee on the right, both on one timeline that starts at the
+call's INVITE; the file begins at the first sample of audio. Audio is written to the vault
+as the call runs (a window that is ``HOLD_S`` behind the capture clock, so reordered packets
+still land in place); late packets beyond that are counted, never written out of place.
+Gaps, loss, hold and silence suppression are silence of the right length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from callvault.calls.model import Call, Recording, Side
+from callvault.codecs.g711 import ALAW_TO_PCM, ULAW_TO_PCM
+from callvault.errors import ParseError
+from callvault.recording.clock import StreamClock
+from callvault.recording.formats import (
+    EXTENSIONS,
+    AudioFile,
+    Layout,
+    choose_layout,
+    law_to_pcm,
+    open_audio,
+    pcm_to_law,
+)
+from callvault.vault.filesystem import FilesystemVault
+
+if TYPE_CHECKING:
+    from callvault.calls.media import StreamState
+
+MAX_RECORDING_S = 12 * 3600
+"""Audio this long after the call's start is not recorded (a broken clock, not a call)."""
+MAX_BUFFER_S = 30
+"""Audio held in memory per call at most; beyond it the file catches up first."""
+HOLD_S = 2.0
+"""Audio is written once the capture clock is this far past it."""
+CHANNEL = {Side.CALLER: 0, Side.CALLEE: 1}
+NOT_AUDIO = ("telephone-event", "cn", "comfort noise")
+_G711 = {"PCMU": ("ulaw", ULAW_TO_PCM), "PCMA": ("alaw", ALAW_TO_PCM)}
+
+
+@dataclass(slots=True)
+class _Source:
+    """How one (stream, payload type) becomes samples."""
+
+    clock: StreamClock | None
+    law: str | None
+    """"ulaw"/"alaw" when the payload is G.711 (decoded by table)."""
+    decoder: object | None
+    """A codec library decoder for anything else."""
+    rate: int
+    skip: str | None = None
+    """Why this payload is not recorded (an event, comfort noise, not decodable)."""
+
+
+@dataclass(slots=True)
+class CallRecorder:
+    """One call's recording while it runs."""
+
+    uid: str
+    origin: float
+    """Capture time of sample position 0: the call's start."""
+    fmt: str
+    vault: FilesystemVault
+    layout: Layout | None = None
+    name: str | None = None
+    audio: AudioFile | None = None
+    buffers: list[np.ndarray] = field(default_factory=list)
+    base: int = 0
+    """Sample position of buffers[...][0]."""
+    first: int | None = None
+    """Sample position where the file begins."""
+    written: int = 0
+    """Sample position up to which the file is written."""
+    high: int = 0
+    """One past the highest sample position holding audio."""
+    sides: set[Side] = field(default_factory=set)
+    late_samples: int = 0
+    sources: dict[tuple, _Source] = field(default_factory=dict)
+
+    def ensure(self, layout: Layout) -> None:
+        if self.layout is None:
+            self.layout = layout
+            self.buffers = [np.full(0, layout.silence, dtype=layout.dtype) for _ in range(2)]
+
+    def put(self, channel: int, positions: np.ndarray, samples: np.ndarray) -> None:
+        """Samples (n packets × k samples, the layout's dtype) at their positions."""
+        layout = self.layout
+        assert layout is not None
+        rate = layout.sample_rate
+        k = samples.shape[1]
+        floor = self.written if self.first is not None else 0
+        keep = (positions >= floor) & (positions < MAX_RECORDING_S * rate)
+        if not keep.all():
+            self.late_samples += int((~keep).sum()) * k
+            positions, samples = positions[keep], samples[keep]
+            if positions.size == 0:
+                return
+        top = int(positions.max()) + k
+        if self.high and top - self.base > MAX_BUFFER_S * rate:
+            # the capture clock jumped (a long gap in the capture): write what is held,
+            # then silence up to the new audio, without holding the gap in memory
+            self.flush(self.high)
+            self._silence_until(int(positions.min()))
+            self.put(channel, positions, samples)
+            return
+        if self.first is None:
+            low = int(positions.min())
+            if not self.high or low < self.base:
+                self._rebase(low if not self.high else min(low, self.base))
+        if top - self.base > self.buffers[0].shape[0]:
+            grow = max(top - self.base - self.buffers[0].shape[0], rate)
+            self.buffers = [np.concatenate((b, np.full(grow, layout.silence, layout.dtype)))
+                            for b in self.buffers]
+        index = (positions - self.base)[:, None] + np.arange(k)
+        self.buffers[channel][index] = samples
+        self.high = max(self.high, top)
+
+    def _silence_until(self, position: int) -> None:
+        layout = self.layout
+        assert layout is not None and self.audio is not None
+        step = 10 * layout.sample_rate
+        while self.written < position:
+            n = min(position - self.written, step)
+            self.audio.write(np.full((n, 2), layout.silence, layout.dtype))
+            self.written += n
+        self.base = self.high = self.written
+        self.buffers = [np.full(0, layout.silence, layout.dtype) for _ in range(2)]
+
+    def _rebase(self, new_base: int) -> None:
+        """Before the first write to the file: let the buffer start at ``new_base``."""
+        layout = self.layout
+        assert layout is not None
+        if self.high and new_base < self.base:
+            pad = np.full(self.base - new_base, layout.silence, layout.dtype)
+            self.buffers = [np.concatenate((pad, b)) for b in self.buffers]
+        self.base = new_base
+
+    def flush(self, upto: int) -> None:
+        """Write everything before sample position ``upto`` (and before the highest audio)."""
+        if self.layout is None or not self.high:
+            return
+        if self.first is None:
+            self.first = self.written = self.base
+            self.name = self.vault.name_for(self.uid, self.origin, EXTENSIONS[self.fmt])
+            self.audio = open_audio(self.vault.create(self.name), self.layout)
+        upto = min(upto, self.high)
+        if upto <= self.written:
+            return
+        a, b = self.written - self.base, upto - self.base
+        frames = np.stack((self.buffers[0][a:b], self.buffers[1][a:b]), axis=1)
+        assert self.audio is not None
+        self.audio.write(frames)
+        self.written = upto
+        self.buffers = [buf[b:] for buf in self.buffers]
+        self.base = upto
+
+    def close(self) -> Recording | None:
+        self.flush(self.high)
+        if self.audio is None or self.name is None or self.layout is None or self.first is None:
+            return None
+        self.audio.close()
+        size, digest = self.vault.finish(self.name)
+        rate = self.layout.sample_rate
+        return Recording(
+            path=self.name,
+            format=self.layout.format,
+            encoding=self.layout.encoding,
+            sample_rate=rate,
+            started_at=self.origin + self.first / rate,
+            duration_ms=round((self.written - self.first) * 1000 / rate),
+            size=size,
+            sha256=digest,
+        )
+
+
+class Recorder:
+    """Recordings of every call in progress (see the module docstring)."""
+
+    def __init__(self, vault: FilesystemVault, fmt: str = "wav",
+                 decoder_for: Callable[..., object] | None = None) -> None:
+        self.vault = vault
+        self.fmt = fmt
+        self._decoder_for = decoder_for
+        self.calls: dict[str, CallRecorder] = {}
+        """Recordings in progress by call uid."""
+        self.skipped: dict[str, int] = {}
+
+    def _recorder(self, uid: str, origin: float) -> CallRecorder:
+        found = self.calls.get(uid)
+        if found is None:
+            found = CallRecorder(uid, origin, self.fmt, self.vault)
+            self.calls[uid] = found
+        return found
+
+    def packets(
+        self,
+        uid: str,
+        origin: float,
+        stream: StreamState,
+        codec: str | None,
+        payload: bytes,
+        payload_start: np.ndarray,
+        payload_length: np.ndarray,
+        rtp_ts: np.ndarray,
+        arrival: np.ndarray,
+        pt: int,
+        not_decodable: str | None,
+    ) -> None:
+        """One group of a stream's packets (one payload type, arrival order)."""
+        if stream.side is None:
+            return
+        rec = self._recorder(uid, origin)
+        source = rec.sources.get((stream.key, pt))
+        if source is None:
+            source = self._source(rec, codec, not_decodable)
+            rec.sources[(stream.key, pt)] = source
+        if source.skip is not None:
+            if source.skip not in NOT_AUDIO:
+                stream.not_decodable = source.skip
+            return
+        layout = rec.layout
+        assert layout is not None and source.clock is not None
+        arrival_pos = np.rint((arrival - origin) * layout.sample_rate).astype(np.int64)
+        positions = source.clock.positions(rtp_ts, arrival_pos)
+        channel = CHANNEL[stream.side]
+        if source.law is not None and (payload_length == payload_length[0]).all():
+            k = int(payload_length[0])
+            if k == 0:
+                return
+            codes = np.frombuffer(payload, dtype=np.uint8)[payload_start[:, None] + np.arange(k)]
+            rec.put(channel, positions, self._from_law(codes, source.law, layout))
+        else:
+            for i in range(rtp_ts.shape[0]):
+                start = int(payload_start[i])
+                data = payload[start : start + int(payload_length[i])]
+                pcm = self._decode(source, data)
+                if pcm is None or pcm.size == 0:
+                    continue
+                if source.rate != layout.sample_rate:
+                    pcm = _resample(pcm, source.rate, layout.sample_rate)
+                samples = pcm_to_law(pcm, layout.encoding) if layout.encoding != "pcm16" else pcm
+                rec.put(channel, positions[i : i + 1], samples[None, :])
+        rec.sides.add(stream.side)
+
+    def _from_law(self, codes: np.ndarray, law: str, layout: Layout) -> np.ndarray:
+        if layout.encoding == law:
+            return codes
+        pcm = law_to_pcm(codes, law)
+        if layout.encoding == "pcm16":
+            if layout.sample_rate != 8000:
+                return np.stack([_resample(row, 8000, layout.sample_rate) for row in pcm])
+            return pcm
+        return pcm_to_law(pcm, layout.encoding)
+
+    def _decode(self, source: _Source, data: bytes) -> np.ndarray | None:
+        if source.law is not None:
+            return law_to_pcm(np.frombuffer(data, dtype=np.uint8), source.law)
+        try:
+            return source.decoder.decode(data)  # type: ignore[union-attr]
+        except ParseError:
+            self.skipped["undecodable audio payload"] = self.skipped.get("undecodable audio payload", 0) + 1
+            return None
+
+    def _source(self, rec: CallRecorder, codec: str | None, not_decodable: str | None) -> _Source:
+        if not_decodable:
+            return _Source(None, None, None, 0, skip=not_decodable)
+        if codec is None:
+            return _Source(None, None, None, 0, skip="unknown payload type")
+        encoding, _, rest = codec.partition("/")
+        if encoding.lower() in NOT_AUDIO or encoding.lower() == "cn":
+            return _Source(None, None, None, 0, skip=encoding.lower())
+        clock_text, _, channels = rest.partition("/")
+        clock = int(clock_text) if clock_text.isdigit() else 8000
+        law = _G711.get(encoding.upper())
+        if law is not None:
+            rec.ensure(choose_layout(self.fmt, codec, 8000))
+            assert rec.layout is not None
+            return _Source(StreamClock(rec.layout.sample_rate, clock), law[0], None, 8000)
+        decoder = None
+        if self._decoder_for is not None:
+            decoder = self._decoder_for(encoding, clock, int(channels or 1))
+        if decoder is None or getattr(decoder, "kind", "audio") != "audio":
+            kind = getattr(decoder, "kind", None)
+            reason = kind if kind in ("event", "comfort-noise") else f"unsupported codec {codec}"
+            return _Source(None, None, None, 0, skip="cn" if kind == "comfort-noise" else (
+                "telephone-event" if kind == "event" else reason))
+        rate = int(getattr(decoder, "sample_rate", 8000))
+        rec.ensure(choose_layout(self.fmt, codec, rate))
+        assert rec.layout is not None
+        rtp_clock = int(getattr(decoder, "rtp_clock", clock))
+        return _Source(StreamClock(rec.layout.sample_rate, rtp_clock), None, decoder, rate)
+
+    def tick(self, now: float) -> None:
+        for rec in self.calls.values():
+            if rec.layout is not None:
+                rec.flush(int((now - HOLD_S - rec.origin) * rec.layout.sample_rate))
+
+    def finish(self, call: Call) -> None:
+        """Close the call's recording; put it and what is wrong with the audio on ``call``."""
+        rec = self.calls.pop(call.uid, None)
+        answered = call.answered_at is not None
+        recording = rec.close() if rec is not None else None
+        call.recording = recording
+        if rec is not None and rec.late_samples:
+            self.skipped["late audio (samples)"] = self.skipped.get("late audio (samples)", 0) + rec.late_samples
+        undecodable = sorted({s.not_decodable for s in call.streams if s.not_decodable})
+        sides = rec.sides if rec is not None else set()
+        if undecodable and not sides:
+            call.audio_issue = "not decodable: " + ", ".join(undecodable)
+        elif not sides:
+            call.audio_issue = "no audio" if answered else None
+        elif len(sides) == 1:
+            missing = Side.CALLEE if Side.CALLER in sides else Side.CALLER
+            call.audio_issue = f"one-sided: the {missing.value}'s audio is missing"
+        else:
+            call.audio_issue = None
+
+    def discard(self, uid: str) -> None:
+        """Drop a recording in progress (media that turned out not to be a call of its own)."""
+        rec = self.calls.pop(uid, None)
+        if rec is not None and rec.audio is not None and rec.name is not None:
+            rec.audio.close()
+            self.vault.discard(rec.name)
+
+    def abandon(self) -> None:
+        """Drop every recording still in progress."""
+        for uid in list(self.calls):
+            self.discard(uid)
+
+
+def _resample(pcm: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+    """Linear interpolation between rates (wideband audio on a narrowband call, or back)."""
+    if rate_in == rate_out:
+        return pcm
+    n_out = int(round(pcm.shape[0] * rate_out / rate_in))
+    x = np.arange(n_out) * (rate_in / rate_out)
+    return np.interp(x, np.arange(pcm.shape[0]), pcm.astype(np.float64)).astype(np.int16)
