@@ -22,10 +22,11 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from callvault.commands import journal as journal_commands
+    from callvault.commands import audio as audio_commands
     from callvault.commands import ingest as ingest_commands
+    from callvault.commands import journal as journal_commands
 
-    for module in (ingest_commands, journal_commands):
+    for module in (ingest_commands, journal_commands, audio_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -43,6 +43,8 @@ CALL_KEYS = [
     "stream_count",
     "packet_count",
     "source",
+    "audio_issue",
+    "recording",
 ]
 
 
@@ -296,6 +298,9 @@ def test_call_shows_every_field_stream_and_event(run: Run, three_calls: list[Cal
         "744",
         "+4,520",
         "+3,724,980",
+        "-",
+        "-",
+        "-",
     ]
     assert streams[2][:4] == ["callee", "0x00001234", "[2001:db8::21]:11780", "[2001:db8::7]:30000"]
     events = table_rows(text.split("Events (2)")[1])
@@ -326,6 +331,16 @@ def test_call_as_json_has_streams_and_events(run: Run, three_calls: list[Call]) 
         "last_at": "2024-05-01T13:53:35.103456+00:00",
         "first_offset_ms": 4520,
         "last_offset_ms": 3724980,
+        "expected": None,
+        "lost": None,
+        "loss_bursts": None,
+        "duplicates": None,
+        "out_of_order": None,
+        "jitter_mean_ms": None,
+        "jitter_max_ms": None,
+        "max_delta_ms": None,
+        "mos": None,
+        "not_decodable": None,
     }
     assert second["src_ip"] == "2001:db8::21"
     assert record["events"] == [

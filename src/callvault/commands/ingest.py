@@ -34,6 +34,10 @@ def direction_options(f):  # type: ignore[no-untyped-def]
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @journal_options
 @direction_options
+@click.option("--audio/--no-audio", "record_audio", default=None,
+              help="Record every call's audio (default) or write the journal only.")
+@click.option("--audio-format", type=click.Choice(["wav", "flac", "opus"]), default=None,
+              help="Recording format [default: wav: G.711 kept as sent, others 16-bit PCM].")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when stderr is a terminal).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",

@@ -232,10 +232,20 @@ def _facts(c: Call) -> Table:
         ("transport", c.transport or NONE),
         ("codecs", ", ".join(c.codecs) or NONE),
         ("source", c.source or NONE),
+        ("recording", _recording(c)),
     ]
     for label, value in rows:
         facts.add_row(label, Text(value))
     return facts
+
+
+def _recording(c: Call) -> str:
+    r = c.recording
+    issue = f"  [{c.audio_issue}]" if c.audio_issue else ""
+    if r is None:
+        return (c.audio_issue or NONE)
+    return (f"{r.path}  {r.format} {r.encoding} {r.sample_rate} Hz, {hms(r.duration_ms)}, "
+            f"{r.size:,} bytes, sha256 {r.sha256[:16]}…{issue}")
 
 
 def _ms(ms: int | None) -> str:
@@ -258,8 +268,9 @@ def _streams(c: Call) -> Table:
     )
     table.title_style = "bold"
     headings = ("side", "ssrc", "from", "to", "codec", "PT", "packets", "bytes", "rtcp")
-    for heading in (*headings, "first ms", "last ms"):
-        numeric = heading in ("packets", "bytes", "rtcp", "first ms", "last ms")
+    for heading in (*headings, "first ms", "last ms", "lost", "jitter ms", "MOS"):
+        numeric = heading in ("packets", "bytes", "rtcp", "first ms", "last ms", "lost",
+                              "jitter ms", "MOS")
         table.add_column(heading, justify="right" if numeric else "left")
     for s in c.streams:
         table.add_row(
@@ -274,6 +285,9 @@ def _streams(c: Call) -> Table:
             f"{s.rtcp_packets:,}",
             f"{c.offset_ms(s.first_at):+,}",
             f"{c.offset_ms(s.last_at):+,}",
+            NONE if s.lost is None else f"{s.lost:,}",
+            NONE if s.jitter_mean_ms is None else f"{s.jitter_mean_ms:.1f}",
+            NONE if s.mos is None else f"{s.mos:.2f}",
         )
     return table
 

@@ -10,7 +10,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from callvault.calls.model import Call, CallEvent, MediaStream, Party
-from callvault.journal.rows import PARTY_FIELDS
+from callvault.journal.rows import PARTY_FIELDS, QUALITY_FIELDS
+
+RECORDING_FIELDS = ("path", "format", "encoding", "sample_rate", "started_at", "duration_ms",
+                    "size", "sha256")
 
 Record = dict[str, Any]
 
@@ -38,6 +41,8 @@ CSV_FIELDS = (
     "stream_count",
     "packet_count",
     "source",
+    "audio_issue",
+    *(f"recording_{name}" for name in RECORDING_FIELDS),
 )
 """The columns of a CSV export, in order: every field of the journal's ``calls`` table."""
 
@@ -74,6 +79,8 @@ def call_record(call: Call, *, detail: bool = False) -> Record:
         "stream_count": len(call.streams),
         "packet_count": sum(stream.packets for stream in call.streams),
         "source": call.source,
+        "audio_issue": call.audio_issue,
+        "recording": _recording(call),
     }
     if detail:
         record["streams"] = [_stream(call, stream) for stream in call.streams]
@@ -87,8 +94,18 @@ def csv_row(call: Call) -> Record:
     row = {key: value for key, value in record.items() if key not in ("caller", "callee")}
     for side in ("caller", "callee"):
         row.update({f"{side}_{name}": value for name, value in record[side].items()})
+    recording = record["recording"] or {}
+    row.update({f"recording_{name}": recording.get(name) for name in RECORDING_FIELDS})
     row["codecs"] = " ".join(call.codecs)
     return {field: row[field] for field in CSV_FIELDS}
+
+
+def _recording(call: Call) -> Record | None:
+    if call.recording is None:
+        return None
+    record = {name: getattr(call.recording, name) for name in RECORDING_FIELDS}
+    record["started_at"] = iso_time(call.recording.started_at)
+    return record
 
 
 def _party(party: Party) -> Record:
@@ -112,6 +129,7 @@ def _stream(call: Call, stream: MediaStream) -> Record:
         "last_at": iso_time(stream.last_at),
         "first_offset_ms": call.offset_ms(stream.first_at),
         "last_offset_ms": call.offset_ms(stream.last_at),
+        **{name: getattr(stream, name) for name in QUALITY_FIELDS},
     }
 
 
