@@ -108,10 +108,16 @@ def _stream_key(s: object) -> tuple:
     return (g("src_ip"), g("src_port"), g("dst_ip"), g("dst_port"), g("ssrc"))
 
 
+SIPREC_LABEL_SIDES = {"1": "caller", "2": "callee"}
+"""generated/SOURCES.md: in the SIPREC capture, label 1 carries the caller, label 2 the callee
+(per the RFC 7865 metadata); tshark has no notion of it and calls both the sender's."""
+
+
 def check_streams(got: dict[str, Call], exp: dict) -> None:
     for e in exp["calls"]:
         c = got[e["sip_call_id"]]
-        want = {_stream_key(s): (s["packets"], s["side"]) for s in e["streams"]}
+        want = {_stream_key(s): (s["packets"], SIPREC_LABEL_SIDES.get(s["sdp_label"], s["side"]))
+                for s in e["streams"]}
         have = {_stream_key(s): (s.packets, s.side.value if s.side else None) for s in c.streams}
         assert have == want, e["sip_call_id"]
 

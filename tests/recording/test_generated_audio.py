@@ -101,3 +101,17 @@ def test_flac_holds_the_same_samples(tmp_path: Path) -> None:
     pcm, rate = soundfile.read(flac_settings.recordings_dir / flac_call.recording.path, dtype="int16")
     assert rate == 8000
     assert np.array_equal(pcm, decode_ulaw(wav_codes(wav_settings, wav_call).tobytes()).reshape(-1, 2))
+
+
+def test_siprec_streams_land_on_their_parties_channels(tmp_path: Path) -> None:
+    """Both streams come from the recording client; the RFC 7865 metadata says label 1 is
+    the caller's audio, label 2 the callee's (generated/SOURCES.md)."""
+    name = "sipp_loopback_siprec.pcap"
+    (call,), _, settings = record(shared(name), tmp_path)
+    codes = wav_codes(settings, call)
+    sides = {"1": "caller", "2": "callee"}
+    for stream in oracle(name)["calls"][0]["streams"]:
+        side = sides[stream["sdp_label"]]
+        check_channel(codes, call.recording.started_at, {**stream, "side": side},
+                      reference(f"{side}.ulaw"))
+    assert call.audio_issue is None

@@ -26,6 +26,7 @@ from callvault.config import Settings
 from callvault.errors import ParseError
 from callvault.net.datagram import AddressTable
 from callvault.sip import sdp as sdp_module
+from callvault.sip import siprec
 from callvault.sip.dtmf import parse_dtmf_info
 
 STATUS_BY_CODE = {486: CallStatus.BUSY, 600: CallStatus.BUSY, 603: CallStatus.REJECTED,
@@ -86,6 +87,8 @@ class CallState:
     caller_tags: set[str | None] = field(default_factory=set)
     """From tags of every copy of the initial INVITE (each leg through a B2BUA/SBC has its own)."""
     late_offers: set[int] = field(default_factory=set)
+    label_senders: dict[str, Side] = field(default_factory=dict)
+    """SIPREC: SDP a=label → the recorded party whose media that stream carries."""
     media_security: str | None = None
     """Why the call's media cannot be decoded (SRTP/ZRTP/DTLS-SRTP), from SDP or ZRTP packets."""
     uid: str = ""
@@ -378,6 +381,8 @@ class Correlator:
             return False
         if not body:
             return False
+        if role == "offer" and not call.label_senders:
+            self._siprec_metadata(call, msg)
         try:
             session = sdp_module.parse_sdp(body)
         except ParseError:
@@ -415,9 +420,27 @@ class Correlator:
                 continue
             endpoint = (address_id, media.port)
             rtcp_port = media.rtcp_port or media.port + 1
-            if self.media.bind(call, side, endpoint, rtcp_port, env.ts, private_address(address)):
+            sender = call.label_senders.get(media.label) if media.label else None
+            if self.media.bind(call, side, endpoint, rtcp_port, env.ts, private_address(address),
+                               sender):
                 self._adopt_orphans(endpoint)
         return True
+
+    def _siprec_metadata(self, call: CallState, msg: object) -> None:
+        """A SIPREC offer's metadata says whose media each labelled stream carries: the first
+        participant is recorded as the caller, the second as the callee (RFC 7865 order)."""
+        try:
+            xml = msg.find_body(siprec.METADATA_TYPE)  # type: ignore[attr-defined]
+            if not xml:
+                return
+            metadata = siprec.parse_metadata(xml)
+        except ParseError:
+            self.counters.skip("malformed SIPREC metadata")
+            return
+        for label in metadata.stream_labels.values():
+            index = metadata.sender_index(label)
+            if index in (0, 1):
+                call.label_senders[label] = Side.CALLER if index == 0 else Side.CALLEE
 
     def _hold(self, call: CallState, ts: float, side: Side, media: object) -> None:
         direction = media.direction

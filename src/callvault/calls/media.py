@@ -33,6 +33,8 @@ class Binding:
     call: CallState
     side: Side
     since: float
+    sender: Side | None = None
+    """Who sends the media received here, where the receiver is a recorder (SIPREC labels)."""
 
 
 @dataclass(slots=True)
@@ -112,14 +114,16 @@ class MediaMap:
         rtcp_port: int,
         since: float,
         private: bool,
+        sender: Side | None = None,
     ) -> bool:
         """Record an SDP endpoint; returns False when it was already bound to this call and side."""
         bindings = self._rtp.setdefault(endpoint, [])
         for b in bindings:
             if b.call is call and b.side is side:
                 b.since = since  # confirmed again: the most recent SDP mention counts
+                b.sender = sender or b.sender
                 return False
-        binding = Binding(call, side, since)
+        binding = Binding(call, side, since, sender)
         bindings.append(binding)
         if private:
             self._by_port.setdefault(endpoint[1], []).append(binding)
@@ -166,7 +170,7 @@ class MediaMap:
         src, sport, dst, dport, _ssrc = key
         found = self._pick(self._rtp.get((dst, dport)), at)
         if found is not None:
-            return found.call, other(found.side)
+            return found.call, found.sender or other(found.side)
         found = self._pick(self._rtp.get((src, sport)), at)
         if found is not None:
             return found.call, found.side

@@ -538,3 +538,109 @@ def _decay_filter(x: np.ndarray, decay: float = _DECAY) -> np.ndarray:
         carry = _decay_filter(y[:, -1].copy(), decay**_BLOCK)
         y[1:] += carry[:-1, None] * powers
     return y.reshape(-1)[:n]
+
+
+@dataclass(frozen=True, slots=True)
+class CodecImpairment:
+    """A codec's E-model figures for random packet loss (ITU-T G.113 Appendix I)."""
+
+    ie: float
+    """Equipment impairment factor Ie at no loss."""
+    bpl: float
+    """Packet-loss robustness factor Bpl."""
+
+
+G711_PLC = CodecImpairment(ie=0.0, bpl=25.1)
+"""G.113 Appendix I, Table I.3: G.711 with the packet loss concealment of G.711 Appendix I."""
+CODEC_IMPAIRMENTS: dict[str, CodecImpairment] = {
+    "pcmu": G711_PLC,
+    "pcma": G711_PLC,
+    "g711": G711_PLC,
+    "g711noplc": CodecImpairment(ie=0.0, bpl=4.3),  # G.113 Table I.3: G.711 without PLC
+    "g729": CodecImpairment(ie=11.0, bpl=19.0),  # G.113 Table I.3: G.729A + VAD
+    "g729a": CodecImpairment(ie=11.0, bpl=19.0),
+    "g723": CodecImpairment(ie=15.0, bpl=16.1),  # G.113 Table I.3: G.723.1 6.3 kbit/s + VAD
+    "g7231": CodecImpairment(ie=15.0, bpl=16.1),
+    "gsmefr": CodecImpairment(ie=5.0, bpl=10.0),  # G.113 Table I.3: GSM-EFR (= AMR 12.2)
+    "amr": CodecImpairment(ie=5.0, bpl=10.0),
+    # GSM 06.10 full rate: Ie 20 from G.113 Table I.1; G.113 gives it no Bpl, so GSM-EFR's,
+    # which conceals lost frames the same way (GSM 06.11 substitution and muting).
+    "gsm": CodecImpairment(ie=20.0, bpl=10.0),
+    # Not tabulated by ITU-T on the narrowband scale, so assumed. iLBC (RFC 3951) codes each
+    # frame on its own and was built for loss: concealment like G.711's, Ie of a ~15 kbit/s
+    # CELP codec (G.729A's). G.722 and Opus are wideband; G.107's narrowband scale cannot
+    # credit that, so they get G.711's figures with concealment (G.722 Appendix III, Opus
+    # RFC 6716 §4.4), i.e. never worse than G.711.
+    "ilbc": CodecImpairment(ie=11.0, bpl=25.1),
+    "g722": G711_PLC,
+    "opus": G711_PLC,
+}
+"""By SDP encoding name, lower case, without dots, dashes and clock rate ("G.729/8000": g729)."""
+
+E_MODEL_RO = 94.77
+"""G.107 §7.2: basic signal-to-noise ratio Ro with every parameter at its §7.7 default."""
+E_MODEL_IS = 1.41
+"""G.107 §7.3: simultaneous impairment factor Is at the defaults (Ro - Is - Id(0) = 93.2)."""
+E_MODEL_NO = -61.18
+"""G.107 (7-3): total noise power No in dBm0p at the defaults."""
+E_MODEL_RLR = 2.0
+E_MODEL_TELR = 65.0
+"""G.107 §7.7 default talker echo loudness rating (dB): echo well cancelled."""
+E_MODEL_WEPL = 110.0
+"""G.107 §7.7 default weighted echo path loss (dB)."""
+BASE_DELAY_MS = 40.0
+"""Assumed one-way mouth-to-ear delay besides the jitter buffer: 20 ms packetisation, codec
+look-ahead and a LAN/metro network path. The jitter buffer adds twice the mean jitter."""
+
+
+def burst_ratio(loss_percent: float, lost: int, bursts: int) -> float:
+    """G.107 §7.5 BurstR: mean length of the observed loss bursts over the mean length
+    under random loss at the same rate, 1 / (1 - p); never below 1 (random)."""
+    if lost <= 0 or bursts <= 0:
+        return 1.0
+    return max(1.0, lost / bursts * (1.0 - loss_percent / 100.0))
+
+
+def mos(codec: str, loss_percent: float, jitter_ms: float, burst_ratio: float = 1.0) -> float:
+    """MOS-CQE from the ITU-T G.107 E-model with its default (well-behaved) connection:
+    R = Ro - Is - Id - Ie,eff, one-way delay T = Ta = BASE_DELAY_MS + 2 × jitter, round trip
+    Tr = 2T, Ie,eff from the codec's Ie and Bpl (G.107 (7-29)); unknown codecs count as G.711.
+    """
+    impairment = CODEC_IMPAIRMENTS.get(_codec_key(codec), G711_PLC)
+    loss = min(max(loss_percent, 0.0), 100.0) if loss_percent == loss_percent else 100.0
+    jitter = jitter_ms if 0.0 <= jitter_ms < 1e6 else (0.0 if jitter_ms < 0 else 1e6)
+    burst = burst_ratio if 1.0 <= burst_ratio < 1e6 else (1e6 if burst_ratio >= 1e6 else 1.0)
+    ie_eff = impairment.ie + (95.0 - impairment.ie) * loss / (loss / burst + impairment.bpl)
+    one_way = BASE_DELAY_MS + 2.0 * jitter
+    r = E_MODEL_RO - E_MODEL_IS - delay_impairment(one_way, 2.0 * one_way, one_way) - ie_eff
+    return mos_from_r(r)
+
+
+def delay_impairment(t: float, tr: float, ta: float) -> float:
+    """G.107 §7.4 Id = Idte + Idle + Idd for echo path delay T, round trip Tr and absolute
+    delay Ta (ms), other parameters at their defaults."""
+    terv = E_MODEL_TELR - 40.0 * math.log10((1 + t / 10) / (1 + t / 150)) + 6 * math.exp(-0.3 * t * t)
+    roe = -1.5 * (E_MODEL_NO - E_MODEL_RLR)
+    re = 80.0 + 2.5 * (terv - 14.0)
+    talker_echo = ((roe - re) / 2 + math.sqrt((roe - re) ** 2 / 4 + 100) - 1) * (1 - math.exp(-t))
+    rle = 10.5 * (E_MODEL_WEPL + 7) * (tr + 1) ** -0.25
+    listener_echo = (E_MODEL_RO - rle) / 2 + math.sqrt((E_MODEL_RO - rle) ** 2 / 4 + 169)
+    if ta <= 100.0:
+        return talker_echo + listener_echo
+    x = math.log2(ta / 100.0)
+    pure_delay = 25 * ((1 + x**6) ** (1 / 6) - 3 * (1 + (x / 3) ** 6) ** (1 / 6) + 2)
+    return talker_echo + listener_echo + pure_delay
+
+
+def mos_from_r(r: float) -> float:
+    """G.107 Annex B (B-4); the cubic dips under 1 for 0 < R < 6.5 and is held at 1 there."""
+    if r <= 0.0:
+        return 1.0
+    if r >= 100.0:
+        return 4.5
+    return max(1.0, 1.0 + 0.035 * r + r * (r - 60.0) * (100.0 - r) * 7e-6)
+
+
+def _codec_key(codec: str) -> str:
+    name = codec.split("/", 1)[0].strip().lower()
+    return name.replace(".", "").replace("-", "").replace("_", "").replace(" ", "")
