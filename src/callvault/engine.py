@@ -346,7 +346,7 @@ class Engine:
                 conv = correlator.rtp_activity(stream)
                 if recorder is not None and conv is not None:
                     self._record(d, g, i, stream, conv.uid, conv.started_at,
-                                 static_payload_name(pt), None, pt)
+                                 static_payload_name(pt), correlator.sealed_reason(stream), pt)
                 continue
             if last > call.last_activity:
                 call.last_activity = last
@@ -357,7 +357,7 @@ class Engine:
                 receiver = Side.CALLEE if stream.side is Side.CALLER else Side.CALLER
                 codec = call.payload_name(pt, receiver) or static_payload_name(pt)
                 self._record(d, g, i, stream, call.uid, call.started_at, codec,
-                             call.media_security, pt)
+                             correlator.sealed_reason(stream), pt)
 
     def _record(self, d, g, i, stream, uid, origin, codec, not_decodable, pt) -> None:  # type: ignore[no-untyped-def]
         members = g.order[g.starts[i] : g.ends[i]]

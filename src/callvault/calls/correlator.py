@@ -202,6 +202,8 @@ class Correlator:
         self.late_media: dict[StreamKey, float] = {}
         self.counters = CorrelatorCounters()
         self.now = 0.0
+        self.sealed: dict[Endpoint, str] = {}
+        """Endpoints where an encrypted-media key agreement (ZRTP) was seen."""
         self.on_discard: Callable[[str], None] | None = None
         """Told the uid of unsignalled media that will never be a call of its own."""
 
@@ -513,10 +515,23 @@ class Correlator:
         return conv
 
     def encrypted_media(self, src: Endpoint, dst: Endpoint, reason: str) -> None:
-        """Packets of a key agreement (ZRTP) on these endpoints: their call's media is sealed."""
-        for endpoint in (dst, src):
-            for binding in self.media._rtp.get(endpoint, ()):
-                binding.call.media_security = reason
+        """Packets of a key agreement (ZRTP) between these endpoints: media there is sealed."""
+        if len(self.sealed) > 100_000:
+            self.sealed.clear()
+        self.sealed[src] = self.sealed[dst] = reason
+
+    def sealed_reason(self, stream: StreamState) -> str | None:
+        """Why a stream's payload cannot be decoded (its call's SDP, or ZRTP seen on its ports)."""
+        call = stream.call
+        if call is not None and call.media_security:
+            return call.media_security
+        if not self.sealed:
+            return None
+        src, sport, dst, dport, _ = stream.key
+        reason = self.sealed.get((src, sport)) or self.sealed.get((dst, dport))
+        if reason and call is not None:
+            call.media_security = reason
+        return reason
 
     def telephone_event_pts(self, stream: StreamState) -> set[int]:
         return stream.call.event_pts if stream.call is not None else set()

@@ -81,6 +81,8 @@ class CallRecorder:
     """One past the highest sample position holding audio."""
     sides: set[Side] = field(default_factory=set)
     late_samples: int = 0
+    sealed: bool = False
+    """Some of the audio written turned out to be encrypted: the file is not kept."""
     sources: dict[tuple, _Source] = field(default_factory=dict)
 
     def ensure(self, layout: Layout) -> None:
@@ -220,6 +222,10 @@ class Recorder:
         if source is None:
             source = self._source(rec, codec, not_decodable)
             rec.sources[(stream.key, pt)] = source
+        elif not_decodable and source.skip is None:
+            # found out late (ZRTP seen after the first packets): what was written is noise
+            source.skip = not_decodable
+            rec.sealed = True
         if source.skip is not None:
             if source.skip not in NOT_AUDIO:
                 stream.not_decodable = source.skip
@@ -305,12 +311,17 @@ class Recorder:
         """Close the call's recording; put it and what is wrong with the audio on ``call``."""
         rec = self.calls.pop(call.uid, None)
         answered = call.answered_at is not None
+        if rec is not None and rec.sealed:
+            self.calls[call.uid] = rec
+            self.discard(call.uid)
+            rec.sides.clear()
+            rec = None
         recording = rec.close() if rec is not None else None
         call.recording = recording
         if rec is not None and rec.late_samples:
             self.skipped["late audio (samples)"] = self.skipped.get("late audio (samples)", 0) + rec.late_samples
         undecodable = sorted({s.not_decodable for s in call.streams if s.not_decodable})
-        sides = rec.sides if rec is not None else set()
+        sides: set[Side] = rec.sides if rec is not None else set()
         if undecodable and not sides:
             call.audio_issue = "not decodable: " + ", ".join(undecodable)
         elif not sides:

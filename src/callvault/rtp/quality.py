@@ -6,20 +6,19 @@ A :class:`QualityTable` holds the running state of every stream in NumPy columns
 without a Python loop over packets or streams. What it counts:
 
 * **Sequence numbers.** Each packet's number is extended against the packet that arrived
-  before it in its stream (the nearest 32-bit value, so wrap-around at 65535 carries into the
-  cycle count as RFC 3550 A.1 does); ``expected = highest - first + 1`` and
-  ``lost = expected - received`` (RFC 3550 A.3; negative when duplicates outnumber losses).
-* **Duplicates and reordering.** A packet whose number is not above the highest seen so far
-  is a duplicate when that number was already received, else out of order. Numbers are
-  remembered for the last :data:`REORDER_WINDOW` below the highest: an older straggler counts
-  as out of order, even if it is a duplicate, and does not mend a loss burst.
-* **Loss bursts.** Runs of consecutive missing numbers between the first and the highest;
-  a late packet inside the window splits or shortens its run.
+  before it in its stream (the nearest value modulo 2**16), so a wrap at 65535 carries into
+  the cycle count as in RFC 3550 A.1; ``expected = highest - first + 1`` and
+  ``lost = expected - received`` (RFC 3550 A.3: negative when duplicates outnumber losses).
+* **Duplicates and reordering.** A packet whose number is not above the highest seen before
+  it is a duplicate if that number was received already, else out of order. Numbers are
+  remembered :data:`REORDER_WINDOW` deep below the highest: an older straggler counts as
+  out of order even if it is a duplicate, and does not mend the loss burst it falls in.
+* **Loss bursts.** Runs of consecutive missing numbers between the first and the highest.
 * **Jitter.** RFC 3550 A.8, ``J += (|D| - J) / 16`` with ``D`` from capture times and RTP
-  timestamps, run as one linear filter over the whole batch. Mean and maximum are taken over
-  the packets the caller marks regular, as ``tshark -z rtp,streams`` does (it leaves out a
+  timestamps, run as one linear filter over the whole batch. Mean and maximum are over the
+  packets the caller marks regular, as ``tshark -z rtp,streams`` does (it leaves out a
   stream's first packet, marker packets and comfort noise).
-* **Delta.** The largest gap in capture time between consecutive packets, regular ones only.
+* **Delta.** The largest capture-time gap between consecutive regular packets.
 
 Times are capture timestamps (float seconds), never the wall clock.
 """
@@ -33,20 +32,17 @@ from functools import lru_cache
 import numpy as np
 
 REORDER_WINDOW = 64
-"""Sequence numbers remembered below the highest (one 64-bit word per stream): 1.28 s of
-20 ms audio. RFC 3550 A.1 tolerates MAX_MISORDER = 100 before it calls a packet a restart."""
+"""Sequence numbers remembered below the highest, one 64-bit word per stream: 1.28 s of 20 ms
+packets (RFC 3550 A.1 takes MAX_MISORDER = 100 as the limit of plain reordering)."""
 JITTER_GAIN = 1.0 / 16.0
 """RFC 3550 A.8: J(i) = J(i-1) + (|D(i-1,i)| - J(i-1)) / 16."""
 _DECAY = 1.0 - JITTER_GAIN
-_SEQ_MOD = 1 << 16
-_TS_MOD = 1 << 32
 _ALL_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
-_BITS = np.arange(REORDER_WINDOW - 1, -1, -1, dtype=np.uint64)
-"""Window bit numbers from the oldest remembered sequence number to the highest."""
+_ONE = np.uint64(1)
 _BLOCK = 32
 _DECAY_POWERS = _DECAY ** np.arange(2048)
 _DECAY_POWERS[-1] = 0.0
-"""(15/16)^k; from k = 2047 on it is below 1e-57 and taken as zero."""
+"""(15/16)**k; from k = 2047 on below 1e-57 and taken as zero."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,58 +56,59 @@ class QualityStats:
     lost: int
     """expected - packets; negative when duplicates outnumber losses."""
     loss_percent: float
-    """Share of expected packets lost, 0 when ``lost`` is not positive (RFC 3550 A.3 clamps)."""
+    """Share of the expected packets lost; 0 when ``lost`` is not positive (as A.3 clamps)."""
     duplicates: int
     out_of_order: int
     """Packets below the highest sequence number seen before them that were not duplicates."""
     loss_bursts: int
     """Runs of consecutive missing sequence numbers."""
     max_burst: int
-    """Length of the longest run of missing sequence numbers."""
+    """Length of the longest such run."""
     jitter_mean_ms: float
     jitter_max_ms: float
     max_delta_ms: float
-    """Largest capture-time gap between consecutive packets."""
+    """Largest capture-time gap between consecutive regular packets."""
     mos: float | None
     """E-model MOS (ITU-T G.107) for the codec asked for; None for a stream without packets."""
+
+
+_COLUMNS: tuple[tuple[str, type], ...] = (
+    ("open", np.bool_),
+    ("generation", np.int64),
+    ("started", np.bool_),
+    ("base", np.int64),
+    ("last_ext", np.int64),
+    ("max_ext", np.int64),
+    ("window", np.uint64),
+    ("received", np.int64),
+    ("duplicates", np.int64),
+    ("out_of_order", np.int64),
+    ("bursts", np.int64),
+    ("max_burst", np.int64),
+    ("jitter_started", np.bool_),
+    ("jitter", np.float64),
+    ("jitter_arrival", np.float64),
+    ("jitter_ts", np.int64),
+    ("jitter_sum", np.float64),
+    ("jitter_count", np.int64),
+    ("jitter_max", np.float64),
+    ("last_arrival", np.float64),
+    ("max_delta", np.float64),
+)
+"""Per-slot state. ``window`` bit k: extended sequence number ``max_ext - k`` received (all
+ones before the first packet, so that nothing before it counts as missing); ``bursts`` and
+``max_burst`` cover the runs of missing numbers already below the window; ``generation``
+tells a reused slot's holes from its predecessor's."""
 
 
 class QualityTable:
     """Running RTP quality of many streams, one slot each, advanced a batch at a time."""
 
-    _COLUMNS: tuple[tuple[str, type], ...] = (
-        ("open", np.bool_),
-        ("started", np.bool_),
-        ("base", np.int64),
-        ("last_ext", np.int64),
-        ("max_ext", np.int64),
-        ("window", np.uint64),
-        ("below_window", np.int64),
-        ("received", np.int64),
-        ("duplicates", np.int64),
-        ("out_of_order", np.int64),
-        ("bursts", np.int64),
-        ("max_burst", np.int64),
-        ("jitter_started", np.bool_),
-        ("jitter", np.float64),
-        ("jitter_arrival", np.float64),
-        ("jitter_ts", np.int64),
-        ("jitter_sum", np.float64),
-        ("jitter_count", np.int64),
-        ("jitter_max", np.float64),
-        ("last_arrival", np.float64),
-        ("max_delta", np.float64),
-    )
-    """Per-slot state. ``window`` bit k: extended sequence number ``max_ext - k`` was received;
-    ``below_window``: the highest number received below the window (or a stand-in below the
-    first); ``bursts``/``max_burst`` cover the runs that lie wholly below the window."""
-
     def __init__(self, capacity: int = 256) -> None:
         self._capacity = 0
         self._free: list[int] = []
-        self._cols: dict[str, np.ndarray] = {
-            name: np.zeros(0, dtype=dtype) for name, dtype in self._COLUMNS
-        }
+        self._cols = {name: np.zeros(0, dtype=dtype) for name, dtype in _COLUMNS}
+        self._holes = _Holes.empty()
         self._grow(max(capacity, 1))
 
     def __len__(self) -> int:
@@ -127,11 +124,12 @@ class QualityTable:
         return slot
 
     def release(self, slot: int) -> None:
-        """Forget a stream; its slot is reused by a later :meth:`open_slot`."""
-        if not 0 <= slot < self._capacity or not self._cols["open"][slot]:
-            raise ValueError(f"slot {slot} is not open")
-        for name, _ in self._COLUMNS:
-            self._cols[name][slot] = 0
+        """Forget a stream; a later :meth:`open_slot` reuses its slot."""
+        self._check(slot)
+        generation = self._cols["generation"][slot] + 1
+        for col in self._cols.values():
+            col[slot] = 0
+        self._cols["generation"][slot] = generation
         self._free.append(slot)
 
     def update(
@@ -148,19 +146,20 @@ class QualityTable:
     ) -> None:
         """Advance the streams of one batch.
 
-        Segment i is packets ``starts[i]:ends[i]`` of the packet arrays, all of stream
-        ``slots[i]`` in arrival order, with RTP clock ``clock_rate[i]`` in Hz (0: not known,
-        or telephone-event, whose timestamps stand still: no jitter from these packets).
-        Several segments of one slot are taken in the order given, or, with ``position``
-        (any per-packet number that grows with arrival, e.g. the index in the capture batch),
-        merged in ``position`` order. ``regular`` marks the packets whose jitter and delta
-        count towards mean and maximum (default: all); pass ``~marker`` and leave out comfort
-        noise (RFC 3389) and the packet after it to count as tshark does.
+        Segment i is packets ``starts[i]:ends[i]`` of the packet arrays (sequence number,
+        RTP timestamp, capture time in seconds), all of stream ``slots[i]`` in arrival order,
+        with RTP clock ``clock_rate[i]`` in Hz; 0 for a clock not known or for
+        telephone-events, whose timestamps stand still: those packets give no jitter.
+        Several segments of one slot are taken in the order given or, with ``position``
+        (per packet, growing with arrival: the index in the capture batch), merged in
+        ``position`` order. ``regular`` marks the packets whose jitter and delta count towards
+        mean and maximum (default all); tshark leaves out marker packets (RFC 3551 §4.1:
+        first of a talkspurt) and comfort noise (RFC 3389) with the packet after it.
         """
-        segs = _segments(slots, starts, ends, clock_rate)
-        if segs is None:
+        segments = _segments(slots, starts, ends, clock_rate)
+        if segments is None:
             return
-        slots, starts, ends, clock_rate = segs
+        slots, starts, ends, clock_rate = segments
         if slots.min() < 0 or slots.max() >= self._capacity or not self._cols["open"][slots].all():
             raise ValueError("update names a slot that is not open")
         runs = _Runs.build(
@@ -176,16 +175,15 @@ class QualityTable:
 
     def result(self, slot: int, codec: str = "PCMU") -> QualityStats:
         """The stream's quality so far; ``codec`` (an SDP encoding name) picks the MOS model."""
-        if not 0 <= slot < self._capacity or not self._cols["open"][slot]:
-            raise ValueError(f"slot {slot} is not open")
+        self._check(slot)
         c = {name: col[slot].item() for name, col in self._cols.items()}
         if not c["started"]:
             return QualityStats(0, 0, 0, 0.0, 0, 0, 0, 0, 0.0, 0.0, 0.0, None)
         expected = c["max_ext"] - c["base"] + 1
         lost = expected - c["received"]
         loss_percent = 100.0 * lost / expected if lost > 0 else 0.0
-        open_bursts, open_max = _open_bursts(c["below_window"], c["max_ext"], c["window"])
-        bursts = c["bursts"] + open_bursts
+        open_lengths = self._holes.lengths(slot, c["generation"])
+        bursts = c["bursts"] + open_lengths.shape[0]
         jitter_mean = c["jitter_sum"] / c["jitter_count"] if c["jitter_count"] else 0.0
         return QualityStats(
             packets=c["received"],
@@ -195,13 +193,17 @@ class QualityTable:
             duplicates=c["duplicates"],
             out_of_order=c["out_of_order"],
             loss_bursts=bursts,
-            max_burst=max(c["max_burst"], open_max),
+            max_burst=max(c["max_burst"], int(open_lengths.max(initial=0))),
             jitter_mean_ms=1000.0 * jitter_mean,
             jitter_max_ms=1000.0 * c["jitter_max"],
             max_delta_ms=1000.0 * c["max_delta"],
             mos=mos(codec, loss_percent, 1000.0 * jitter_mean,
-                    burst_ratio(loss_percent, max(lost, 0), bursts)),
+                    burst_ratio(loss_percent, lost, bursts)),
         )
+
+    def _check(self, slot: int) -> None:
+        if not 0 <= slot < self._capacity or not self._cols["open"][slot]:
+            raise ValueError(f"slot {slot} is not open")
 
     def _grow(self, capacity: int) -> None:
         for name, col in self._cols.items():
@@ -215,34 +217,35 @@ class QualityTable:
         """RFC 3550 A.1 extended sequence numbers, duplicates, reordering and loss bursts."""
         cols, slots = self._cols, runs.slots
         started = runs.carried
-        seq16 = runs.seq & (_SEQ_MOD - 1)
+        seq16 = runs.seq & 0xFFFF
         first16 = seq16[runs.starts]
         last_ext = cols["last_ext"][slots]
         first_ext = np.where(started, last_ext + _signed(first16 - last_ext, 16), first16)
         step = np.empty_like(seq16)
+        step[0] = 0
         step[1:] = _signed(seq16[1:] - seq16[:-1], 16)
         step[runs.starts] = 0
         ext = np.cumsum(step)
         ext += np.repeat(first_ext - ext[runs.starts], runs.lengths)
         seen = _Seen(
+            runs, ext,
             base=np.where(started, cols["base"][slots], first_ext),
             top=np.where(started, cols["max_ext"][slots], first_ext - 1),
             window=np.where(started, cols["window"][slots], _ALL_ONES),
-            below=np.where(started, cols["below_window"][slots], first_ext - REORDER_WINDOW - 1),
         )
-        late = seen.classify(runs, ext)
-        seen.advance(runs, ext, late)
         cols["started"][slots] = True
         cols["base"][slots] = seen.base
         cols["last_ext"][slots] = ext[runs.ends - 1]
         cols["max_ext"][slots] = seen.new_top
         cols["window"][slots] = seen.new_window
-        cols["below_window"][slots] = seen.new_below
         cols["received"][slots] += runs.lengths
         cols["duplicates"][slots] += seen.duplicates
         cols["out_of_order"][slots] += seen.out_of_order
-        cols["bursts"][slots] += seen.closed_bursts
-        cols["max_burst"][slots] = np.maximum(cols["max_burst"][slots], seen.closed_max)
+        generation = cols["generation"]
+        holes = self._holes.plus(seen.new_holes(slots, generation))
+        if seen.fills is not None:
+            holes = holes.mended(seen.fills, slots, generation)
+        self._holes = holes.closing(cols, REORDER_WINDOW)
 
     def _jitter(self, runs: _Runs) -> None:
         """RFC 3550 A.8 over the packets with a known clock, as one filter for the batch."""
@@ -256,11 +259,11 @@ class QualityTable:
         arrival, ts, regular = runs.arrival[pick], runs.ts[pick], runs.regular[pick]
         counts = runs.lengths if every else np.bincount(runs.run_of[pick], minlength=runs.count)
         has = counts > 0
-        starts = np.cumsum(counts) - counts
-        ends = starts + counts
-        slots = runs.slots[has]
-        first = starts[has]
+        slots, counts = runs.slots[has], counts[has]
+        first = np.cumsum(counts) - counts
+        last = first + counts - 1
         carried = cols["jitter_started"][slots]
+        fresh = first[~carried]
         prev_arrival = np.empty_like(arrival)
         prev_arrival[1:] = arrival[:-1]
         prev_arrival[first] = cols["jitter_arrival"][slots]
@@ -268,23 +271,23 @@ class QualityTable:
         prev_ts[1:] = ts[:-1]
         prev_ts[first] = cols["jitter_ts"][slots]
         transit_change = (arrival - prev_arrival) - _signed(ts - prev_ts, 32) / clock
-        step = np.abs(transit_change) * JITTER_GAIN
-        step[first[~carried]] = 0.0
+        step = np.abs(transit_change)
+        step *= JITTER_GAIN
+        step[fresh] = 0.0
         jitter = _decay_filter(step)
-        before = np.where(first > 0, jitter[np.maximum(first - 1, 0)], 0.0)
+        before = jitter[first - 1]
+        before[first == 0] = 0.0
         correction = cols["jitter"][slots] - before
-        run_of = np.repeat(np.arange(slots.shape[0]), counts[has])
-        age = np.minimum(np.arange(jitter.shape[0]) - np.repeat(first, counts[has]) + 1,
-                         _DECAY_POWERS.shape[0] - 1)
-        jitter += _DECAY_POWERS[age] * correction[run_of]
+        age = np.arange(1, jitter.shape[0] + 1) - np.repeat(first, counts)
+        np.minimum(age, _DECAY_POWERS.shape[0] - 1, out=age)
+        jitter += _DECAY_POWERS[age] * np.repeat(correction, counts)
         counted = regular.copy()
-        counted[first[~carried]] = False
+        counted[fresh] = False
         kept = np.where(counted, jitter, 0.0)
         cols["jitter_sum"][slots] += np.add.reduceat(kept, first)
-        cols["jitter_count"][slots] += np.add.reduceat(counted.astype(np.int64), first)
+        cols["jitter_count"][slots] += np.add.reduceat(counted, first, dtype=np.int64)
         cols["jitter_max"][slots] = np.maximum(
             cols["jitter_max"][slots], np.maximum.reduceat(kept, first))
-        last = ends[has] - 1
         cols["jitter"][slots] = jitter[last]
         cols["jitter_arrival"][slots] = arrival[last]
         cols["jitter_ts"][slots] = ts[last]
@@ -296,7 +299,8 @@ class QualityTable:
         prev = np.empty_like(runs.arrival)
         prev[1:] = runs.arrival[:-1]
         prev[runs.starts] = cols["last_arrival"][slots]
-        gap = np.where(runs.regular, runs.arrival - prev, -np.inf)
+        gap = runs.arrival - prev
+        gap[~runs.regular] = -np.inf
         gap[runs.starts[~runs.carried]] = -np.inf
         cols["max_delta"][slots] = np.maximum(
             cols["max_delta"][slots], np.maximum.reduceat(gap, runs.starts))
@@ -315,9 +319,10 @@ def _segments(
     slots = np.asarray(slots, dtype=np.int64)
     starts = np.asarray(starts, dtype=np.int64)
     ends = np.asarray(ends, dtype=np.int64)
-    clock = np.nan_to_num(np.asarray(clock_rate, dtype=np.float64), nan=0.0, posinf=0.0)
-    if not slots.shape == starts.shape == ends.shape == clock.shape:
-        raise ValueError("slots, starts, ends and clock_rate differ in length")
+    clock = np.asarray(clock_rate, dtype=np.float64)
+    if not slots.shape == starts.shape == ends.shape == clock.shape or slots.ndim != 1:
+        raise ValueError("slots, starts, ends and clock_rate differ in shape")
+    clock = np.where(np.isfinite(clock) & (clock > 0), clock, 0.0)
     filled = ends > starts
     if not filled.all():
         slots, starts, ends, clock = slots[filled], starts[filled], ends[filled], clock[filled]
@@ -327,7 +332,7 @@ def _segments(
 
 
 class _Runs:
-    """The batch's packets regrouped so that each slot's packets are one run, in arrival order."""
+    """The batch's packets with each slot's packets as one run, in arrival order."""
 
     def __init__(self, slots: np.ndarray, lengths: np.ndarray, seq: np.ndarray, ts: np.ndarray,
                  arrival: np.ndarray, clock: np.ndarray, regular: np.ndarray) -> None:
@@ -350,7 +355,8 @@ class _Runs:
               seq: np.ndarray, ts: np.ndarray, arrival: np.ndarray, regular: np.ndarray | None,
               position: np.ndarray | None) -> _Runs:
         n = seq.shape[0]
-        if not ts.shape == arrival.shape == (n,) or (regular is not None and regular.shape != (n,)):
+        if not seq.shape == ts.shape == arrival.shape == (n,) or (
+                regular is not None and regular.shape != (n,)):
             raise ValueError("packet arrays differ in length")
         if starts.min() < 0 or ends.max() > n:
             raise ValueError("a segment lies outside the packet arrays")
@@ -358,33 +364,31 @@ class _Runs:
         order = np.argsort(slots, kind="stable")
         by_slot = slots[order]
         repeated = bool((by_slot[1:] == by_slot[:-1]).any())
-        in_place = (not repeated and starts[0] == 0 and ends[-1] == n
-                    and bool((starts[1:] == ends[:-1]).all()))
-        if in_place:
+        if (not repeated and starts[0] == 0 and ends[-1] == n
+                and bool((starts[1:] == ends[:-1]).all())):
             return cls(slots, lengths, seq, ts, arrival, np.repeat(clock_rate, lengths),
                        np.ones(n, dtype=bool) if regular is None else regular)
         if not repeated:
-            order = np.arange(slots.shape[0])
-            by_slot = slots
+            order, by_slot = np.arange(slots.shape[0]), slots
         seg_lengths = lengths[order]
         offsets = np.cumsum(seg_lengths) - seg_lengths
         take = np.repeat(starts[order] - offsets, seg_lengths) + np.arange(int(seg_lengths.sum()))
+        clock = np.repeat(clock_rate[order], seg_lengths)
         first = np.flatnonzero(np.concatenate(([True], by_slot[1:] != by_slot[:-1])))
         run_lengths = np.add.reduceat(seg_lengths, first)
-        clock = np.repeat(clock_rate[order], seg_lengths)
         if position is not None and repeated:
             if position.shape != (n,):
                 raise ValueError("position differs in length from the packet arrays")
-            merge = _merge_order(np.asarray(position)[take], first, run_lengths, seg_lengths)
+            merge = _merge_order(position[take], first, run_lengths, seg_lengths.shape[0])
             take, clock = take[merge], clock[merge]
         return cls(by_slot[first], run_lengths, seq[take], ts[take], arrival[take], clock,
                    np.ones(take.shape[0], dtype=bool) if regular is None else regular[take])
 
 
 def _merge_order(position: np.ndarray, first: np.ndarray, run_lengths: np.ndarray,
-                 seg_lengths: np.ndarray) -> np.ndarray:
-    """Permutation putting the packets of runs made of several segments in ``position`` order."""
-    segments_per_run = np.diff(np.append(first, seg_lengths.shape[0]))
+                 segments: int) -> np.ndarray:
+    """Permutation that puts the packets of runs made of several segments in position order."""
+    segments_per_run = np.diff(np.append(first, segments))
     run_of = np.repeat(np.arange(run_lengths.shape[0]), run_lengths)
     mixed = np.flatnonzero((segments_per_run > 1)[run_of])
     merge = np.arange(position.shape[0])
@@ -393,57 +397,59 @@ def _merge_order(position: np.ndarray, first: np.ndarray, run_lengths: np.ndarra
 
 
 class _Seen:
-    """Which extended sequence numbers each run's stream has received (RFC 3550 A.1, A.3).
+    """One batch against the sequence numbers each stream has received (RFC 3550 A.1, A.3).
 
-    Per stream: the highest number ``top``, a 64-bit ``window`` of the numbers just below it,
-    and ``below``, the highest received number under the window. Holes (runs of missing
-    numbers) wholly under the window are final and counted; the rest are counted on demand.
-    Before a stream's first packet the window is all ones, so nothing before it counts as lost.
+    ``top`` is the highest number before the batch, ``window`` the 64-bit word of numbers
+    received just below it. Every packet is *ahead* (above all numbers before it in the
+    stream), a *fill* (behind, new, and within the window of the highest number when it
+    came), a duplicate or an out-of-order straggler.
     """
 
-    def __init__(self, base: np.ndarray, top: np.ndarray, window: np.ndarray,
-                 below: np.ndarray) -> None:
-        self.base = base
-        self.top = top
-        self.window = window
-        self.below = below
-        zeros = np.zeros(base.shape[0], dtype=np.int64)
-        self.duplicates = zeros
-        self.out_of_order = zeros
-        self.new_top = top
-        self.new_window = window
-        self.new_below = below
-        self.closed_bursts = zeros
-        self.closed_max = zeros
-
-    def classify(self, runs: _Runs, ext: np.ndarray) -> np.ndarray | None:
-        """Count duplicates and out-of-order packets; the mask of packets that bring a number
-        not received before (None: all of them, each above every earlier one)."""
+    def __init__(self, runs: _Runs, ext: np.ndarray, base: np.ndarray, top: np.ndarray,
+                 window: np.ndarray) -> None:
+        self.runs, self.ext, self.base, self.top = runs, ext, base, top
+        zeros = np.zeros(runs.count, dtype=np.int64)
+        self.duplicates = self.out_of_order = zeros
+        self.fills: tuple[np.ndarray, np.ndarray] | None = None
+        """(run, number) of each fill."""
         starts, lengths = runs.starts, runs.lengths
-        low = np.minimum(np.minimum.reduceat(ext, starts), self.top)
-        high = np.maximum(np.maximum.reduceat(ext, starts), self.top)
-        self.new_top = high
-        span = high - low + 1
+        low = np.minimum(np.minimum.reduceat(ext, starts), top)
+        self.new_top = np.maximum(np.maximum.reduceat(ext, starts), top)
+        span = self.new_top - low + 1
         shift = np.repeat(np.cumsum(span) - span - low, lengths)
         key = ext + shift
-        """(run, number) as one integer, increasing with both; each run in its own range."""
-        top_key = np.repeat(self.top, lengths) + shift
+        """(run, number) as one integer that grows with both: each run has a range of its own."""
+        top_key = np.repeat(top, lengths) + shift
         highest = np.empty_like(key)
+        highest[0] = 0
         highest[1:] = np.maximum.accumulate(key)[:-1]
         highest[starts] = top_key[starts]
         np.maximum(highest, top_key, out=highest)
-        behind = key <= highest
-        if not behind.any():
-            return None
-        late = np.flatnonzero(behind)
+        self.behind = key <= highest
+        self.fresh: np.ndarray | None = None
+        """Packets with a number not received before (None: all of them, as all are ahead)."""
+        if self.behind.any():
+            self._classify(key, highest, window)
+        moved = self.new_top - top
+        kept = np.where(moved < REORDER_WINDOW, window << np.minimum(moved, 63).astype(np.uint64),
+                        np.uint64(0))
+        depth = np.repeat(self.new_top, lengths) - ext
+        near = depth < REORDER_WINDOW
+        if self.fresh is not None:
+            near &= self.fresh
+        bits = np.where(near, _ONE << np.minimum(depth, 63).astype(np.uint64), np.uint64(0))
+        self.new_window = kept | np.bitwise_or.reduceat(bits, starts)
+
+    def _classify(self, key: np.ndarray, highest: np.ndarray, window: np.ndarray) -> None:
+        runs, ext = self.runs, self.ext
+        late = np.flatnonzero(self.behind)
         run = runs.run_of[late]
         late_key = key[late]
         remembered = (late_key > highest[late] - REORDER_WINDOW) & (ext[late] >= self.base[run])
         depth = self.top[run] - ext[late]
-        in_window = remembered & (depth >= 0)
-        bit = np.clip(depth, 0, REORDER_WINDOW - 1).astype(np.uint64)
-        duplicate = in_window & ((self.window[run] >> bit) & np.uint64(1)).astype(bool)
-        ahead_keys = key[~behind]
+        bit = np.clip(depth, 0, 63).astype(np.uint64)
+        duplicate = remembered & (depth >= 0) & ((window[run] >> bit) & _ONE).astype(bool)
+        ahead_keys = key[~self.behind]
         if ahead_keys.shape[0]:
             at = np.minimum(np.searchsorted(ahead_keys, late_key), ahead_keys.shape[0] - 1)
             duplicate |= remembered & (ahead_keys[at] == late_key)
@@ -453,68 +459,89 @@ class _Seen:
         duplicate |= remembered & again
         self.duplicates = np.bincount(run[duplicate], minlength=runs.count)
         self.out_of_order = np.bincount(run[~duplicate], minlength=runs.count)
-        fresh = ~behind
-        fresh[late[remembered & ~duplicate]] = True
-        return fresh
+        mends = remembered & ~duplicate
+        self.fresh = ~self.behind
+        if mends.any():
+            self.fresh[late[mends]] = True
+            self.fills = (run[mends], ext[late[mends]])
 
-    def advance(self, runs: _Runs, ext: np.ndarray, fresh: np.ndarray | None) -> None:
-        """Add the batch's new numbers; count the holes that sink under the new window."""
-        count, width = runs.count, REORDER_WINDOW
-        mask = np.empty((count, width + 1), dtype=bool)
-        mask[:, 0] = True
-        mask[:, 1:] = ((self.window[:, None] >> _BITS) & np.uint64(1)).astype(bool)
-        span = self.new_top - self.below + 1
-        shift = np.cumsum(span) - span - self.below
-        numbers = np.empty((count, width + 1), dtype=np.int64)
-        numbers[:, 0] = self.below
-        numbers[:, 1:] = self.top[:, None] - _BITS.astype(np.int64)
-        old_keys = (numbers + shift[:, None])[mask]
-        old_count = mask.sum(axis=1)
-        if fresh is None:
-            new_run, new_count = runs.run_of, runs.lengths
-            rank = np.arange(ext.shape[0]) - np.repeat(runs.starts, runs.lengths)
-            new_keys = ext + shift[new_run]
+    def new_holes(self, slots: np.ndarray, generation: np.ndarray) -> _Holes:
+        """Runs of numbers skipped by the packets ahead, the first against ``top``."""
+        runs, ext = self.runs, self.ext
+        if self.fills is None and self.fresh is None:
+            ahead, run = ext, runs.run_of
+            first = runs.starts
         else:
-            new_run = runs.run_of[fresh]
-            new_count = np.bincount(new_run, minlength=count)
-            new_keys = ext[fresh] + shift[new_run]
-        total = old_count + new_count
-        offset = np.cumsum(total) - total
-        if fresh is None:
-            keys = np.empty(int(total.sum()), dtype=np.int64)
-            keys[(offset[:, None] + np.cumsum(mask, axis=1) - 1)[mask]] = old_keys
-            keys[offset[new_run] + old_count[new_run] + rank] = new_keys
-        else:
-            keys = np.sort(np.concatenate((old_keys, new_keys)))
-        self._holes(keys, shift, total, offset)
-
-    def _holes(self, keys: np.ndarray, shift: np.ndarray, total: np.ndarray,
-               offset: np.ndarray) -> None:
-        count, width = total.shape[0], REORDER_WINDOW
-        key_run = np.repeat(np.arange(count), total)
-        step = np.diff(keys)
-        hole = np.flatnonzero((step > 1) & (key_run[1:] == key_run[:-1]))
-        hole_run = key_run[hole]
-        upper = keys[hole + 1] - shift[hole_run]
-        closed = upper <= self.new_top[hole_run] - width
-        self.closed_bursts = np.bincount(hole_run[closed], minlength=count)
-        self.closed_max = np.zeros(count, dtype=np.int64)
-        np.maximum.at(self.closed_max, hole_run[closed], step[hole[closed]] - 1)
-        top_key = self.new_top + shift
-        at = np.searchsorted(keys, top_key - width, side="right") - 1
-        self.new_below = keys[at] - shift
-        depth = top_key[key_run] - keys
-        bits = np.where(depth < width,
-                        np.uint64(1) << np.minimum(depth, width - 1).astype(np.uint64),
-                        np.uint64(0))
-        self.new_window = np.bitwise_or.reduceat(bits, offset)
+            pick = np.flatnonzero(~self.behind)
+            ahead, run = ext[pick], runs.run_of[pick]
+            first = np.flatnonzero(np.concatenate(([True], run[1:] != run[:-1])))
+        before = np.empty_like(ahead)
+        before[1:] = ahead[:-1]
+        before[first] = self.top[run[first]]
+        skip = np.flatnonzero(ahead - before > 1)
+        slot = slots[run[skip]]
+        return _Holes(slot, before[skip], ahead[skip], generation[slot])
 
 
-def _open_bursts(below: int, top: int, window: int) -> tuple[int, int]:
-    """(count, longest) of the holes between ``below`` and ``top`` that the window still holds."""
-    received = [below] + [top - k for k in range(REORDER_WINDOW - 1, -1, -1) if window >> k & 1]
-    holes = [b - a - 1 for a, b in zip(received, received[1:]) if b - a > 1]
-    return len(holes), max(holes, default=0)
+@dataclass(slots=True)
+class _Holes:
+    """Runs of missing sequence numbers not yet below their stream's window: numbers
+    ``low + 1 .. high - 1`` of ``slot`` are missing, ``low`` and ``high`` were received."""
+
+    slot: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    generation: np.ndarray
+
+    @classmethod
+    def empty(cls) -> _Holes:
+        none = np.zeros(0, dtype=np.int64)
+        return cls(none, none, none, none)
+
+    def plus(self, other: _Holes) -> _Holes:
+        if other.slot.shape[0] == 0:
+            return self
+        return _Holes(*(np.concatenate((a, b)) for a, b in zip(self.fields(), other.fields())))
+
+    def fields(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self.slot, self.low, self.high, self.generation
+
+    def take(self, mask: np.ndarray) -> _Holes:
+        return _Holes(*(a[mask] for a in self.fields()))
+
+    def mended(self, fills: tuple[np.ndarray, np.ndarray], slots: np.ndarray,
+               generation: np.ndarray) -> _Holes:
+        """The holes with late packets put in: each fill splits or shrinks the hole it is in."""
+        fill_slot, fill_number = slots[fills[0]], fills[1]
+        live = self.generation == generation[self.slot]
+        touched = np.isin(self.slot, fill_slot) & live
+        hit = self.take(touched)
+        kind = np.repeat(np.arange(3), (hit.slot.shape[0], hit.slot.shape[0], fill_slot.shape[0]))
+        slot = np.concatenate((hit.slot, hit.slot, fill_slot))
+        number = np.concatenate((hit.high, hit.low, fill_number))
+        order = np.lexsort((kind, number, slot))
+        slot, number, kind = slot[order], number[order], kind[order]
+        a, b = slice(None, -1), slice(1, None)
+        keep = (slot[a] == slot[b]) & (kind[a] != 0) & (kind[b] != 1) & (number[b] - number[a] > 1)
+        split = np.flatnonzero(keep)
+        pieces = _Holes(slot[split], number[split], number[split + 1], generation[slot[split]])
+        return self.take(~touched & live).plus(pieces)
+
+    def closing(self, cols: dict[str, np.ndarray], width: int) -> _Holes:
+        """Count the holes now wholly below their stream's window into ``bursts`` and
+        ``max_burst``; the rest stay open. Holes of released slots are dropped."""
+        live = self.generation == cols["generation"][self.slot]
+        done = live & (self.high <= cols["max_ext"][self.slot] - width)
+        if done.any():
+            slot = self.slot[done]
+            np.add.at(cols["bursts"], slot, 1)
+            np.maximum.at(cols["max_burst"], slot, self.high[done] - self.low[done] - 1)
+        keep = live & ~done
+        return self if keep.all() else self.take(keep)
+
+    def lengths(self, slot: int, generation: int) -> np.ndarray:
+        mine = (self.slot == slot) & (self.generation == generation)
+        return self.high[mine] - self.low[mine] - 1
 
 
 @lru_cache(maxsize=8)
@@ -526,8 +553,8 @@ def _block_tables(decay: float) -> tuple[np.ndarray, np.ndarray]:
 
 def _decay_filter(x: np.ndarray, decay: float = _DECAY) -> np.ndarray:
     """y[i] = decay * y[i-1] + x[i] from y[-1] = 0, in blocks: a Toeplitz product inside each
-    block, the same filter (with decay**32) over the block ends for what carries between them.
-    Equal to scipy.signal.lfilter([1], [1, -decay], x) to rounding, without importing SciPy."""
+    block, and the same filter (with decay**32) over the block ends for what carries on.
+    Equal to scipy.signal.lfilter([1], [1, -decay], x) to rounding, without SciPy."""
     n = x.shape[0]
     blocks = -(-n // _BLOCK)
     padded = np.zeros(blocks * _BLOCK)
@@ -538,7 +565,6 @@ def _decay_filter(x: np.ndarray, decay: float = _DECAY) -> np.ndarray:
         carry = _decay_filter(y[:, -1].copy(), decay**_BLOCK)
         y[1:] += carry[:-1, None] * powers
     return y.reshape(-1)[:n]
-
 
 @dataclass(frozen=True, slots=True)
 class CodecImpairment:
