@@ -34,7 +34,17 @@ def need_capture(name: str) -> Path:
 @cache
 def _tshark_payloads(path: Path) -> dict[tuple[int, int], list[tuple[int, int, bytes]]]:
     fields = ["rtp.ssrc", "rtp.seq", "rtp.timestamp", "rtp.p_type", "rtp.payload"]
-    command = ["tshark", "-r", str(path), "-o", "rtp.heuristic_rtp:TRUE", "-Y", "rtp", "-T", "fields"]
+    command = [
+        "tshark",
+        "-r",
+        str(path),
+        "-o",
+        "rtp.heuristic_rtp:TRUE",
+        "-Y",
+        "rtp",
+        "-T",
+        "fields",
+    ]
     for field in fields:
         command += ["-e", field]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -75,7 +85,9 @@ def ffmpeg_decode(data: bytes, input_args: list[str], tmp_path: Path) -> np.ndar
     return np.frombuffer(result.stdout, dtype="<i2").astype(np.int16)
 
 
-def sox_decode(data: bytes, input_args: list[str], tmp_path: Path, suffix: str = ".raw") -> np.ndarray:
+def sox_decode(
+    data: bytes, input_args: list[str], tmp_path: Path, suffix: str = ".raw"
+) -> np.ndarray:
     """Mono int16 samples that sox decodes from ``data`` (no resampling)."""
     sox = need_tool("sox")
     source = tmp_path / f"oracle{suffix}"
@@ -157,7 +169,7 @@ def opus_packet_samples(packet: bytes) -> int:
 def ogg_opus(packets: list[bytes]) -> bytes:
     """A mono Ogg Opus file holding ``packets``, one per page, with no pre-skip."""
     head = b"OpusHead" + struct.pack("<BBHIhB", 1, 1, 0, 48000, 0, 0)
-    tags = b"OpusTags" + struct.pack("<I", 8) + b"callvault" [:8] + struct.pack("<I", 0)
+    tags = b"OpusTags" + struct.pack("<I", 8) + b"callvault"[:8] + struct.pack("<I", 0)
     pages = [_ogg_page(head, 0, 0, 0x02), _ogg_page(tags, 0, 1, 0)]
     granule = 0
     for index, packet in enumerate(packets):

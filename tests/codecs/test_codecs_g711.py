@@ -110,6 +110,8 @@ def test_capture_payloads_decode_exactly_as_sox(
     for packets in found.values():
         payloads = [payload for _, _, payload in packets]
         ours = decoder_for(encoding, 8000).decode_many(payloads)  # type: ignore[union-attr]
-        expected = sox_decode(b"".join(payloads), ["-t", sox_type, "-r", "8000", "-c", "1"], tmp_path)
+        expected = sox_decode(
+            b"".join(payloads), ["-t", sox_type, "-r", "8000", "-c", "1"], tmp_path
+        )
         assert ours.size == sum(map(len, payloads)) and np.any(ours != 0)
         assert np.array_equal(ours, expected)
