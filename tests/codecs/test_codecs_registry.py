@@ -123,6 +123,13 @@ def test_describe_undecodable_from_sdp(media: str, reason: str | None) -> None:
     )
 
 
+@pytest.mark.skipif(AVAILABLE, reason="checks the reason given where PyAV is missing")
+def test_describe_codec_that_needs_pyav() -> None:
+    assert describe_undecodable("RTP/AVP", (), RtpMap("G722", 8000)) == (
+        "unsupported codec G722/8000 (PyAV is not installed)"
+    )
+
+
 def test_describe_unsupported_codec_and_zrtp_seen() -> None:
     media = _media(SDP_HEAD + "m=audio 4000 RTP/AVP 107\na=rtpmap:107 BV32/16000\n")
     assert describe_undecodable(media.proto, media.attributes, media.rtpmap[107]) == (

@@ -134,3 +134,6 @@ _BUILDERS: dict[str, Builder] = {
     **{f"G726-{rate}": _g726(rate, "g726le") for rate in G726_BITS},
     **{f"AAL2-G726-{rate}": _g726(rate, "g726") for rate in G726_BITS},
 }
+
+KNOWN_ENCODINGS = frozenset(_BUILDERS)
+"""Encoding names (upper case) that some decoder reads, given the right clock and PyAV."""

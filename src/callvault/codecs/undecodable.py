@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from callvault.codecs import avcodec
-from callvault.codecs.registry import decoder_for
+from callvault.codecs.registry import KNOWN_ENCODINGS, decoder_for
 from callvault.sip.sdp import RtpMap
 
 ZRTP_MAGIC_COOKIE = b"ZRTP"
@@ -52,6 +52,7 @@ def describe_undecodable(
         rtpmap is not None
         and decoder_for(rtpmap.encoding, rtpmap.clock_rate, rtpmap.channels, fmtp) is None
     ):
-        missing = "" if avcodec.AVAILABLE else " (PyAV is not installed)"
+        known = rtpmap.encoding.strip().upper() in KNOWN_ENCODINGS
+        missing = " (PyAV is not installed)" if known and not avcodec.AVAILABLE else ""
         return f"unsupported codec {rtpmap}{missing}"
     return None
