@@ -27,7 +27,7 @@ from callvault.errors import CaptureError, ParseError
 from callvault.net.datagram import DatagramBatch, StreamData
 from callvault.net.decode import NetDecoder
 from callvault.rtp import packet as rtp
-from callvault.recording.recorder import Recorder
+from callvault.recording.recorder import CHANNEL, Recorder
 from callvault.rtp.dtmf import TelephoneEvent
 from callvault.sip.sdp import static_payload_name
 from callvault.sip.framing import SipStreamFramer
@@ -55,6 +55,8 @@ class _Groups:
     pts: list[int]
     counts: list[int]
     payload_bytes: list[int]
+    payload_min: list[int]
+    payload_max: list[int]
     first_at: list[float]
     last_at: list[float]
     seq_first: list[int]
@@ -308,6 +310,8 @@ class Engine:
             pts=(s1[starts] & np.uint64(0xFF)).tolist(),
             counts=(ends - starts).tolist(),
             payload_bytes=np.add.reduceat(headers.payload_length[order], starts).tolist(),
+            payload_min=np.minimum.reduceat(headers.payload_length[order], starts).tolist(),
+            payload_max=np.maximum.reduceat(headers.payload_length[order], starts).tolist(),
             first_at=ts_sorted[starts].tolist(),
             last_at=ts_sorted[ends - 1].tolist(),
             seq_first=seq_sorted[starts].tolist(),
@@ -318,6 +322,7 @@ class Engine:
         """Add a window's RTP groups to their streams (the hot loop: one pass per group)."""
         correlator = self.correlator
         recorder = self.recorder
+        audio: list = []  # type: ignore[type-arg]
         streams = correlator.streams
         keys, pts, counts, sizes = g.keys, g.pts, g.counts, g.payload_bytes
         firsts, lasts, seq_first, seq_last = g.first_at, g.last_at, g.seq_first, g.seq_last
@@ -345,8 +350,10 @@ class Engine:
             if call is None:
                 conv = correlator.rtp_activity(stream)
                 if recorder is not None and conv is not None:
-                    self._record(d, g, i, stream, conv.uid, conv.started_at,
-                                 static_payload_name(pt), correlator.sealed_reason(stream), pt)
+                    target = recorder.source_for(conv.uid, conv.started_at, stream, pt,
+                                                 static_payload_name(pt), correlator.sealed_reason(stream))
+                    if target is not None:
+                        audio.append((*target, CHANNEL[stream.side], i))
                 continue
             if last > call.last_activity:
                 call.last_activity = last
@@ -356,18 +363,34 @@ class Engine:
             elif recorder is not None:
                 receiver = Side.CALLEE if stream.side is Side.CALLER else Side.CALLER
                 codec = call.payload_name(pt, receiver) or static_payload_name(pt)
-                self._record(d, g, i, stream, call.uid, call.started_at, codec,
-                             correlator.sealed_reason(stream), pt)
+                target = recorder.source_for(call.uid, call.started_at, stream, pt, codec,
+                                             correlator.sealed_reason(stream))
+                if target is not None:
+                    audio.append((*target, CHANNEL[stream.side], i))
+        if audio:
+            self._record(d, g, audio)
 
-    def _record(self, d, g, i, stream, uid, origin, codec, not_decodable, pt) -> None:  # type: ignore[no-untyped-def]
-        members = g.order[g.starts[i] : g.ends[i]]
-        h = g.headers
+    def _record(self, d: DatagramBatch, g: _Groups, audio: list) -> None:  # type: ignore[type-arg]
+        """A window's audio: G.711 groups of one payload size together, the rest one by one."""
         assert self.recorder is not None
-        self.recorder.packets(
-            uid, origin, stream, codec, d.data,
-            h.payload_start[members], h.payload_length[members], h.timestamp[members],
-            d.ts[h.index[members]], pt, not_decodable,
-        )
+        h = g.headers
+        by_length: dict[int, list] = {}  # type: ignore[type-arg]
+        for rec, source, channel, i in audio:
+            length = g.payload_min[i]
+            if source.law is not None and length == g.payload_max[i] and length > 0:
+                by_length.setdefault(length, []).append((rec, source, channel, i))
+                continue
+            members = g.order[g.starts[i] : g.ends[i]]
+            self.recorder.packets_from(rec, source, channel, d.data, h.payload_start[members],
+                                       h.payload_length[members], h.timestamp[members],
+                                       d.ts[h.index[members]])
+        for length, items in by_length.items():
+            members = [g.order[g.starts[i] : g.ends[i]] for *_, i in items]
+            every = np.concatenate(members)
+            self.recorder.write_g711(
+                d.data, [(rec, source, channel) for rec, source, channel, _ in items], members,
+                h.timestamp[every], d.ts[h.index[every]], h.payload_start[every], length,
+            )
 
     def _telephone_events(self, d, headers, members, stream) -> None:  # type: ignore[no-untyped-def]
         for m in members.tolist():

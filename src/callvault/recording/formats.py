@@ -84,6 +84,7 @@ class _Wav:
             "<i2" if frames.dtype == np.int16 else np.uint8, copy=False).tobytes())
 
     def close(self) -> None:
+        self.writer.sync()
         self.file.close()
 
 
@@ -96,7 +97,7 @@ class _SoundFile:
         self.sf = soundfile.SoundFile(file, "w", layout.sample_rate, 2, subtype, format=kind)
 
     def write(self, frames: np.ndarray) -> None:
-        self.sf.write(frames)
+        self.sf.write(np.ascontiguousarray(frames))
 
     def close(self) -> None:
         self.sf.close()

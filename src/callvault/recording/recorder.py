@@ -18,7 +18,7 @@ import numpy as np
 from callvault.calls.model import Call, Recording, Side
 from callvault.codecs.g711 import ALAW_TO_PCM, ULAW_TO_PCM
 from callvault.errors import ParseError
-from callvault.recording.clock import StreamClock
+from callvault.recording.clock import MAX_SKEW_S, StreamClock
 from callvault.recording.formats import (
     EXTENSIONS,
     AudioFile,
@@ -37,6 +37,9 @@ MAX_RECORDING_S = 12 * 3600
 """Audio this long after the call's start is not recorded (a broken clock, not a call)."""
 MAX_BUFFER_S = 30
 """Audio held in memory per call at most; beyond it the file catches up first."""
+BUFFER_S = 6
+"""Initial capacity of a call's in-memory audio, seconds (it grows if ever needed)."""
+_SPAN = np.arange(4096)
 HOLD_S = 2.0
 """Audio is written once the capture clock is this far past it."""
 CHANNEL = {Side.CALLER: 0, Side.CALLEE: 1}
@@ -70,9 +73,10 @@ class CallRecorder:
     layout: Layout | None = None
     name: str | None = None
     audio: AudioFile | None = None
-    buffers: list[np.ndarray] = field(default_factory=list)
+    buffer: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.uint8))
+    """Frames not yet written, shape (capacity, 2: caller, callee); row 0 is ``base``."""
     base: int = 0
-    """Sample position of buffers[...][0]."""
+    """Sample position of buffer row 0."""
     first: int | None = None
     """Sample position where the file begins."""
     written: int = 0
@@ -88,59 +92,54 @@ class CallRecorder:
     def ensure(self, layout: Layout) -> None:
         if self.layout is None:
             self.layout = layout
-            self.buffers = [np.full(0, layout.silence, dtype=layout.dtype) for _ in range(2)]
+            self.buffer = np.full((BUFFER_S * layout.sample_rate, 2), layout.silence, layout.dtype)
 
-    def put(self, channel: int, positions: np.ndarray, samples: np.ndarray) -> None:
-        """Samples (n packets × k samples, the layout's dtype) at their positions."""
+    def put(self, channel: int, positions: np.ndarray, samples: np.ndarray,
+            low: int | None = None, high: int | None = None) -> None:
+        """Samples (n packets × k samples, the layout's dtype) at their positions;
+        ``low``/``high`` are the smallest and largest position when the caller knows them."""
         layout = self.layout
         assert layout is not None
         rate = layout.sample_rate
         k = samples.shape[1]
         floor = self.written if self.first is not None else 0
-        keep = (positions >= floor) & (positions < MAX_RECORDING_S * rate)
-        if not keep.all():
+        if low is None or high is None:
+            low, high = int(positions.min()), int(positions.max())
+        if low < floor or high >= MAX_RECORDING_S * rate:
+            keep = (positions >= floor) & (positions < MAX_RECORDING_S * rate)
             self.late_samples += int((~keep).sum()) * k
             positions, samples = positions[keep], samples[keep]
             if positions.size == 0:
                 return
-        top = int(positions.max()) + k
+            low, high = int(positions.min()), int(positions.max())
+        top = high + k
         if self.high and top - self.base > MAX_BUFFER_S * rate:
             # the capture clock jumped (a long gap in the capture): write what is held,
             # then silence up to the new audio, without holding the gap in memory
             self.flush(self.high)
-            self._silence_until(int(positions.min()))
+            self._silence_until(low)
             self.put(channel, positions, samples)
             return
-        if self.first is None:
-            low = int(positions.min())
-            if not self.high or low < self.base:
-                self._rebase(low if not self.high else min(low, self.base))
-        if top - self.base > self.buffers[0].shape[0]:
-            grow = max(top - self.base - self.buffers[0].shape[0], rate)
-            self.buffers = [np.concatenate((b, np.full(grow, layout.silence, layout.dtype)))
-                            for b in self.buffers]
-        index = (positions - self.base)[:, None] + np.arange(k)
-        self.buffers[channel][index] = samples
-        self.high = max(self.high, top)
-
-    def _silence_until(self, position: int) -> None:
-        layout = self.layout
-        assert layout is not None and self.audio is not None
-        step = 10 * layout.sample_rate
-        while self.written < position:
-            n = min(position - self.written, step)
-            self.audio.write(np.full((n, 2), layout.silence, layout.dtype))
-            self.written += n
-        self.base = self.high = self.written
-        self.buffers = [np.full(0, layout.silence, layout.dtype) for _ in range(2)]
+        if self.first is None and (not self.high or low < self.base):
+            self._rebase(low)
+        if top - self.base > self.buffer.shape[0]:
+            grown = np.full((2 * (top - self.base), 2), layout.silence, layout.dtype)
+            grown[: self.buffer.shape[0]] = self.buffer
+            self.buffer = grown
+        self.buffer[(positions - self.base)[:, None] + _SPAN[:k], channel] = samples
+        if top > self.high:
+            self.high = top
 
     def _rebase(self, new_base: int) -> None:
         """Before the first write to the file: let the buffer start at ``new_base``."""
         layout = self.layout
         assert layout is not None
         if self.high and new_base < self.base:
-            pad = np.full(self.base - new_base, layout.silence, layout.dtype)
-            self.buffers = [np.concatenate((pad, b)) for b in self.buffers]
+            held = self.high - self.base
+            shift = self.base - new_base
+            grown = np.full((max(self.buffer.shape[0], held + shift), 2), layout.silence, layout.dtype)
+            grown[shift : shift + held] = self.buffer[:held]
+            self.buffer = grown
         self.base = new_base
 
     def flush(self, upto: int) -> None:
@@ -154,13 +153,25 @@ class CallRecorder:
         upto = min(upto, self.high)
         if upto <= self.written:
             return
-        a, b = self.written - self.base, upto - self.base
-        frames = np.stack((self.buffers[0][a:b], self.buffers[1][a:b]), axis=1)
+        n = upto - self.base
         assert self.audio is not None
-        self.audio.write(frames)
-        self.written = upto
-        self.buffers = [buf[b:] for buf in self.buffers]
-        self.base = upto
+        self.audio.write(self.buffer[:n])
+        held = self.high - upto
+        buffer = self.buffer
+        buffer[:held] = buffer[n : n + held]
+        buffer[held : held + n] = self.layout.silence
+        self.written = self.base = upto
+
+    def _silence_until(self, position: int) -> None:
+        layout = self.layout
+        assert layout is not None and self.audio is not None
+        step = 10 * layout.sample_rate
+        while self.written < position:
+            n = min(position - self.written, step)
+            self.audio.write(np.full((n, 2), layout.silence, layout.dtype))
+            self.written += n
+        self.base = self.high = self.written
+        self.buffer[:] = layout.silence
 
     def close(self) -> Recording | None:
         self.flush(self.high)
@@ -200,59 +211,90 @@ class Recorder:
             self.calls[uid] = found
         return found
 
-    def packets(
-        self,
-        uid: str,
-        origin: float,
-        stream: StreamState,
-        codec: str | None,
-        payload: bytes,
-        payload_start: np.ndarray,
-        payload_length: np.ndarray,
-        rtp_ts: np.ndarray,
-        arrival: np.ndarray,
-        pt: int,
-        not_decodable: str | None,
-    ) -> None:
-        """One group of a stream's packets (one payload type, arrival order)."""
+    def source_for(self, uid: str, origin: float, stream: StreamState, pt: int,
+                   codec: str | None, not_decodable: str | None) -> tuple[CallRecorder, _Source] | None:
+        """The recording and payload source a group of ``stream`` goes to; None: not audio."""
         if stream.side is None:
-            return
+            return None
         rec = self._recorder(uid, origin)
         source = rec.sources.get((stream.key, pt))
         if source is None:
             source = self._source(rec, codec, not_decodable)
             rec.sources[(stream.key, pt)] = source
         elif not_decodable and source.skip is None:
-            # found out late (ZRTP seen after the first packets): what was written is noise
-            source.skip = not_decodable
+            source.skip = not_decodable  # found out late (ZRTP after the first packets)
             rec.sealed = True
         if source.skip is not None:
             if source.skip not in NOT_AUDIO:
                 stream.not_decodable = source.skip
-            return
+            return None
+        rec.sides.add(stream.side)
+        return rec, source
+
+    def write_g711(self, payload: bytes, work: list[tuple[CallRecorder, _Source, int]],
+                   members: list[np.ndarray], ts: np.ndarray, arrival: np.ndarray,
+                   payload_start: np.ndarray, length: int) -> None:
+        """Many groups of G.711 packets, all ``length`` bytes, into their recordings at once.
+
+        ``members[j]`` are item j's packets; ``ts``, ``arrival``, ``payload_start`` hold every
+        item's packets back to back. Positions and payload gathers are vectorised; only the
+        final store is per item (one fancy assignment).
+        """
+        counts = np.array([m.shape[0] for m in members], dtype=np.int64)
+        bounds = np.concatenate(([0], np.cumsum(counts)))
+        item = np.repeat(np.arange(len(work)), counts)
+        anchor_ts = np.empty(len(work), dtype=np.int64)
+        anchor_pos = np.empty(len(work), dtype=np.int64)
+        origin = np.empty(len(work), dtype=np.float64)
+        for j, (rec, source, _) in enumerate(work):
+            clock = source.clock
+            assert clock is not None
+            origin[j] = rec.origin
+            if clock._anchor_ts is None:
+                first = int(bounds[j])
+                clock._anchor(int(ts[first]), int(round((float(arrival[first]) - rec.origin) * 8000)))
+            anchor_ts[j] = clock._anchor_ts
+            anchor_pos[j] = clock._anchor_pos
+        arrival_pos = np.rint((arrival - origin[item]) * 8000).astype(np.int64)
+        delta = (ts - anchor_ts[item]) & 0xFFFFFFFF
+        delta = np.where(delta >= 1 << 31, delta - (1 << 32), delta)
+        positions = anchor_pos[item] + delta
+        jumped = np.abs(arrival_pos - positions) > MAX_SKEW_S * 8000
+        if jumped.any():
+            for j in np.unique(item[jumped]).tolist():
+                a, b = int(bounds[j]), int(bounds[j + 1])
+                clock = work[j][1].clock
+                assert clock is not None
+                positions[a:b] = clock.positions(ts[a:b], arrival_pos[a:b])
+        codes = np.frombuffer(payload, dtype=np.uint8)[payload_start[:, None] + np.arange(length)]
+        lows = np.minimum.reduceat(positions, bounds[:-1]).tolist()
+        highs = np.maximum.reduceat(positions, bounds[:-1]).tolist()
+        starts = bounds.tolist()
+        for j, (rec, source, channel) in enumerate(work):
+            a, b = starts[j], starts[j + 1]
+            assert rec.layout is not None and source.law is not None
+            samples = codes[a:b]
+            if rec.layout.encoding != source.law:
+                samples = self._from_law(samples, source.law, rec.layout)
+            rec.put(channel, positions[a:b], samples, lows[j], highs[j])
+
+    def packets_from(self, rec: CallRecorder, source: _Source, channel: int, payload: bytes,
+                     payload_start: np.ndarray, payload_length: np.ndarray,
+                     rtp_ts: np.ndarray, arrival: np.ndarray) -> None:
+        """One group of packets decoded one by one (codecs other than fixed-size G.711)."""
         layout = rec.layout
         assert layout is not None and source.clock is not None
-        arrival_pos = np.rint((arrival - origin) * layout.sample_rate).astype(np.int64)
+        arrival_pos = np.rint((arrival - rec.origin) * layout.sample_rate).astype(np.int64)
         positions = source.clock.positions(rtp_ts, arrival_pos)
-        channel = CHANNEL[stream.side]
-        if source.law is not None and (payload_length == payload_length[0]).all():
-            k = int(payload_length[0])
-            if k == 0:
-                return
-            codes = np.frombuffer(payload, dtype=np.uint8)[payload_start[:, None] + np.arange(k)]
-            rec.put(channel, positions, self._from_law(codes, source.law, layout))
-        else:
-            for i in range(rtp_ts.shape[0]):
-                start = int(payload_start[i])
-                data = payload[start : start + int(payload_length[i])]
-                pcm = self._decode(source, data)
-                if pcm is None or pcm.size == 0:
-                    continue
-                if source.rate != layout.sample_rate:
-                    pcm = _resample(pcm, source.rate, layout.sample_rate)
-                samples = pcm_to_law(pcm, layout.encoding) if layout.encoding != "pcm16" else pcm
-                rec.put(channel, positions[i : i + 1], samples[None, :])
-        rec.sides.add(stream.side)
+        for i in range(rtp_ts.shape[0]):
+            start = int(payload_start[i])
+            pcm = self._decode(source, payload[start : start + int(payload_length[i])])
+            if pcm is None or pcm.size == 0:
+                continue
+            if source.rate != layout.sample_rate:
+                pcm = _resample(pcm, source.rate, layout.sample_rate)
+            samples = pcm_to_law(pcm, layout.encoding) if layout.encoding != "pcm16" else pcm
+            rec.put(channel, positions[i : i + 1], samples[None, :])
 
     def _from_law(self, codes: np.ndarray, law: str, layout: Layout) -> np.ndarray:
         if layout.encoding == law:

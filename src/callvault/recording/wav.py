@@ -13,6 +13,8 @@ WAVE_FORMAT_PCM = 1
 WAVE_FORMAT_ALAW = 6
 WAVE_FORMAT_MULAW = 7
 
+SYNC_BYTES = 80_000
+"""About 5 s of stereo G.711 (2.5 s of 16-bit PCM) between header updates."""
 ENCODINGS = {"pcm16": (WAVE_FORMAT_PCM, 2), "alaw": (WAVE_FORMAT_ALAW, 1), "ulaw": (WAVE_FORMAT_MULAW, 1)}
 
 
@@ -25,6 +27,7 @@ class WavWriter:
         self.channels = channels
         self.sample_rate = sample_rate
         self.data_bytes = 0
+        self._synced = 0
         block = channels * self.sample_width
         if self.format_tag == WAVE_FORMAT_PCM:
             fmt = struct.pack("<HHIIHH", self.format_tag, channels, sample_rate,
@@ -41,13 +44,20 @@ class WavWriter:
         file.write(b"RIFF" + struct.pack("<I", 0) + b"WAVE" + header + b"data" + struct.pack("<I", 0))
 
     def write(self, frames: bytes) -> None:
-        """Interleaved sample bytes (a whole number of frames)."""
+        """Interleaved sample bytes (a whole number of frames); the header follows at least
+        every SYNC_BYTES, so a crash leaves a playable file missing seconds at most."""
         if not frames:
             return
-        self.file.seek(self._data_at + self.data_bytes)
         self.file.write(frames)
         self.data_bytes += len(frames)
+        if self.data_bytes - self._synced >= SYNC_BYTES:
+            self.sync()
+
+    def sync(self) -> None:
+        """Bring the header's sizes up to date and hand the data to the operating system."""
         self._update_header()
+        self.file.flush()
+        self._synced = self.data_bytes
 
     def _update_header(self) -> None:
         f = self.file

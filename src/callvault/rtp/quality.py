@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -39,10 +38,6 @@ JITTER_GAIN = 1.0 / 16.0
 _DECAY = 1.0 - JITTER_GAIN
 _ALL_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
 _ONE = np.uint64(1)
-_BLOCK = 32
-_DECAY_POWERS = _DECAY ** np.arange(2048)
-_DECAY_POWERS[-1] = 0.0
-"""(15/16)**k; from k = 2047 on below 1e-57 and taken as zero."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,13 +212,13 @@ class QualityTable:
         """RFC 3550 A.1 extended sequence numbers, duplicates, reordering and loss bursts."""
         cols, slots = self._cols, runs.slots
         started = runs.carried
-        seq16 = runs.seq & 0xFFFF
-        first16 = seq16[runs.starts]
+        seq16 = runs.seq.astype(np.uint16)
+        first16 = seq16[runs.starts].astype(np.int64)
         last_ext = cols["last_ext"][slots]
         first_ext = np.where(started, last_ext + _signed(first16 - last_ext, 16), first16)
-        step = np.empty_like(seq16)
+        step = np.empty(seq16.shape[0], dtype=np.int64)
         step[0] = 0
-        step[1:] = _signed(seq16[1:] - seq16[:-1], 16)
+        step[1:] = np.diff(seq16).view(np.int16)
         step[runs.starts] = 0
         ext = np.cumsum(step)
         ext += np.repeat(first_ext - ext[runs.starts], runs.lengths)
@@ -264,23 +259,20 @@ class QualityTable:
         last = first + counts - 1
         carried = cols["jitter_started"][slots]
         fresh = first[~carried]
-        prev_arrival = np.empty_like(arrival)
-        prev_arrival[1:] = arrival[:-1]
-        prev_arrival[first] = cols["jitter_arrival"][slots]
-        prev_ts = np.empty_like(ts)
-        prev_ts[1:] = ts[:-1]
-        prev_ts[first] = cols["jitter_ts"][slots]
-        transit_change = (arrival - prev_arrival) - _signed(ts - prev_ts, 32) / clock
-        step = np.abs(transit_change)
+        elapsed = np.empty_like(arrival)
+        elapsed[1:] = arrival[1:] - arrival[:-1]
+        elapsed[first] = arrival[first] - cols["jitter_arrival"][slots]
+        ts32 = ts.astype(np.uint32)
+        advance = np.empty_like(arrival)
+        advance[1:] = (ts32[1:] - ts32[:-1]).view(np.int32)
+        advance[first] = _signed(ts[first] - cols["jitter_ts"][slots], 32)
+        advance /= clock
+        step = np.abs(elapsed - advance)
         step *= JITTER_GAIN
         step[fresh] = 0.0
-        jitter = _decay_filter(step)
-        before = jitter[first - 1]
-        before[first == 0] = 0.0
-        correction = cols["jitter"][slots] - before
-        age = np.arange(1, jitter.shape[0] + 1) - np.repeat(first, counts)
-        np.minimum(age, _DECAY_POWERS.shape[0] - 1, out=age)
-        jitter += _DECAY_POWERS[age] * np.repeat(correction, counts)
+        step[first] += _DECAY * cols["jitter"][slots]
+        position = np.arange(step.shape[0]) - np.repeat(first, counts)
+        jitter = _decay_scan(step, position, int(counts.max()))
         counted = regular.copy()
         counted[fresh] = False
         kept = np.where(counted, jitter, 0.0)
@@ -419,13 +411,16 @@ class _Seen:
         shift = np.repeat(np.cumsum(span) - span - low, lengths)
         key = ext + shift
         """(run, number) as one integer that grows with both: each run has a range of its own."""
-        top_key = np.repeat(top, lengths) + shift
+        top_key = top + shift[starts]
+        seeded = key.copy()
+        seeded[starts] = np.maximum(key[starts], top_key)
         highest = np.empty_like(key)
         highest[0] = 0
-        highest[1:] = np.maximum.accumulate(key)[:-1]
-        highest[starts] = top_key[starts]
-        np.maximum(highest, top_key, out=highest)
+        highest[1:] = np.maximum.accumulate(seeded)[:-1]
+        highest[starts] = top_key
         self.behind = key <= highest
+        """Highest number before each packet in its stream, as a key: earlier runs' keys are
+        all smaller, so one running maximum serves every run."""
         self.fresh: np.ndarray | None = None
         """Packets with a number not received before (None: all of them, as all are ahead)."""
         if self.behind.any():
@@ -544,27 +539,20 @@ class _Holes:
         return self.high[mine] - self.low[mine] - 1
 
 
-@lru_cache(maxsize=8)
-def _block_tables(decay: float) -> tuple[np.ndarray, np.ndarray]:
-    lag = np.arange(_BLOCK)[None, :] - np.arange(_BLOCK)[:, None]
-    toeplitz = np.where(lag >= 0, decay ** np.maximum(lag, 0), 0.0)
-    return toeplitz, decay ** np.arange(1, _BLOCK + 1)
+def _decay_scan(x: np.ndarray, position: np.ndarray, longest: int) -> np.ndarray:
+    """y[i] = (15/16) y[i-1] + x[i] within each run (``position``: index in its run), as a
+    Hillis-Steele scan: after the step of stride k every y[i] holds the terms x[i-m], m < 2k.
+    Terms 1024 or more back weigh (15/16)**1024 < 1e-28 of their value and are left out."""
+    y = x.copy()
+    factor, stride = _DECAY, 1
+    while stride < min(longest, 1024):
+        carried = y[:-stride] * factor
+        carried[position[stride:] < stride] = 0.0
+        y[stride:] += carried
+        factor *= factor
+        stride *= 2
+    return y
 
-
-def _decay_filter(x: np.ndarray, decay: float = _DECAY) -> np.ndarray:
-    """y[i] = decay * y[i-1] + x[i] from y[-1] = 0, in blocks: a Toeplitz product inside each
-    block, and the same filter (with decay**32) over the block ends for what carries on.
-    Equal to scipy.signal.lfilter([1], [1, -decay], x) to rounding, without SciPy."""
-    n = x.shape[0]
-    blocks = -(-n // _BLOCK)
-    padded = np.zeros(blocks * _BLOCK)
-    padded[:n] = x
-    toeplitz, powers = _block_tables(decay)
-    y = padded.reshape(blocks, _BLOCK) @ toeplitz
-    if blocks > 1:
-        carry = _decay_filter(y[:, -1].copy(), decay**_BLOCK)
-        y[1:] += carry[:-1, None] * powers
-    return y.reshape(-1)[:n]
 
 @dataclass(frozen=True, slots=True)
 class CodecImpairment:
