@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from callvault.codecs.base import Decoder
@@ -26,3 +28,6 @@ class L16Decoder(Decoder):
             return samples.astype(np.int16)
         frames = samples.reshape(-1, self.channels).astype(np.int32)
         return (frames.sum(axis=1) // self.channels).astype(np.int16)
+
+    def decode_many(self, payloads: Iterable[bytes]) -> np.ndarray:
+        return self.decode(b"".join(payloads))

@@ -40,6 +40,9 @@ MAX_BUFFER_S = 30
 BUFFER_S = 6
 """Initial capacity of a call's in-memory audio, seconds (it grows if ever needed)."""
 _SPAN = np.arange(4096)
+POOL_FRAMES = 8 * 8000
+"""Frames per call in the shared G.711 pool: 8 s of 8 kHz stereo."""
+_G711_CODES = ("ulaw", "alaw")
 HOLD_S = 2.0
 """Audio is written once the capture clock is this far past it."""
 CHANNEL = {Side.CALLER: 0, Side.CALLEE: 1}
@@ -85,6 +88,8 @@ class CallRecorder:
     """One past the highest sample position holding audio."""
     sides: set[Side] = field(default_factory=set)
     late_samples: int = 0
+    slot: int | None = None
+    """Row of the recorder's shared frame pool this call's buffer is (G.711 calls)."""
     sealed: bool = False
     """Some of the audio written turned out to be encrypted: the file is not kept."""
     sources: dict[tuple, _Source] = field(default_factory=dict)
@@ -202,6 +207,9 @@ class Recorder:
         self._decoder_for = decoder_for
         self.calls: dict[str, CallRecorder] = {}
         """Recordings in progress by call uid."""
+        self._pool = np.zeros((0, POOL_FRAMES, 2), dtype=np.uint8)
+        self._pooled: dict[int, CallRecorder] = {}
+        self._free: list[int] = []
         self.skipped: dict[str, int] = {}
 
     def _recorder(self, uid: str, origin: float) -> CallRecorder:
@@ -266,17 +274,89 @@ class Recorder:
                 clock = work[j][1].clock
                 assert clock is not None
                 positions[a:b] = clock.positions(ts[a:b], arrival_pos[a:b])
-        codes = np.frombuffer(payload, dtype=np.uint8)[payload_start[:, None] + np.arange(length)]
-        lows = np.minimum.reduceat(positions, bounds[:-1]).tolist()
-        highs = np.maximum.reduceat(positions, bounds[:-1]).tolist()
-        starts = bounds.tolist()
+        codes = _gather(payload, payload_start, length)
+        lows = np.minimum.reduceat(positions, bounds[:-1])
+        highs = np.maximum.reduceat(positions, bounds[:-1])
+        fast = np.zeros(len(work), dtype=bool)
+        slots = np.zeros(len(work), dtype=np.int64)
+        bases = np.zeros(len(work), dtype=np.int64)
+        channels = np.zeros(len(work), dtype=np.int64)
         for j, (rec, source, channel) in enumerate(work):
+            if rec.slot is None and rec.layout is not None and rec.layout.encoding in _G711_CODES:
+                self._take_slot(rec)
+            if (rec.slot is not None and rec.first is not None and rec.layout is not None
+                    and rec.layout.encoding == source.law):
+                fast[j] = True
+                slots[j], bases[j], channels[j] = rec.slot, rec.base, channel
+        floors = np.array([rec.written for rec, _, _ in work], dtype=np.int64)
+        fast &= (lows >= floors) & (highs + length - bases <= POOL_FRAMES)
+        # packets that follow each other exactly (the usual case) are one contiguous run
+        steady = np.ones(positions.shape[0], dtype=bool)
+        steady[1:] = np.diff(positions) == length
+        steady[bounds[:-1]] = True
+        run = np.logical_and.reduceat(steady, bounds[:-1]) & fast
+        scattered = fast & ~run
+        if scattered.any():
+            take = scattered[item]
+            offset = (slots[item][take] * POOL_FRAMES + positions[take] - bases[item][take]) * 2
+            flat = (offset[:, None] + 2 * np.arange(length)) + channels[item][take][:, None]
+            self._pool.reshape(-1)[flat] = codes[take]
+        starts = bounds.tolist()
+        tops = (highs + length).tolist()
+        runs = run.tolist()
+        low_list = lows.tolist()
+        pool = self._pool
+        for j, (rec, source, channel) in enumerate(work):
+            if fast[j]:
+                if runs[j]:
+                    a, b = starts[j], starts[j + 1]
+                    at = low_list[j] - rec.base
+                    pool[rec.slot, at : at + (b - a) * length, channel] = codes[a:b].reshape(-1)
+                if tops[j] > rec.high:
+                    rec.high = tops[j]
+                continue
             a, b = starts[j], starts[j + 1]
             assert rec.layout is not None and source.law is not None
             samples = codes[a:b]
             if rec.layout.encoding != source.law:
                 samples = self._from_law(samples, source.law, rec.layout)
-            rec.put(channel, positions[a:b], samples, lows[j], highs[j])
+            rec.put(channel, positions[a:b], samples, int(lows[j]), int(highs[j]))
+            self._check_slot(rec)
+
+    def _take_slot(self, rec: CallRecorder) -> None:
+        """Move a G.711 call's frames into the shared pool (one vectorised store for all)."""
+        assert rec.layout is not None
+        if rec.buffer.shape[0] > POOL_FRAMES or rec.high - rec.base > POOL_FRAMES:
+            return
+        if not self._free:
+            old = self._pool
+            grown = max(16, 2 * old.shape[0])
+            self._pool = np.zeros((grown, POOL_FRAMES, 2), dtype=np.uint8)
+            self._pool[: old.shape[0]] = old
+            for slot, pooled in self._pooled.items():
+                pooled.buffer = self._pool[slot]
+            self._free = list(range(grown - 1, old.shape[0] - 1, -1))
+        slot = self._free.pop()
+        row = self._pool[slot]
+        row[:] = rec.layout.silence
+        held = min(rec.buffer.shape[0], POOL_FRAMES)
+        row[:held] = rec.buffer[:held]
+        rec.buffer, rec.slot = row, slot
+        self._pooled[slot] = rec
+
+    def _check_slot(self, rec: CallRecorder) -> None:
+        """A pooled buffer that had to grow is the call's own now: free its row."""
+        if rec.slot is not None and rec.buffer.base is not self._pool:
+            self._release(rec, keep=False)
+
+    def _release(self, rec: CallRecorder, keep: bool = True) -> None:
+        if rec.slot is None:
+            return
+        if keep:
+            rec.buffer = rec.buffer.copy()
+        self._pooled.pop(rec.slot, None)
+        self._free.append(rec.slot)
+        rec.slot = None
 
     def packets_from(self, rec: CallRecorder, source: _Source, channel: int, payload: bytes,
                      payload_start: np.ndarray, payload_length: np.ndarray,
@@ -359,6 +439,8 @@ class Recorder:
             rec.sides.clear()
             rec = None
         recording = rec.close() if rec is not None else None
+        if rec is not None:
+            self._release(rec, keep=False)
         call.recording = recording
         if rec is not None and rec.late_samples:
             self.skipped["late audio (samples)"] = self.skipped.get("late audio (samples)", 0) + rec.late_samples
@@ -377,7 +459,10 @@ class Recorder:
     def discard(self, uid: str) -> None:
         """Drop a recording in progress (media that turned out not to be a call of its own)."""
         rec = self.calls.pop(uid, None)
-        if rec is not None and rec.audio is not None and rec.name is not None:
+        if rec is None:
+            return
+        self._release(rec, keep=False)
+        if rec.audio is not None and rec.name is not None:
             rec.audio.close()
             self.vault.discard(rec.name)
 
@@ -385,6 +470,15 @@ class Recorder:
         """Drop every recording still in progress."""
         for uid in list(self.calls):
             self.discard(uid)
+
+
+def _gather(data: bytes, starts: np.ndarray, length: int) -> np.ndarray:
+    """Payload bytes of many packets, shape (n, length): 8 bytes per index where possible
+    (an unaligned 64-bit view of the buffer) — G.711 payloads are multiples of 8 bytes."""
+    if length % 8 == 0 and len(data) >= 8:
+        words = np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
+        return words[starts[:, None] + 8 * np.arange(length // 8)].view(np.uint8).reshape(-1, length)
+    return np.frombuffer(data, dtype=np.uint8)[starts[:, None] + np.arange(length)]
 
 
 def _resample(pcm: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
