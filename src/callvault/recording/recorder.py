@@ -43,6 +43,8 @@ _SPAN = np.arange(4096)
 POOL_FRAMES = 8 * 8000
 """Frames per call in the shared G.711 pool: 8 s of 8 kHz stereo."""
 _G711_CODES = ("ulaw", "alaw")
+FLUSH_S = 4
+"""Audio waiting this long (behind HOLD_S) is written out."""
 HOLD_S = 2.0
 """Audio is written once the capture clock is this far past it."""
 CHANNEL = {Side.CALLER: 0, Side.CALLEE: 1}
@@ -425,9 +427,15 @@ class Recorder:
         return _Source(StreamClock(rec.layout.sample_rate, rtp_clock), None, decoder, rate)
 
     def tick(self, now: float) -> None:
+        """Write out audio that is HOLD_S behind the capture clock, once a few seconds of it
+        are waiting (fewer, larger writes; a crash loses those seconds at most)."""
         for rec in self.calls.values():
-            if rec.layout is not None:
-                rec.flush(int((now - HOLD_S - rec.origin) * rec.layout.sample_rate))
+            layout = rec.layout
+            if layout is None:
+                continue
+            upto = int((now - HOLD_S - rec.origin) * layout.sample_rate)
+            if rec.first is None or upto - rec.written >= FLUSH_S * layout.sample_rate:
+                rec.flush(upto)
 
     def finish(self, call: Call) -> None:
         """Close the call's recording; put it and what is wrong with the audio on ``call``."""
