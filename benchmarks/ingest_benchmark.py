@@ -58,12 +58,28 @@ def run_isolated(command: list[str]) -> dict[str, float | str]:
     return result
 
 
-def ingest(path: Path) -> dict[str, object]:
+def ingest(path: Path, *options: str) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as data:
         result = run_isolated([sys.executable, "-m", "callvault", "ingest", str(path),
-                               "--data-dir", data, "--no-progress", "--format", "json"])
+                               "--data-dir", data, "--no-progress", "--format", "json", *options])
+        recordings = Path(data) / "recordings"
+        files = [f for f in recordings.rglob("*") if f.is_file()] if recordings.exists() else []
+        result["recorded_bytes"] = sum(f.stat().st_size for f in files)
+        result["recordings"] = len(files)
+        if files:
+            import soundfile
+
+            result["recorded_minutes"] = sum(soundfile.info(str(f)).duration for f in files) / 60
     summary = json.loads(result["stdout"])
     return {**result, "summary": summary}
+
+
+def tshark_payloads(path: Path) -> dict[str, object] | None:
+    """tshark pulling every RTP payload out of the same capture (its payload export)."""
+    if not shutil.which("tshark"):
+        return None
+    return run_isolated(["sh", "-c", f"tshark -r '{path}' -o rtp.heuristic_rtp:TRUE -Y rtp "
+                        "-T fields -e rtp.ssrc -e rtp.seq -e rtp.payload > /dev/null"])
 
 
 def tshark(path: Path) -> dict[str, object] | None:
@@ -80,9 +96,14 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, default=2, help="also measure 1/4 the calls (2) or not (1)")
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--no-tshark", action="store_true")
+    parser.add_argument("--audio", action="store_true",
+                        help="issue #3: journal-only vs recording (wav, flac, opus) vs tshark's payload export")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
+    if args.audio:
+        audio_benchmark(args)
+        return
     counts = [args.calls] if args.sizes == 1 else [args.calls // 4, args.calls]
     rows = []
     for calls in counts:
@@ -118,6 +139,38 @@ def main() -> None:
             print(f"| | | | **callvault is {ratio:.1f}× tshark** (wall) | | | | | | |")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     (args.out / f"ingest-{stamp}.json").write_text(json.dumps(rows, indent=2))
+
+
+def audio_benchmark(args: argparse.Namespace) -> None:
+    path = args.out / f"callcenter-{args.calls}calls-c{args.concurrency:g}-t{args.mean_talk:g}.pcap"
+    build(path, args.calls, args.concurrency, args.mean_talk)
+    runs = {
+        "journal only (--no-audio)": ingest(path, "--no-audio"),
+        "recording, wav (default)": ingest(path),
+        "recording, flac": ingest(path, "--audio-format", "flac"),
+        "recording, opus": ingest(path, "--audio-format", "opus"),
+    }
+    theirs = None if args.no_tshark else tshark_payloads(path)
+    packets = runs["journal only (--no-audio)"]["summary"]["packets"]
+    base = runs["journal only (--no-audio)"]
+    print(f"\n{path.name}: {packets:,} packets, {path.stat().st_size / 1e6:,.0f} MB\n")
+    print("| run | wall s | CPU s | packets/s (wall) | × journal-only CPU | recorded min | min per CPU-s | bytes per recorded min (stereo) | peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    rows = {}
+    for name, r in runs.items():
+        minutes = r.get("recorded_minutes") or 0
+        per_min = f"{r['recorded_bytes'] / minutes:,.0f}" if minutes else "-"
+        print(f"| {name} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | {packets / r['wall_s']:,.0f} "
+              f"| {r['cpu_s'] / base['cpu_s']:.2f} | {minutes:,.0f} "
+              f"| {minutes / r['cpu_s']:,.0f} | {per_min} | {r['maxrss_mb']:,.0f} |")
+        rows[name] = {k: r.get(k) for k in ("wall_s", "cpu_s", "maxrss_mb", "recorded_bytes",
+                                            "recorded_minutes", "recordings")}
+    if theirs:
+        print(f"| tshark payload export | {theirs['wall_s']:.2f} | {theirs['cpu_s']:.2f} "
+              f"| {packets / theirs['wall_s']:,.0f} | - | - | - | - | {theirs['maxrss_mb']:,.0f} |")
+        rows["tshark"] = {k: theirs[k] for k in ("wall_s", "cpu_s", "maxrss_mb")}
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (args.out / f"audio-{stamp}.json").write_text(json.dumps(rows, indent=2))
 
 
 if __name__ == "__main__":
