@@ -468,6 +468,8 @@ class _Seen:
             first = runs.starts
         else:
             pick = np.flatnonzero(~self.behind)
+            if pick.shape[0] == 0:
+                return _Holes.empty()
             ahead, run = ext[pick], runs.run_of[pick]
             first = np.flatnonzero(np.concatenate(([True], run[1:] != run[:-1])))
         before = np.empty_like(ahead)
