@@ -275,3 +275,22 @@ def test_amr_bandwidth_efficient_layout_of_rfc_4867_figure() -> None:
     assert (frame.frame_type, frame.good) == (7, True)
     assert frame.speech == b"\x80" + bytes(29) + b"\x10"  # 244 bits: 30 octets and 4 bits
     assert frame.storage()[:1] == b"\x3c"  # RFC 4867 §5.3 frame header: FT=7, Q=1
+
+
+def test_stereo_opus_decodes_to_the_mean_of_its_channels() -> None:
+    encoder = av.CodecContext.create("libopus", "w")
+    encoder.sample_rate, encoder.layout, encoder.format = 48000, "stereo", "s16"
+    encoder.bit_rate = 64000
+    left = (8000 * np.sin(2 * np.pi * 440 * np.arange(48000) / 48000)).astype(np.int16)
+    packets = []
+    for start in range(0, left.size, 960):
+        both = np.stack([left[start : start + 960], np.zeros(960, np.int16)]).T.reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(both.copy(), format="s16", layout="stereo")
+        frame.sample_rate, frame.pts = 48000, start
+        packets += [bytes(p) for p in encoder.encode(frame)]
+    assert all(p[0] & 0x04 for p in packets)  # the TOC's stereo flag (RFC 6716 §3.1)
+    decoder = decoder_for("opus", 48000, 2)
+    assert decoder is not None
+    mono = decoder.decode_many(packets)
+    assert mono.size == 960 * len(packets)
+    assert 3500 < np.abs(mono[4800:]).max() < 4500  # left at 8000, right silent: about 4000
