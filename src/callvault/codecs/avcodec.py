@@ -7,6 +7,8 @@ callvault decodes itself (G.711, L16, CN, telephone-event) have decoders.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
@@ -16,13 +18,22 @@ import numpy as np
 from callvault.codecs.base import EMPTY, Decoder
 from callvault.errors import ParseError
 
-try:
-    import av
-except ImportError:  # pragma: no cover - exercised only where PyAV is not installed
-    av = None  # type: ignore[assignment]
 
-AVAILABLE = av is not None
-"""Whether PyAV is installed, and with it the decoders of this module."""
+def _pyav_installed() -> bool:
+    try:
+        return importlib.util.find_spec("av") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+AVAILABLE = _pyav_installed()
+"""Whether PyAV is installed, and with it the decoders of this module (imported on first use:
+importing it costs about 60 ms that G.711-only work need not pay)."""
+
+
+@cache
+def _av() -> Any:
+    return importlib.import_module("av")
 
 INT16_SCALE = 32768.0
 """Float samples in [-1, 1) to 16-bit: x * 2^15, rounded and clipped, as FFmpeg's swresample."""
@@ -31,20 +42,19 @@ INT16_SCALE = 32768.0
 @cache
 def has_decoder(codec: str) -> bool:
     """Whether the installed PyAV has the FFmpeg decoder named ``codec``."""
-    if av is None:
+    if not AVAILABLE:
         return False
     try:
+        av = _av()
         av.codec.Codec(codec, "r")
-    except (av.FFmpegError, ValueError):
+    except (ImportError, ValueError):  # av.FFmpegError is a ValueError
         return False
     return True
 
 
 def open_decoder(codec: str, sample_rate: int, options: dict[str, str] | None = None) -> Any:
     """A mono FFmpeg decoder context (opened on its first packet)."""
-    if av is None:
-        raise RuntimeError("PyAV (the 'av' package) is not installed")
-    context: Any = av.CodecContext.create(codec, "r")
+    context: Any = _av().CodecContext.create(codec, "r")
     context.sample_rate = sample_rate
     context.layout = "mono"
     if options:
@@ -102,6 +112,7 @@ class AvDecoder(Decoder):
     def _decode_packet(self, data: bytes) -> np.ndarray:
         if not data:
             return EMPTY.copy()
+        av = _av()
         try:
             frames = self._context.decode(av.Packet(bytes(data)))
         except av.FFmpegError as exc:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from callvault.codecs import avcodec
 from callvault.codecs.registry import KNOWN_ENCODINGS, decoder_for
-from callvault.sip.sdp import RtpMap
+
+if TYPE_CHECKING:
+    from callvault.sip.sdp import RtpMap
 
 ZRTP_MAGIC_COOKIE = b"ZRTP"
 """0x5A525450, bytes 4-8 of every ZRTP packet (RFC 6189 §5)."""
