@@ -102,7 +102,9 @@ class QualityTable:
     def __init__(self, capacity: int = 256) -> None:
         self._capacity = 0
         self._free: list[int] = []
-        self._cols = {name: np.zeros(0, dtype=dtype) for name, dtype in _COLUMNS}
+        self._cols: dict[str, np.ndarray] = {
+            name: np.zeros(0, dtype=dtype) for name, dtype in _COLUMNS
+        }
         self._holes = _Holes.empty()
         self._grow(max(capacity, 1))
 
@@ -158,8 +160,13 @@ class QualityTable:
         if slots.min() < 0 or slots.max() >= self._capacity or not self._cols["open"][slots].all():
             raise ValueError("update names a slot that is not open")
         runs = _Runs.build(
-            slots, starts, ends, clock_rate, np.asarray(seq, dtype=np.int64),
-            np.asarray(rtp_ts, dtype=np.int64), np.asarray(arrival, dtype=np.float64),
+            slots,
+            starts,
+            ends,
+            clock_rate,
+            np.asarray(seq, dtype=np.int64),
+            np.asarray(rtp_ts, dtype=np.int64),
+            np.asarray(arrival, dtype=np.float64),
             None if regular is None else np.asarray(regular, dtype=bool),
             None if position is None else np.asarray(position),
         )
@@ -192,8 +199,9 @@ class QualityTable:
             jitter_mean_ms=1000.0 * jitter_mean,
             jitter_max_ms=1000.0 * c["jitter_max"],
             max_delta_ms=1000.0 * c["max_delta"],
-            mos=mos(codec, loss_percent, 1000.0 * jitter_mean,
-                    burst_ratio(loss_percent, lost, bursts)),
+            mos=mos(
+                codec, loss_percent, 1000.0 * jitter_mean, burst_ratio(loss_percent, lost, bursts)
+            ),
         )
 
     def _check(self, slot: int) -> None:
@@ -223,7 +231,8 @@ class QualityTable:
         ext = np.cumsum(step)
         ext += np.repeat(first_ext - ext[runs.starts], runs.lengths)
         seen = _Seen(
-            runs, ext,
+            runs,
+            ext,
             base=np.where(started, cols["base"][slots], first_ext),
             top=np.where(started, cols["max_ext"][slots], first_ext - 1),
             window=np.where(started, cols["window"][slots], _ALL_ONES),
@@ -279,7 +288,8 @@ class QualityTable:
         cols["jitter_sum"][slots] += np.add.reduceat(kept, first)
         cols["jitter_count"][slots] += np.add.reduceat(counted, first, dtype=np.int64)
         cols["jitter_max"][slots] = np.maximum(
-            cols["jitter_max"][slots], np.maximum.reduceat(kept, first))
+            cols["jitter_max"][slots], np.maximum.reduceat(kept, first)
+        )
         cols["jitter"][slots] = jitter[last]
         cols["jitter_arrival"][slots] = arrival[last]
         cols["jitter_ts"][slots] = ts[last]
@@ -295,7 +305,8 @@ class QualityTable:
         gap[~runs.regular] = -np.inf
         gap[runs.starts[~runs.carried]] = -np.inf
         cols["max_delta"][slots] = np.maximum(
-            cols["max_delta"][slots], np.maximum.reduceat(gap, runs.starts))
+            cols["max_delta"][slots], np.maximum.reduceat(gap, runs.starts)
+        )
         cols["last_arrival"][slots] = runs.arrival[runs.ends - 1]
 
 
@@ -314,7 +325,7 @@ def _segments(
     clock = np.asarray(clock_rate, dtype=np.float64)
     if not slots.shape == starts.shape == ends.shape == clock.shape or slots.ndim != 1:
         raise ValueError("slots, starts, ends and clock_rate differ in shape")
-    clock = np.where(np.isfinite(clock) & (clock > 0), clock, 0.0)
+    clock = np.where(np.isfinite(clock) & (clock >= 1.0), clock, 0.0)
     filled = ends > starts
     if not filled.all():
         slots, starts, ends, clock = slots[filled], starts[filled], ends[filled], clock[filled]
@@ -326,8 +337,16 @@ def _segments(
 class _Runs:
     """The batch's packets with each slot's packets as one run, in arrival order."""
 
-    def __init__(self, slots: np.ndarray, lengths: np.ndarray, seq: np.ndarray, ts: np.ndarray,
-                 arrival: np.ndarray, clock: np.ndarray, regular: np.ndarray) -> None:
+    def __init__(
+        self,
+        slots: np.ndarray,
+        lengths: np.ndarray,
+        seq: np.ndarray,
+        ts: np.ndarray,
+        arrival: np.ndarray,
+        clock: np.ndarray,
+        regular: np.ndarray,
+    ) -> None:
         self.slots = slots
         self.lengths = lengths
         self.count = slots.shape[0]
@@ -343,12 +362,22 @@ class _Runs:
         """Slots that had packets before this batch."""
 
     @classmethod
-    def build(cls, slots: np.ndarray, starts: np.ndarray, ends: np.ndarray, clock_rate: np.ndarray,
-              seq: np.ndarray, ts: np.ndarray, arrival: np.ndarray, regular: np.ndarray | None,
-              position: np.ndarray | None) -> _Runs:
+    def build(
+        cls,
+        slots: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        clock_rate: np.ndarray,
+        seq: np.ndarray,
+        ts: np.ndarray,
+        arrival: np.ndarray,
+        regular: np.ndarray | None,
+        position: np.ndarray | None,
+    ) -> _Runs:
         n = seq.shape[0]
         if not seq.shape == ts.shape == arrival.shape == (n,) or (
-                regular is not None and regular.shape != (n,)):
+            regular is not None and regular.shape != (n,)
+        ):
             raise ValueError("packet arrays differ in length")
         if starts.min() < 0 or ends.max() > n:
             raise ValueError("a segment lies outside the packet arrays")
@@ -356,10 +385,21 @@ class _Runs:
         order = np.argsort(slots, kind="stable")
         by_slot = slots[order]
         repeated = bool((by_slot[1:] == by_slot[:-1]).any())
-        if (not repeated and starts[0] == 0 and ends[-1] == n
-                and bool((starts[1:] == ends[:-1]).all())):
-            return cls(slots, lengths, seq, ts, arrival, np.repeat(clock_rate, lengths),
-                       np.ones(n, dtype=bool) if regular is None else regular)
+        if (
+            not repeated
+            and starts[0] == 0
+            and ends[-1] == n
+            and bool((starts[1:] == ends[:-1]).all())
+        ):
+            return cls(
+                slots,
+                lengths,
+                seq,
+                ts,
+                arrival,
+                np.repeat(clock_rate, lengths),
+                np.ones(n, dtype=bool) if regular is None else regular,
+            )
         if not repeated:
             order, by_slot = np.arange(slots.shape[0]), slots
         seg_lengths = lengths[order]
@@ -373,12 +413,20 @@ class _Runs:
                 raise ValueError("position differs in length from the packet arrays")
             merge = _merge_order(position[take], first, run_lengths, seg_lengths.shape[0])
             take, clock = take[merge], clock[merge]
-        return cls(by_slot[first], run_lengths, seq[take], ts[take], arrival[take], clock,
-                   np.ones(take.shape[0], dtype=bool) if regular is None else regular[take])
+        return cls(
+            by_slot[first],
+            run_lengths,
+            seq[take],
+            ts[take],
+            arrival[take],
+            clock,
+            np.ones(take.shape[0], dtype=bool) if regular is None else regular[take],
+        )
 
 
-def _merge_order(position: np.ndarray, first: np.ndarray, run_lengths: np.ndarray,
-                 segments: int) -> np.ndarray:
+def _merge_order(
+    position: np.ndarray, first: np.ndarray, run_lengths: np.ndarray, segments: int
+) -> np.ndarray:
     """Permutation that puts the packets of runs made of several segments in position order."""
     segments_per_run = np.diff(np.append(first, segments))
     run_of = np.repeat(np.arange(run_lengths.shape[0]), run_lengths)
@@ -397,8 +445,9 @@ class _Seen:
     came), a duplicate or an out-of-order straggler.
     """
 
-    def __init__(self, runs: _Runs, ext: np.ndarray, base: np.ndarray, top: np.ndarray,
-                 window: np.ndarray) -> None:
+    def __init__(
+        self, runs: _Runs, ext: np.ndarray, base: np.ndarray, top: np.ndarray, window: np.ndarray
+    ) -> None:
         self.runs, self.ext, self.base, self.top = runs, ext, base, top
         zeros = np.zeros(runs.count, dtype=np.int64)
         self.duplicates = self.out_of_order = zeros
@@ -426,8 +475,9 @@ class _Seen:
         if self.behind.any():
             self._classify(key, highest, window)
         moved = self.new_top - top
-        kept = np.where(moved < REORDER_WINDOW, window << np.minimum(moved, 63).astype(np.uint64),
-                        np.uint64(0))
+        kept = np.where(
+            moved < REORDER_WINDOW, window << np.minimum(moved, 63).astype(np.uint64), np.uint64(0)
+        )
         depth = np.repeat(self.new_top, lengths) - ext
         near = depth < REORDER_WINDOW
         if self.fresh is not None:
@@ -498,7 +548,9 @@ class _Holes:
     def plus(self, other: _Holes) -> _Holes:
         if other.slot.shape[0] == 0:
             return self
-        return _Holes(*(np.concatenate((a, b)) for a, b in zip(self.fields(), other.fields())))
+        return _Holes(
+            *(np.concatenate((a, b)) for a, b in zip(self.fields(), other.fields(), strict=True))
+        )
 
     def fields(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         return self.slot, self.low, self.high, self.generation
@@ -506,8 +558,9 @@ class _Holes:
     def take(self, mask: np.ndarray) -> _Holes:
         return _Holes(*(a[mask] for a in self.fields()))
 
-    def mended(self, fills: tuple[np.ndarray, np.ndarray], slots: np.ndarray,
-               generation: np.ndarray) -> _Holes:
+    def mended(
+        self, fills: tuple[np.ndarray, np.ndarray], slots: np.ndarray, generation: np.ndarray
+    ) -> _Holes:
         """The holes with late packets put in: each fill splits or shrinks the hole it is in."""
         fill_slot, fill_number = slots[fills[0]], fills[1]
         live = self.generation == generation[self.slot]
@@ -619,7 +672,7 @@ def burst_ratio(loss_percent: float, lost: int, bursts: int) -> float:
 
 def mos(codec: str, loss_percent: float, jitter_ms: float, burst_ratio: float = 1.0) -> float:
     """MOS-CQE from the ITU-T G.107 E-model with its default (well-behaved) connection:
-    R = Ro - Is - Id - Ie,eff, one-way delay T = Ta = BASE_DELAY_MS + 2 × jitter, round trip
+    R = Ro - Is - Id - Ie,eff, one-way delay T = Ta = BASE_DELAY_MS + 2 * jitter, round trip
     Tr = 2T, Ie,eff from the codec's Ie and Bpl (G.107 (7-29)); unknown codecs count as G.711.
     """
     impairment = CODEC_IMPAIRMENTS.get(_codec_key(codec), G711_PLC)
@@ -635,7 +688,8 @@ def mos(codec: str, loss_percent: float, jitter_ms: float, burst_ratio: float = 
 def delay_impairment(t: float, tr: float, ta: float) -> float:
     """G.107 §7.4 Id = Idte + Idle + Idd for echo path delay T, round trip Tr and absolute
     delay Ta (ms), other parameters at their defaults."""
-    terv = E_MODEL_TELR - 40.0 * math.log10((1 + t / 10) / (1 + t / 150)) + 6 * math.exp(-0.3 * t * t)
+    loss = 40.0 * math.log10((1 + t / 10) / (1 + t / 150))
+    terv = E_MODEL_TELR - loss + 6 * math.exp(-0.3 * t * t)
     roe = -1.5 * (E_MODEL_NO - E_MODEL_RLR)
     re = 80.0 + 2.5 * (terv - 14.0)
     talker_echo = ((roe - re) / 2 + math.sqrt((roe - re) ** 2 / 4 + 100) - 1) * (1 - math.exp(-t))
