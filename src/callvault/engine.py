@@ -29,6 +29,7 @@ from callvault.net.decode import NetDecoder
 from callvault.rtp import packet as rtp
 from callvault.recording.recorder import CHANNEL, Recorder
 from callvault.rtp.dtmf import TelephoneEvent
+from callvault.rtp.quality import QualityTable
 from callvault.sip.sdp import static_payload_name
 from callvault.sip.framing import SipStreamFramer
 from callvault.sip.message import parse_message
@@ -61,6 +62,9 @@ class _Groups:
     last_at: list[float]
     seq_first: list[int]
     seq_last: list[int]
+    ts_sorted: np.ndarray
+    """Capture time of every packet, in group order."""
+    seq_sorted: np.ndarray
 
 
 @dataclass(slots=True)
@@ -104,7 +108,9 @@ class Engine:
         self.net = NetDecoder()
         self._on_call = on_call
         self.recorder = recorder
+        self.quality = QualityTable()
         self.correlator = Correlator(settings, self.net.addresses, self._emit, source)
+        self.correlator.quality = self.quality
         if recorder is not None:
             self.correlator.on_discard = recorder.discard
         self._framers: dict[tuple[int, int, int, int], tuple[SipStreamFramer, float]] = {}
@@ -316,6 +322,8 @@ class Engine:
             last_at=ts_sorted[ends - 1].tolist(),
             seq_first=seq_sorted[starts].tolist(),
             seq_last=seq_sorted[ends - 1].tolist(),
+            ts_sorted=ts_sorted,
+            seq_sorted=seq_sorted,
         )
 
     def _apply_groups(self, d: DatagramBatch, g: _Groups, lo: int, hi: int) -> None:
@@ -323,6 +331,10 @@ class Engine:
         correlator = self.correlator
         recorder = self.recorder
         audio: list = []  # type: ignore[type-arg]
+        q_slots: list[int] = []
+        q_groups: list[int] = []
+        q_clocks: list[int] = []
+        quality = self.quality
         streams = correlator.streams
         keys, pts, counts, sizes = g.keys, g.pts, g.counts, g.payload_bytes
         firsts, lasts, seq_first, seq_last = g.first_at, g.last_at, g.seq_first, g.seq_last
@@ -346,6 +358,14 @@ class Engine:
             if stream.seq_first is None:
                 stream.seq_first = seq_first[i]
             stream.seq_last = seq_last[i]
+            if stream.quality_slot is None:
+                stream.quality_slot = quality.open_slot()
+            clock = stream.clocks.get(pt)
+            if clock is None:
+                clock = stream.clocks[pt] = correlator.clock_rate(stream, pt)
+            q_slots.append(stream.quality_slot)
+            q_groups.append(i)
+            q_clocks.append(clock)
             call = stream.call
             if call is None:
                 conv = correlator.rtp_activity(stream)
@@ -367,6 +387,15 @@ class Engine:
                                              correlator.sealed_reason(stream))
                 if target is not None:
                     audio.append((*target, CHANNEL[stream.side], i))
+        if q_groups:
+            chosen = np.array(q_groups)
+            h = g.headers
+            order = g.order
+            self.quality.update(
+                np.array(q_slots), g.starts[chosen], g.ends[chosen], g.seq_sorted,
+                h.timestamp[order], g.ts_sorted, np.array(q_clocks),
+                regular=~h.marker[order], position=order,
+            )
         if audio:
             self._record(d, g, audio)
 

@@ -120,6 +120,11 @@ def check_streams(got: dict[str, Call], exp: dict) -> None:
                 for s in e["streams"]}
         have = {_stream_key(s): (s.packets, s.side.value if s.side else None) for s in c.streams}
         assert have == want, e["sip_call_id"]
+        # RFC 3550 loss as tshark -z rtp,streams counts it
+        lost = {_stream_key(s): s["lost"] for s in e["streams"]}
+        for s in c.streams:
+            assert s.lost is not None and abs(s.lost - lost[_stream_key(s)]) <= max(
+                1, 0.05 * abs(lost[_stream_key(s)])), (e["sip_call_id"], s.ssrc)
 
 
 def check_dtmf(got: dict[str, Call], exp: dict) -> None:

@@ -25,6 +25,7 @@ from callvault.calls.model import (
 from callvault.config import Settings
 from callvault.errors import ParseError
 from callvault.net.datagram import AddressTable
+from callvault.rtp.quality import QualityTable
 from callvault.sip import sdp as sdp_module
 from callvault.sip import siprec
 from callvault.sip.dtmf import parse_dtmf_info
@@ -139,6 +140,20 @@ def _codec_name(rtpmap: object) -> str:
 _TAG = re.compile(r";[ \t]*tag[ \t]*=[ \t]*([^ \t;,>]+)", re.IGNORECASE)
 
 
+def _quality_fields(stats: object) -> dict[str, object]:
+    return {
+        "expected": stats.expected,  # type: ignore[attr-defined]
+        "lost": stats.lost,  # type: ignore[attr-defined]
+        "loss_bursts": stats.loss_bursts,  # type: ignore[attr-defined]
+        "duplicates": stats.duplicates,  # type: ignore[attr-defined]
+        "out_of_order": stats.out_of_order,  # type: ignore[attr-defined]
+        "jitter_mean_ms": round(stats.jitter_mean_ms, 3),  # type: ignore[attr-defined]
+        "jitter_max_ms": round(stats.jitter_max_ms, 3),  # type: ignore[attr-defined]
+        "max_delta_ms": round(stats.max_delta_ms, 3),  # type: ignore[attr-defined]
+        "mos": None if stats.mos is None else round(stats.mos, 2),  # type: ignore[attr-defined]
+    }
+
+
 def _security(media: object, session: object) -> str | None:
     """Why media negotiated by this SDP cannot be decoded without keys, if it cannot."""
     proto = getattr(media, "proto", "") or ""
@@ -202,6 +217,8 @@ class Correlator:
         self.late_media: dict[StreamKey, float] = {}
         self.counters = CorrelatorCounters()
         self.now = 0.0
+        self.quality: QualityTable | None = None
+        """Per-stream RTP quality, read (and the stream's slot freed) when its call is written."""
         self.sealed: dict[Endpoint, str] = {}
         """Endpoints where an encrypted-media key agreement (ZRTP) was seen."""
         self.on_discard: Callable[[str], None] | None = None
@@ -514,6 +531,25 @@ class Correlator:
         conv.last_activity = max(conv.last_activity, stream.last_at)
         return conv
 
+    def clock_rate(self, stream: StreamState, pt: int) -> int:
+        """RTP clock of a stream's payload type, from its call's SDP or RFC 3551; 0 for
+        telephone events and comfort noise (no jitter from them) and when unknown."""
+        call = stream.call
+        name = None
+        if call is not None:
+            if pt in call.event_pts:
+                return 0
+            receiver = other(stream.side) if stream.side is not None else None
+            name = call.payload_name(pt, receiver)
+        name = name or sdp_module.static_payload_name(pt)
+        if not name:
+            return 0
+        encoding, _, rest = name.partition("/")
+        if encoding.lower() in ("cn", "telephone-event"):
+            return 0
+        clock = rest.partition("/")[0]
+        return int(clock) if clock.isdigit() else 0
+
     def encrypted_media(self, src: Endpoint, dst: Endpoint, reason: str) -> None:
         """Packets of a key agreement (ZRTP) between these endpoints: media there is sealed."""
         if len(self.sealed) > 100_000:
@@ -646,6 +682,11 @@ class Correlator:
                 codec = call.payload_name(main_pt, receiver)
             if codec is None:
                 codec = sdp_module.static_payload_name(main_pt)
+        stats = None
+        if self.quality is not None and stream.quality_slot is not None:
+            stats = self.quality.result(stream.quality_slot, (codec or "PCMU").partition("/")[0])
+            self.quality.release(stream.quality_slot)
+            stream.quality_slot = None
         return MediaStream(
             ssrc=ssrc,
             src_ip=self.addresses.text(src),
@@ -661,6 +702,7 @@ class Correlator:
             last_at=stream.last_at,
             rtcp_packets=stream.rtcp_packets,
             not_decodable=stream.not_decodable,
+            **(_quality_fields(stats) if stats is not None else {}),
         )
 
     def _finish_conversation(self, conv: Conversation) -> None:
@@ -668,6 +710,10 @@ class Correlator:
             self.streams.pop(stream.key, None)
             self.late_media[stream.key] = self.now + self.settings.media_timeout_s
         if not any(s.looks_like_rtp(UNSIGNALLED_MIN_PACKETS) for s in conv.streams):
+            for stream in conv.streams:
+                if self.quality is not None and stream.quality_slot is not None:
+                    self.quality.release(stream.quality_slot)
+                    stream.quality_slot = None
             if self.on_discard is not None:
                 self.on_discard(conv.uid)
             self.counters.skip("rtp-like udp too short to be a stream", sum(s.packets for s in conv.streams))

@@ -51,6 +51,10 @@ class StreamState:
     packets_by_pt: dict[int, int] = field(default_factory=dict)
     rtcp_packets: int = 0
     not_decodable: str | None = None
+    quality_slot: int | None = None
+    """Row of the engine's QualityTable that follows this stream."""
+    clocks: dict[int, int] = field(default_factory=dict)
+    """RTP clock rate by payload type (0: events, whose timestamps stand still)."""
     seq_first: int | None = None
     seq_last: int = 0
     last_event_ts: int | None = None
