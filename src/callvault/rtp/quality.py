@@ -106,6 +106,7 @@ class QualityTable:
             name: np.zeros(0, dtype=dtype) for name, dtype in _COLUMNS
         }
         self._holes = _Holes.empty()
+        self._work = _Work()
         self._grow(max(capacity, 1))
 
     def __len__(self) -> int:
@@ -160,6 +161,7 @@ class QualityTable:
         if slots.min() < 0 or slots.max() >= self._capacity or not self._cols["open"][slots].all():
             raise ValueError("update names a slot that is not open")
         runs = _Runs.build(
+            self._work,
             slots,
             starts,
             ends,
@@ -224,13 +226,16 @@ class QualityTable:
         first16 = seq16[runs.starts].astype(np.int64)
         last_ext = cols["last_ext"][slots]
         first_ext = np.where(started, last_ext + _signed(first16 - last_ext, 16), first16)
-        step = np.empty(seq16.shape[0], dtype=np.int64)
-        step[0] = 0
-        step[1:] = np.diff(seq16).view(np.int16)
-        step[runs.starts] = 0
-        ext = np.cumsum(step)
-        ext += np.repeat(first_ext - ext[runs.starts], runs.lengths)
+        ext = self._work("ext", seq16.shape[0], np.int64)
+        ext[0] = 0
+        ext[1:] = np.diff(seq16).view(np.int16)
+        ext[runs.starts] = 0
+        last = first_ext + np.add.reduceat(ext, runs.starts)
+        ext[runs.starts] = first_ext
+        ext[runs.starts[1:]] -= last[:-1]
+        np.cumsum(ext, out=ext)
         seen = _Seen(
+            self._work,
             runs,
             ext,
             base=np.where(started, cols["base"][slots], first_ext),
@@ -253,12 +258,13 @@ class QualityTable:
 
     def _jitter(self, runs: _Runs) -> None:
         """RFC 3550 A.8 over the packets with a known clock, as one filter for the batch."""
-        cols = self._cols
+        cols, work = self._cols, self._work
         timed = runs.clock > 0
         every = bool(timed.all())
         pick = slice(None) if every else np.flatnonzero(timed)
         clock = runs.clock[pick]
-        if clock.shape[0] == 0:
+        n = clock.shape[0]
+        if n == 0:
             return
         arrival, ts, regular = runs.arrival[pick], runs.ts[pick], runs.regular[pick]
         counts = runs.lengths if every else np.bincount(runs.run_of[pick], minlength=runs.count)
@@ -268,23 +274,25 @@ class QualityTable:
         last = first + counts - 1
         carried = cols["jitter_started"][slots]
         fresh = first[~carried]
-        elapsed = np.empty_like(arrival)
-        elapsed[1:] = arrival[1:] - arrival[:-1]
-        elapsed[first] = arrival[first] - cols["jitter_arrival"][slots]
+        step = work("step", n)
+        np.subtract(arrival[1:], arrival[:-1], out=step[1:])
+        step[first] = arrival[first] - cols["jitter_arrival"][slots]
         ts32 = ts.astype(np.uint32)
-        advance = np.empty_like(arrival)
+        advance = work("advance", n)
         advance[1:] = (ts32[1:] - ts32[:-1]).view(np.int32)
         advance[first] = _signed(ts[first] - cols["jitter_ts"][slots], 32)
-        advance /= clock
-        step = np.abs(elapsed - advance)
+        np.divide(advance, clock, out=advance)
+        np.subtract(step, advance, out=step)
+        np.abs(step, out=step)
         step *= JITTER_GAIN
         step[fresh] = 0.0
         step[first] += _DECAY * cols["jitter"][slots]
-        position = np.arange(step.shape[0]) - np.repeat(first, counts)
-        jitter = _decay_scan(step, position, int(counts.max()))
+        position = work("position", n, np.int64)
+        np.subtract(work.arange(n), np.repeat(first, counts), out=position)
+        jitter = _decay_scan(work, step, position, int(counts.max()))
         counted = regular.copy()
         counted[fresh] = False
-        kept = np.where(counted, jitter, 0.0)
+        kept = np.multiply(jitter, counted, out=work("kept", n))
         cols["jitter_sum"][slots] += np.add.reduceat(kept, first)
         cols["jitter_count"][slots] += np.add.reduceat(counted, first, dtype=np.int64)
         cols["jitter_max"][slots] = np.maximum(
@@ -298,16 +306,37 @@ class QualityTable:
     def _delta(self, runs: _Runs) -> None:
         """Largest capture-time gap between consecutive regular packets."""
         cols, slots = self._cols, runs.slots
-        prev = np.empty_like(runs.arrival)
-        prev[1:] = runs.arrival[:-1]
-        prev[runs.starts] = cols["last_arrival"][slots]
-        gap = runs.arrival - prev
+        gap = self._work("gap", runs.arrival.shape[0])
+        np.subtract(runs.arrival[1:], runs.arrival[:-1], out=gap[1:])
+        gap[runs.starts] = runs.arrival[runs.starts] - cols["last_arrival"][slots]
         gap[~runs.regular] = -np.inf
         gap[runs.starts[~runs.carried]] = -np.inf
         cols["max_delta"][slots] = np.maximum(
             cols["max_delta"][slots], np.maximum.reduceat(gap, runs.starts)
         )
         cols["last_arrival"][slots] = runs.arrival[runs.ends - 1]
+
+
+class _Work:
+    """Work arrays kept from batch to batch. A batch's temporaries are about 128 KiB each,
+    which glibc malloc serves from fresh mmap'd pages (M_MMAP_THRESHOLD) that fault in on
+    every use: reusing them halves the cost of an update."""
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, np.ndarray] = {}
+        self._arange = np.arange(0)
+
+    def __call__(self, name: str, n: int, dtype: type = np.float64) -> np.ndarray:
+        array = self._arrays.get(name)
+        if array is None or array.shape[0] < n or array.dtype != dtype:
+            array = np.empty(max(n, 2 * (0 if array is None else array.shape[0])), dtype=dtype)
+            self._arrays[name] = array
+        return array[:n]
+
+    def arange(self, n: int) -> np.ndarray:
+        if self._arange.shape[0] < n:
+            self._arange = np.arange(max(n, 2 * self._arange.shape[0]))
+        return self._arange[:n]
 
 
 def _signed(delta: np.ndarray, bits: int) -> np.ndarray:
@@ -352,7 +381,7 @@ class _Runs:
         self.count = slots.shape[0]
         self.ends = np.cumsum(lengths)
         self.starts = self.ends - lengths
-        self.run_of = np.repeat(np.arange(self.count), lengths)
+        self.run_of = np.repeat(np.arange(self.count, dtype=np.int32), lengths)
         self.seq = seq
         self.ts = ts
         self.arrival = arrival
@@ -364,6 +393,7 @@ class _Runs:
     @classmethod
     def build(
         cls,
+        work: _Work,
         slots: np.ndarray,
         starts: np.ndarray,
         ends: np.ndarray,
@@ -391,13 +421,14 @@ class _Runs:
             and ends[-1] == n
             and bool((starts[1:] == ends[:-1]).all())
         ):
+            per_packet = np.repeat(np.arange(slots.shape[0], dtype=np.int32), lengths)
             return cls(
                 slots,
                 lengths,
                 seq,
                 ts,
                 arrival,
-                np.repeat(clock_rate, lengths),
+                np.take(clock_rate, per_packet, out=work("clock", n)),
                 np.ones(n, dtype=bool) if regular is None else regular,
             )
         if not repeated:
@@ -446,26 +477,33 @@ class _Seen:
     """
 
     def __init__(
-        self, runs: _Runs, ext: np.ndarray, base: np.ndarray, top: np.ndarray, window: np.ndarray
+        self,
+        work: _Work,
+        runs: _Runs,
+        ext: np.ndarray,
+        base: np.ndarray,
+        top: np.ndarray,
+        window: np.ndarray,
     ) -> None:
         self.runs, self.ext, self.base, self.top = runs, ext, base, top
         zeros = np.zeros(runs.count, dtype=np.int64)
         self.duplicates = self.out_of_order = zeros
         self.fills: tuple[np.ndarray, np.ndarray] | None = None
         """(run, number) of each fill."""
-        starts, lengths = runs.starts, runs.lengths
+        starts = runs.starts
         low = np.minimum(np.minimum.reduceat(ext, starts), top)
         self.new_top = np.maximum(np.maximum.reduceat(ext, starts), top)
         span = self.new_top - low + 1
-        shift = np.repeat(np.cumsum(span) - span - low, lengths)
-        key = ext + shift
+        n = ext.shape[0]
+        key = np.take(np.cumsum(span) - span - low, runs.run_of, out=work("key", n, np.int64))
+        key += ext
         """(run, number) as one integer that grows with both: each run has a range of its own."""
-        top_key = top + shift[starts]
-        seeded = key.copy()
+        top_key = top + (key[starts] - ext[starts])
+        seeded = work("seeded", n, np.int64)
+        np.copyto(seeded, key)
         seeded[starts] = np.maximum(key[starts], top_key)
-        highest = np.empty_like(key)
-        highest[0] = 0
-        highest[1:] = np.maximum.accumulate(seeded)[:-1]
+        highest = work("highest", n, np.int64)
+        np.maximum.accumulate(seeded[:-1], out=highest[1:])
         highest[starts] = top_key
         self.behind = key <= highest
         """Highest number before each packet in its stream, as a key: earlier runs' keys are
@@ -478,12 +516,16 @@ class _Seen:
         kept = np.where(
             moved < REORDER_WINDOW, window << np.minimum(moved, 63).astype(np.uint64), np.uint64(0)
         )
-        depth = np.repeat(self.new_top, lengths) - ext
-        near = depth < REORDER_WINDOW
+        depth = np.take(self.new_top, runs.run_of, out=work("depth", n, np.int64))
+        depth -= ext
+        far = depth >= REORDER_WINDOW
         if self.fresh is not None:
-            near &= self.fresh
-        bits = np.where(near, _ONE << np.minimum(depth, 63).astype(np.uint64), np.uint64(0))
+            far |= ~self.fresh
+        np.minimum(depth, 63, out=depth)
+        bits = np.left_shift(_ONE, depth.view(np.uint64), out=work("bits", n, np.uint64))
+        bits[far] = 0
         self.new_window = kept | np.bitwise_or.reduceat(bits, starts)
+        self.work = work
 
     def _classify(self, key: np.ndarray, highest: np.ndarray, window: np.ndarray) -> None:
         runs, ext = self.runs, self.ext
@@ -522,12 +564,14 @@ class _Seen:
                 return _Holes.empty()
             ahead, run = ext[pick], runs.run_of[pick]
             first = np.flatnonzero(np.concatenate(([True], run[1:] != run[:-1])))
-        before = np.empty_like(ahead)
+        before = self.work("before", ahead.shape[0], np.int64)
         before[1:] = ahead[:-1]
         before[first] = self.top[run[first]]
-        skip = np.flatnonzero(ahead - before > 1)
+        np.subtract(ahead, before, out=before)
+        skip = np.flatnonzero(before > 1)
+        gap = before[skip]
         slot = slots[run[skip]]
-        return _Holes(slot, before[skip], ahead[skip], generation[slot])
+        return _Holes(slot, ahead[skip] - gap, ahead[skip], generation[slot])
 
 
 @dataclass(slots=True)
@@ -594,16 +638,19 @@ class _Holes:
         return self.high[mine] - self.low[mine] - 1
 
 
-def _decay_scan(x: np.ndarray, position: np.ndarray, longest: int) -> np.ndarray:
+def _decay_scan(work: _Work, x: np.ndarray, position: np.ndarray, longest: int) -> np.ndarray:
     """y[i] = (15/16) y[i-1] + x[i] within each run (``position``: index in its run), as a
     Hillis-Steele scan: after the step of stride k every y[i] holds the terms x[i-m], m < 2k.
     Terms 1024 or more back weigh (15/16)**1024 < 1e-28 of their value and are left out."""
-    y = x.copy()
+    n = x.shape[0]
+    y = work("scan", n)
+    np.copyto(y, x)
+    carried = work("carried", n)
     factor, stride = _DECAY, 1
     while stride < min(longest, 1024):
-        carried = y[:-stride] * factor
-        carried[position[stride:] < stride] = 0.0
-        y[stride:] += carried
+        part = np.multiply(y[:-stride], factor, out=carried[: n - stride])
+        part[position[stride:] < stride] = 0.0
+        y[stride:] += part
         factor *= factor
         stride *= 2
     return y
