@@ -4,7 +4,7 @@
 Builds a G.711 capture of a busy call center with callvault's own writer (Poisson arrivals,
 exponential talk times, 80 % answered, DTMF on half the calls), then in one run:
 
-  callvault ingest FILE             capture → journal (SQLite), one process, timed
+  callvault ingest --no-audio FILE  capture → journal (SQLite), one process, timed
   tshark -q -z sip,stat -z rtp,streams -r FILE   (when tshark is installed)
 
 and prints packets/s, MB/s, CPU seconds and peak resident memory of each, and the ratio.
@@ -109,7 +109,7 @@ def main() -> None:
     for calls in counts:
         path = args.out / f"callcenter-{calls}calls-c{args.concurrency:g}-t{args.mean_talk:g}.pcap"
         build(path, calls, args.concurrency, args.mean_talk)
-        ours = ingest(path)
+        ours = ingest(path, "--no-audio")  # capture → journal (recording: --audio)
         s = ours["summary"]
         row = {
             "capture": path.name, "bytes": path.stat().st_size, "packets": s["packets"],

@@ -35,6 +35,8 @@ from callvault.sip.framing import SipStreamFramer
 from callvault.sip.message import parse_message
 from callvault.vault.filesystem import FilesystemVault
 
+CN_PAYLOAD_TYPE = 13
+"""RFC 3551 §6: comfort noise (RFC 3389)."""
 ZRTP_MAGIC = b"ZRTP"
 """RFC 6189 §5: the magic cookie 0x5a525450 at bytes 4-7 of every ZRTP packet."""
 WINDOW_S = 1.0
@@ -394,7 +396,10 @@ class Engine:
             self.quality.update(
                 np.array(q_slots), g.starts[chosen], g.ends[chosen], g.seq_sorted,
                 h.timestamp[order], g.ts_sorted, np.array(q_clocks),
-                regular=~h.marker[order], position=order,
+                # as tshark: marker packets (a talkspurt's first) and comfort noise do not
+                # count towards jitter and delta
+                regular=~h.marker[order] & (h.payload_type[order] != CN_PAYLOAD_TYPE),
+                position=order,
             )
         if audio:
             self._record(d, g, audio)

@@ -418,7 +418,10 @@ def rtp_packets(path: Path) -> list[dict]:
 
 STREAM_RE = re.compile(
     r"^\s*([\d.]+)\s+([\d.]+)\s+(\S+)\s+(\d+)\s+(\S+)\s+(\d+)\s+(0x[0-9A-Fa-f]+)\s+(.*?)\s+(\d+)\s+(-?\d+)\s+\(([-\d.]+)%\)"
+    r"\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)"
 )
+"""-z rtp,streams: start, end, src, port, dst, port, SSRC, payloads, packets, lost (%),
+min/mean/max delta (ms), min/mean/max jitter (ms)."""
 
 
 def rtp_streams_tap(path: Path) -> list[dict]:
@@ -439,6 +442,9 @@ def rtp_streams_tap(path: Path) -> list[dict]:
                 "payload_names": [p.strip() for p in m.group(8).split(",") if p.strip()],
                 "packets": int(m.group(9)),
                 "lost": int(m.group(10)),
+                "max_delta_ms": float(m.group(14)),
+                "jitter_mean_ms": float(m.group(16)),
+                "jitter_max_ms": float(m.group(17)),
                 "problems": line.rstrip().endswith("X"),
             }
         )
@@ -949,6 +955,9 @@ def process(path: Path) -> dict:
                 "codec": None,
                 "packets": t["packets"],
                 "lost": t["lost"],
+                "max_delta_ms": t["max_delta_ms"],
+                "jitter_mean_ms": t["jitter_mean_ms"],
+                "jitter_max_ms": t["jitter_max_ms"],
                 "payload_bytes": sum(p["payload"] for p in ps),
                 "first_at": ps[0]["at"] if ps else None,
                 "last_at": ps[-1]["at"] if ps else None,

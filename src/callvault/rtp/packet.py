@@ -119,11 +119,11 @@ def read_headers(
     ok = header <= n
     has_ext = (b0 & 0x10) != 0
     ext = ok & has_ext & (header + 4 <= n)
+    ok &= ~(has_ext & ~ext)  # an extension header cut short
     if ext.any():
         ext_words = np.zeros_like(header)
         ext_words[ext] = _be16(buf, s[ext] + header[ext] + 2)
         header = np.where(ext, header + 4 + 4 * ext_words, header)
-        ok &= ~(has_ext & ~ext)
     padding = np.zeros_like(header)
     padded = ok & ((b0 & 0x20) != 0)
     if padded.any():
