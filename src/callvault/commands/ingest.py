@@ -152,6 +152,8 @@ def demo(ctx: click.Context, out: Path | None, data_dir: Path | None, db: str | 
     if summary.errors:
         sys.exit(1)
     ctx.invoke(calls_command, data_dir=data_dir, db=db, oldest_first=True)
+    click.echo(f"recordings are in {settings.recordings_dir}; one call in detail: callvault call 2; "
+               "its audio: callvault audio 2 --out call2.wav")
 
 
 COMMANDS: list[click.Command] = [ingest, demo]
