@@ -6,6 +6,7 @@ User errors end as one line on stderr and a non-zero exit, never a traceback
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
@@ -15,25 +16,42 @@ from callvault import __version__
 from callvault.errors import CallvaultError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+COMMAND_MODULES = {
+    "ingest": "callvault.commands.ingest",
+    "demo": "callvault.commands.ingest",
+    "calls": "callvault.commands.journal",
+    "call": "callvault.commands.journal",
+    "audio": "callvault.commands.audio",
+    "compact": "callvault.commands.audio",
+}
+"""Each command's module, imported only when the command runs (start-up stays short)."""
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        module_name = COMMAND_MODULES.get(name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(module_name)
+        return next((c for c in module.COMMANDS if c.name == name), None)
+
+
+@click.group(cls=_LazyGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="callvault")
 def cli() -> None:
     """callvault: call recording and call logging for call centers."""
 
 
 def _register() -> None:
-    from callvault.commands import audio as audio_commands
-    from callvault.commands import ingest as ingest_commands
-    from callvault.commands import journal as journal_commands
-
-    for module in (ingest_commands, journal_commands, audio_commands):
-        for command in module.COMMANDS:
-            cli.add_command(command)
+    """Kept for callers that register commands eagerly (tests); the group is lazy anyway."""
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
-    _register()
     try:
         cli.main(args=argv, prog_name="callvault", standalone_mode=False)
     except click.exceptions.Abort:
