@@ -412,7 +412,7 @@ class Correlator:
             if media.kind not in ("audio", "video") or media.port == 0:
                 continue
             security = _security(media, session)
-            if security and role == "answer" or security and call.media_security is None and role == "offer":
+            if security and (role == "answer" or call.media_security is None):
                 call.media_security = security
             names = call.payload_names[side]
             for pt, rtpmap in media.rtpmap.items():

@@ -19,14 +19,14 @@ class StreamClock:
     apart.
     """
 
-    __slots__ = ("_anchor_pos", "_anchor_ts", "_skew0", "max_skew", "rate", "ratio")
+    __slots__ = ("anchor_pos", "anchor_ts", "_skew0", "max_skew", "rate", "ratio")
 
     def __init__(self, sample_rate: int, rtp_clock: int) -> None:
         self.rate = sample_rate
         self.ratio = sample_rate / rtp_clock
         self.max_skew = MAX_SKEW_S * sample_rate
-        self._anchor_ts: int | None = None
-        self._anchor_pos = 0
+        self.anchor_ts: int | None = None
+        self.anchor_pos = 0
         self._skew0 = 0.0
 
     def positions(self, rtp_ts: np.ndarray, arrival_pos: np.ndarray) -> np.ndarray:
@@ -34,11 +34,11 @@ class StreamClock:
         out = np.empty(rtp_ts.shape[0], dtype=np.int64)
         start = 0
         while start < rtp_ts.shape[0]:
-            if self._anchor_ts is None:
-                self._anchor(int(rtp_ts[start]), int(arrival_pos[start]))
-            delta = (rtp_ts[start:] - self._anchor_ts) & 0xFFFFFFFF
+            if self.anchor_ts is None:
+                self.anchor(int(rtp_ts[start]), int(arrival_pos[start]))
+            delta = (rtp_ts[start:] - self.anchor_ts) & 0xFFFFFFFF
             delta = np.where(delta >= 1 << 31, delta - (1 << 32), delta)  # RFC 3550 modular time
-            pos = self._anchor_pos + np.rint(delta * self.ratio).astype(np.int64)
+            pos = self.anchor_pos + np.rint(delta * self.ratio).astype(np.int64)
             skew = arrival_pos[start:] - pos - self._skew0
             jumped = np.flatnonzero(np.abs(skew) > self.max_skew)
             if jumped.size == 0:
@@ -47,10 +47,10 @@ class StreamClock:
             cut = int(jumped[0])
             out[start : start + cut] = pos[:cut]
             start += cut
-            self._anchor(int(rtp_ts[start]), int(arrival_pos[start]))
+            self.anchor(int(rtp_ts[start]), int(arrival_pos[start]))
         return out
 
-    def _anchor(self, rtp_ts: int, position: int) -> None:
-        self._anchor_ts = rtp_ts
-        self._anchor_pos = position
+    def anchor(self, rtp_ts: int, position: int) -> None:
+        self.anchor_ts = rtp_ts
+        self.anchor_pos = position
         self._skew0 = 0.0

@@ -260,11 +260,11 @@ class Recorder:
             clock = source.clock
             assert clock is not None
             origin[j] = rec.origin
-            if clock._anchor_ts is None:
+            if clock.anchor_ts is None:
                 first = int(bounds[j])
-                clock._anchor(int(ts[first]), int(round((float(arrival[first]) - rec.origin) * 8000)))
-            anchor_ts[j] = clock._anchor_ts
-            anchor_pos[j] = clock._anchor_pos
+                clock.anchor(int(ts[first]), int(round((float(arrival[first]) - rec.origin) * 8000)))
+            anchor_ts[j] = clock.anchor_ts
+            anchor_pos[j] = clock.anchor_pos
         arrival_pos = np.rint((arrival - origin[item]) * 8000).astype(np.int64)
         delta = (ts - anchor_ts[item]) & 0xFFFFFFFF
         delta = np.where(delta >= 1 << 31, delta - (1 << 32), delta)
