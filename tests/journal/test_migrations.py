@@ -24,7 +24,14 @@ def engine(journal_url: str) -> Iterator[sa.Engine]:
 def test_opening_an_empty_database_creates_the_schema(journal_url: str, engine: sa.Engine) -> None:
     Journal.open(journal_url).close()
     inspector = sa.inspect(engine)
-    assert set(inspector.get_table_names()) == {"alembic_version", "calls", "streams", "events"}
+    assert set(inspector.get_table_names()) == {
+        "alembic_version",
+        "calls",
+        "streams",
+        "events",
+        "users",
+        "api_tokens",
+    }
     indexed = {tuple(index["column_names"]) for index in inspector.get_indexes("calls")}
     for column in (
         "started_at",

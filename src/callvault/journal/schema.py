@@ -147,3 +147,32 @@ events = sa.Table(
     sa.Index(None, "call_id", "seq", unique=True),
 )
 """One row per event of a call (DTMF, hold, transfer…), in the call's order (``seq``)."""
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.Text, nullable=False, unique=True),
+    sa.Column("display_name", sa.Text),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("extensions", sa.Text, nullable=False),
+    sa.Column("team", sa.Text),
+    sa.Column("password_hash", sa.Text),
+    sa.Column("disabled", sa.Boolean, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+"""One row per account. ``extensions`` are the agent's numbers joined by spaces;
+``password_hash`` is a self-describing scrypt string (None: no password, tokens only)."""
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("digest", sa.Text, nullable=False, unique=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("last_used_at", Timestamp),
+    sa.Column("revoked", sa.Boolean, nullable=False),
+)
+"""API tokens of the accounts: only the SHA-256 of a token is kept (hex in ``digest``)."""

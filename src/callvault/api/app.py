@@ -1,0 +1,52 @@
+"""The app factory: settings in, a FastAPI app out (nothing happens at import time)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from callvault import __version__
+from callvault.accounts import Accounts
+from callvault.api import errors
+from callvault.api.deps import CurrentUser
+from callvault.api.routes import router
+from callvault.config import Settings
+from callvault.journal import Journal
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The API over the journal ``settings`` names, opened (and migrated) now and closed
+    when the app shuts down."""
+    journal = Journal.open(settings.journal_url)
+    accounts = Accounts.open(settings.journal_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        accounts.close()
+        journal.close()
+
+    # The interactive docs would be unauthenticated routes: the schema is served at
+    # /api/openapi.json behind authentication instead.
+    app = FastAPI(
+        title="callvault",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.journal = journal
+    app.state.accounts = accounts
+    errors.install(app)
+    app.include_router(router)
+
+    @app.get("/api/openapi.json", include_in_schema=False)
+    def openapi(_: CurrentUser) -> dict[str, Any]:
+        return app.openapi()
+
+    return app
