@@ -23,6 +23,8 @@ COMMAND_MODULES = {
     "call": "callvault.commands.journal",
     "audio": "callvault.commands.audio",
     "compact": "callvault.commands.audio",
+    "users": "callvault.commands.users",
+    "serve": "callvault.commands.serve",
 }
 """Each command's module, imported only when the command runs (start-up stays short)."""
 
