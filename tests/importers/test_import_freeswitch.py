@@ -123,8 +123,21 @@ def test_dump_runs_only_create_table_and_insert(settings: Settings, tmp_path: Pa
     result = read_calls("freeswitch-sqlite", [dump], settings, zone=zone_named("UTC"))
     assert not victim.exists()
     assert [(c.sip_call_id, c.status) for c in result.calls] == [("u-1", CallStatus.BUSY)]
-    assert [line for line, _ in result.report.skipped] == [2, 4, 5]
-    assert "statement not allowed in a dump: ATTACH DATABASE" in result.report.skipped[0][1]
+    assert [line for line, _ in result.report.skipped] == [2, 4, 5, 6]
+    assert result.report.skipped[0][1] == "statement not allowed in a dump: ATTACH DATABASE"
+    assert result.report.skipped[3][1] == "SQL: not authorized"
+
+
+def test_dump_with_newlines_the_way_sqlite_writes_them(settings: Settings,
+                                                       tmp_path: Path) -> None:
+    dump = tmp_path / "dump.sql"
+    dump.write_text(
+        "CREATE TABLE cdr (caller_id_name, start_stamp, end_stamp, hangup_cause, uuid);\n"
+        "INSERT INTO cdr VALUES(replace('Front\\ndesk','\\n',char(10)),"
+        "'2020-01-01 10:00:00','2020-01-01 10:00:09','NO_ANSWER','u-2');\n")
+    (call,) = read_calls("freeswitch-sqlite", [dump], settings).calls
+    assert call.caller.display_name == "Front\ndesk"
+    assert call.status is CallStatus.MISSED
 
 
 def test_not_a_cdr_database_is_one_clear_error(settings: Settings, tmp_path: Path) -> None:

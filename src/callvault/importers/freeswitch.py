@@ -105,14 +105,22 @@ _DENIED_ACTIONS = {
     getattr(sqlite3, name) for name in (
         "SQLITE_ATTACH", "SQLITE_DETACH", "SQLITE_PRAGMA", "SQLITE_DROP_TABLE",
         "SQLITE_CREATE_TRIGGER", "SQLITE_CREATE_VIEW", "SQLITE_CREATE_VTABLE",
-        "SQLITE_ALTER_TABLE", "SQLITE_DELETE", "SQLITE_UPDATE", "SQLITE_TRANSACTION",
+        "SQLITE_ALTER_TABLE", "SQLITE_DELETE", "SQLITE_TRANSACTION", "SQLITE_SELECT",
+        "SQLITE_RECURSIVE",
     )
 }
 
+DUMP_FUNCTIONS = frozenset({"replace", "char", "unistr"})
+"""What `.dump` writes inside INSERTs: replace('a\\nb','\\n',char(10)) for newlines."""
 
-def _authorizer(action: int, arg1: object, arg2: object, db: object, source: object) -> int:
-    if action == sqlite3.SQLITE_UPDATE and str(arg1).startswith("sqlite_"):
-        return sqlite3.SQLITE_OK  # CREATE TABLE writes the schema table
+
+def _authorizer(action: int, arg1: str | None, arg2: str | None, db: str | None,
+                source: str | None) -> int:
+    if action == sqlite3.SQLITE_UPDATE:
+        # CREATE TABLE writes the schema table; nothing else may be updated
+        return sqlite3.SQLITE_OK if (arg1 or "").startswith("sqlite_") else sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_FUNCTION:
+        return sqlite3.SQLITE_OK if (arg2 or "").lower() in DUMP_FUNCTIONS else sqlite3.SQLITE_DENY
     return sqlite3.SQLITE_DENY if action in _DENIED_ACTIONS else sqlite3.SQLITE_OK
 
 
@@ -137,8 +145,9 @@ def load_dump(text: str, report: ImportReport) -> sqlite3.Connection:
             continue
         try:
             db.execute(sql)
-        except sqlite3.Error as exc:
-            report.skip(first_line, f"SQL: {exc}")
+        except (sqlite3.Error, sqlite3.Warning, OverflowError) as exc:
+            report.skip(first_line, f"SQL: {str(exc)[:80]}")
+    db.set_authorizer(None)
     return db
 
 
@@ -159,6 +168,8 @@ def open_sqlite_or_dump(path: Path, report: ImportReport) -> sqlite3.Connection:
     data = read_bytes(path)
     if data.startswith(b"SQLite format 3\x00"):
         return open_database(path)
+    if b"\x00" in data:
+        raise CdrFileError(f"{path}: neither an SQLite database nor a .dump (NUL bytes)")
     return load_dump(data.decode("utf-8", "replace"), report)
 
 
