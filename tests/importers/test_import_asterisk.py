@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cdr_samples import cdr_file
 
 from callvault.calls.model import Call, CallStatus
 from callvault.config import Settings
 from callvault.importers import read_calls, zone_named
 from callvault.journal import Journal
-from conftest import cdr_file
 
 pytestmark = pytest.mark.testdata
 

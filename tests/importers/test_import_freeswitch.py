@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cdr_samples import DATA, cdr_file
 
 from callvault.calls.model import CallStatus, Side
 from callvault.config import Settings
 from callvault.importers import CdrFileError, read_calls, zone_named
 from callvault.importers.freeswitch import CSV_COLUMNS, parse_columns
-from conftest import DATA, cdr_file
 
 FS_CSV = "freeswitch_mod_cdr_csv_Master.csv"
 DUMP = "freeswitch_mod_cdr_sqlite_dump.sql"

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
+from cdr_samples import DATA, cdr_file
 from click.testing import CliRunner
 
 from callvault import cli
 from callvault.config import Settings
 from callvault.importers import read_calls, zone_named
 from callvault.journal import Journal
-from conftest import DATA, cdr_file
 
 MASTER = "asterisk_cdr_csv_Master_pseudonymized.csv"
 
