@@ -3,6 +3,7 @@ from the rows quoted (times are the PBX's; the tests say which zone they were wr
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from cdr_samples import cdr_file
 
-from callvault.calls.model import Call, CallStatus
+from callvault.calls.model import Call, CallStatus, Direction
 from callvault.config import Settings
 from callvault.importers import read_calls, zone_named
 from callvault.journal import Journal
@@ -54,6 +55,9 @@ def test_single_leg_answered_by_the_pbx(settings: Settings) -> None:
     assert (call.ring_ms, call.talk_ms) == (0, 27_000)
     assert (call.caller.number, call.caller.display_name) == ("55500000001", "55500000001")
     assert call.callee.number == "211474"  # no dstchannel: the dialled number
+    # default settings: numbers of up to 6 digits are extensions, so 211474 is local and the
+    # 11-digit caller is not
+    assert call.direction is Direction.INBOUND
     assert call.end_cause == "cdr" and call.transport is None and call.streams == []
     assert call.source is not None and call.source.startswith("asterisk-csv:")
 
@@ -129,6 +133,18 @@ def test_timezone_is_the_pbxs(settings: Settings) -> None:
     assert cph.started_at == 1706368044.0 - 3600
     assert nyc.started_at == 1706368044.0 + 5 * 3600
     assert utc.uid != cph.uid
+
+
+def test_default_timezone_is_the_machines(settings: Settings,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Europe/Copenhagen")
+    time.tzset()
+    try:
+        local = _calls(settings, "asterisk-csv", MASTER, "")["1706368044.0"]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert local.started_at == 1706368044.0 - 3600
 
 
 def test_custom_file_in_the_sample_mapping(settings: Settings) -> None:
