@@ -23,6 +23,7 @@ COMMAND_MODULES = {
     "call": "callvault.commands.journal",
     "audio": "callvault.commands.audio",
     "compact": "callvault.commands.audio",
+    "import": "callvault.commands.imports",
     "users": "callvault.commands.users",
     "serve": "callvault.commands.serve",
 }
