@@ -15,7 +15,6 @@ import click
 from callvault import __version__
 from callvault.errors import CallvaultError
 
-
 COMMAND_MODULES = {
     "ingest": "callvault.commands.ingest",
     "demo": "callvault.commands.ingest",
@@ -42,8 +41,10 @@ class _LazyGroup(click.Group):
         return next((c for c in module.COMMANDS if c.name == name), None)
 
 
-@click.group(cls=_LazyGroup,
-             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=_LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="callvault")
 def cli() -> None:
     """callvault: call recording and call logging for call centers."""

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-from pydantic import Field, ValidationError, field_validator
 from typing import Annotated, Literal
 
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from callvault.errors import ConfigError

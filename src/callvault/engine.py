@@ -26,13 +26,13 @@ from callvault.config import Settings
 from callvault.errors import CaptureError, ParseError
 from callvault.net.datagram import DatagramBatch, StreamData
 from callvault.net.decode import NetDecoder
-from callvault.rtp import packet as rtp
 from callvault.recording.recorder import CHANNEL, Recorder
+from callvault.rtp import packet as rtp
 from callvault.rtp.dtmf import TelephoneEvent
 from callvault.rtp.quality import QualityTable
-from callvault.sip.sdp import static_payload_name
 from callvault.sip.framing import SipStreamFramer
 from callvault.sip.message import parse_message
+from callvault.sip.sdp import static_payload_name
 from callvault.vault.filesystem import FilesystemVault
 
 CN_PAYLOAD_TYPE = 13
@@ -142,7 +142,9 @@ class Engine:
         held = self.net.flush()  # data held behind TCP holes; incomplete fragments counted
         if held:
             self._masks = (np.zeros(0, bool),) * 3
-            self._process(DatagramBatch.empty(), sorted(self._sip_from_streams(held), key=lambda e: e.ts))
+            self._process(
+                DatagramBatch.empty(), sorted(self._sip_from_streams(held), key=lambda e: e.ts)
+            )
         self.correlator.close()
         if self.recorder is not None:
             self.recorder.abandon()
@@ -180,16 +182,24 @@ class Engine:
             magic = buf[(d.start[zrtp] + 4)[:, None] + np.arange(4)]
             zrtp = zrtp[(magic == np.frombuffer(ZRTP_MAGIC, np.uint8)).all(axis=1)]
             for i in zrtp.tolist():
-                self.correlator.encrypted_media((int(d.src[i]), int(d.sport[i])),
-                                                (int(d.dst[i]), int(d.dport[i])), "encrypted (ZRTP)")
+                self.correlator.encrypted_media(
+                    (int(d.src[i]), int(d.sport[i])),
+                    (int(d.dst[i]), int(d.dport[i])),
+                    "encrypted (ZRTP)",
+                )
             self.summary.skip("zrtp key agreement", int(zrtp.size))
         neither = len(d) - int(sip_mask.sum() + rtp_mask.sum() + rtcp_mask.sum()) - int(zrtp.size)
         self.summary.skip("udp neither SIP nor RTP", neither)
         out = []
         for i in np.flatnonzero(sip_mask).tolist():
             env = self._parse_sip(
-                d.payload(i), float(d.ts[i]), "udp",
-                int(d.src[i]), int(d.sport[i]), int(d.dst[i]), int(d.dport[i]),
+                d.payload(i),
+                float(d.ts[i]),
+                "udp",
+                int(d.src[i]),
+                int(d.sport[i]),
+                int(d.dst[i]),
+                int(d.dport[i]),
             )
             if env is not None:
                 out.append(env)
@@ -296,8 +306,9 @@ class Engine:
         s0, s1, s2, s3 = k0[order], k1[order], k2[order], k3[order]
         change = np.empty(n, dtype=bool)
         change[0] = True
-        change[1:] = (s0[1:] != s0[:-1]) | (s1[1:] != s1[:-1]) | (s2[1:] != s2[:-1]) | (
-            s3[1:] != s3[:-1])
+        change[1:] = (
+            (s0[1:] != s0[:-1]) | (s1[1:] != s1[:-1]) | (s2[1:] != s2[:-1]) | (s3[1:] != s3[:-1])
+        )
         starts = np.flatnonzero(change)
         ends = np.append(starts[1:], n)
         ts_sorted = d.ts[idx][order]
@@ -308,13 +319,15 @@ class Engine:
             starts=starts,
             ends=ends,
             window=s0[starts],
-            keys=list(zip(
-                (s1[starts] >> np.uint64(8)).tolist(),
-                (s2[starts] & np.uint64(0xFFFF)).tolist(),
-                (s2[starts] >> np.uint64(16)).tolist(),
-                (s3[starts] >> np.uint64(32)).tolist(),
-                (s3[starts] & np.uint64(0xFFFFFFFF)).tolist(),
-            )),
+            keys=list(
+                zip(
+                    (s1[starts] >> np.uint64(8)).tolist(),
+                    (s2[starts] & np.uint64(0xFFFF)).tolist(),
+                    (s2[starts] >> np.uint64(16)).tolist(),
+                    (s3[starts] >> np.uint64(32)).tolist(),
+                    (s3[starts] & np.uint64(0xFFFFFFFF)).tolist(),
+                )
+            ),
             pts=(s1[starts] & np.uint64(0xFF)).tolist(),
             counts=(ends - starts).tolist(),
             payload_bytes=np.add.reduceat(headers.payload_length[order], starts).tolist(),
@@ -372,8 +385,14 @@ class Engine:
             if call is None:
                 conv = correlator.rtp_activity(stream)
                 if recorder is not None and conv is not None:
-                    target = recorder.source_for(conv.uid, conv.started_at, stream, pt,
-                                                 static_payload_name(pt), correlator.sealed_reason(stream))
+                    target = recorder.source_for(
+                        conv.uid,
+                        conv.started_at,
+                        stream,
+                        pt,
+                        static_payload_name(pt),
+                        correlator.sealed_reason(stream),
+                    )
                     if target is not None:
                         audio.append((*target, CHANNEL[stream.side], i))
                 continue
@@ -385,8 +404,9 @@ class Engine:
             elif recorder is not None:
                 receiver = Side.CALLEE if stream.side is Side.CALLER else Side.CALLER
                 codec = call.payload_name(pt, receiver) or static_payload_name(pt)
-                target = recorder.source_for(call.uid, call.started_at, stream, pt, codec,
-                                             correlator.sealed_reason(stream))
+                target = recorder.source_for(
+                    call.uid, call.started_at, stream, pt, codec, correlator.sealed_reason(stream)
+                )
                 if target is not None:
                     audio.append((*target, CHANNEL[stream.side], i))
         if q_groups:
@@ -394,8 +414,13 @@ class Engine:
             h = g.headers
             order = g.order
             self.quality.update(
-                np.array(q_slots), g.starts[chosen], g.ends[chosen], g.seq_sorted,
-                h.timestamp[order], g.ts_sorted, np.array(q_clocks),
+                np.array(q_slots),
+                g.starts[chosen],
+                g.ends[chosen],
+                g.seq_sorted,
+                h.timestamp[order],
+                g.ts_sorted,
+                np.array(q_clocks),
                 # as tshark: marker packets (a talkspurt's first) and comfort noise do not
                 # count towards jitter and delta
                 regular=~h.marker[order] & (h.payload_type[order] != CN_PAYLOAD_TYPE),
@@ -415,15 +440,27 @@ class Engine:
                 by_length.setdefault(length, []).append((rec, source, channel, i))
                 continue
             members = g.order[g.starts[i] : g.ends[i]]
-            self.recorder.packets_from(rec, source, channel, d.data, h.payload_start[members],
-                                       h.payload_length[members], h.timestamp[members],
-                                       d.ts[h.index[members]])
+            self.recorder.packets_from(
+                rec,
+                source,
+                channel,
+                d.data,
+                h.payload_start[members],
+                h.payload_length[members],
+                h.timestamp[members],
+                d.ts[h.index[members]],
+            )
         for length, items in by_length.items():
             members = [g.order[g.starts[i] : g.ends[i]] for *_, i in items]
             every = np.concatenate(members)
             self.recorder.write_g711(
-                d.data, [(rec, source, channel) for rec, source, channel, _ in items], members,
-                h.timestamp[every], d.ts[h.index[every]], h.payload_start[every], length,
+                d.data,
+                [(rec, source, channel) for rec, source, channel, _ in items],
+                members,
+                h.timestamp[every],
+                d.ts[h.index[every]],
+                h.payload_start[every],
+                length,
             )
 
     def _telephone_events(self, d, headers, members, stream) -> None:  # type: ignore[no-untyped-def]
@@ -458,7 +495,9 @@ def _group_order(window: np.ndarray, k1: np.ndarray, k2: np.ndarray, k3: np.ndar
     One stable sort on (window rank, 40-bit hash of the keys) instead of a four-key lexsort;
     if two different keys ever share a hash within a window, fall back to the lexsort.
     """
-    ranks = window - window[0] if window[-1] == window[0] else np.unique(window, return_inverse=True)[1]
+    ranks = (
+        window - window[0] if window[-1] == window[0] else np.unique(window, return_inverse=True)[1]
+    )
     mixed = (k1 * _MIX[0]) ^ (k2 * _MIX[1]) ^ (k3 * _MIX[2])
     mixed ^= mixed >> np.uint64(29)
     sort_key = (ranks.astype(np.uint64) << np.uint64(40)) | (mixed & np.uint64((1 << 40) - 1))
@@ -497,8 +536,14 @@ def _sorted_by_time(d: DatagramBatch) -> DatagramBatch:
     """Capture order is not always time order (merged interfaces); windows need time order."""
     order = np.argsort(d.ts, kind="stable")
     return DatagramBatch(
-        d.data, d.ts[order], d.start[order], d.length[order],
-        d.src[order], d.dst[order], d.sport[order], d.dport[order],
+        d.data,
+        d.ts[order],
+        d.start[order],
+        d.length[order],
+        d.src[order],
+        d.dst[order],
+        d.sport[order],
+        d.dport[order],
     )
 
 
@@ -523,8 +568,9 @@ def ingest_file(
     path = Path(path)
     recorder = None
     if settings.record_audio:
-        recorder = Recorder(FilesystemVault(settings.recordings_dir), settings.audio_format,
-                            _decoder_factory())
+        recorder = Recorder(
+            FilesystemVault(settings.recordings_dir), settings.audio_format, _decoder_factory()
+        )
     engine = Engine(settings, on_call, source=path.name, recorder=recorder)
     try:
         with open_capture(path, batch_packets=settings.batch_packets) as reader:

@@ -7,13 +7,13 @@ the ingest benchmark (millions of packets: RTP frames are patched from per-strea
 from __future__ import annotations
 
 import heapq
-from functools import lru_cache
 import math
 import random
 import struct
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -92,15 +92,22 @@ class _Sip:
     def _message(self, start_line: str, headers: list[str], body: str = "") -> bytes:
         content = "Content-Type: application/sdp\r\n" if body else ""
         text = (
-            start_line + "\r\n" + "".join(h + "\r\n" for h in headers) + content
-            + f"Content-Length: {len(body.encode())}\r\n\r\n" + body
+            start_line
+            + "\r\n"
+            + "".join(h + "\r\n" for h in headers)
+            + content
+            + f"Content-Length: {len(body.encode())}\r\n\r\n"
+            + body
         )
         return text.encode()
 
     def _dialog(self, to_tag: bool, cseq: int, method: str, from_callee: bool = False) -> list[str]:
         c = self.c
-        caller = f'"{c.caller.name}" <sip:{c.caller.number}@{c.caller.ip}>' if c.caller.name else (
-            f"<sip:{c.caller.number}@{c.caller.ip}>")
+        caller = (
+            f'"{c.caller.name}" <sip:{c.caller.number}@{c.caller.ip}>'
+            if c.caller.name
+            else (f"<sip:{c.caller.number}@{c.caller.ip}>")
+        )
         callee = f"<sip:{c.callee.number}@{c.callee.ip}>"
         a = f"{caller};tag={self.from_tag}"
         b = callee + (f";tag={self.to_tag}" if to_tag else "")
@@ -108,8 +115,15 @@ class _Sip:
             a, b = callee + f";tag={self.to_tag}", f"{caller};tag={self.from_tag}"
         return [f"From: {a}", f"To: {b}", f"Call-ID: {c.call_id}", f"CSeq: {cseq} {method}"]
 
-    def request(self, method: str, cseq: int, *, to_tag: bool = True, body: str = "",
-                from_callee: bool = False) -> bytes:
+    def request(
+        self,
+        method: str,
+        cseq: int,
+        *,
+        to_tag: bool = True,
+        body: str = "",
+        from_callee: bool = False,
+    ) -> bytes:
         c = self.c
         src = c.callee if from_callee else c.caller
         dst = c.caller if from_callee else c.callee
@@ -121,10 +135,21 @@ class _Sip:
             f"Contact: <sip:{src.number}@{src.ip}:{src.sip_port}>",
             f"User-Agent: {src.user_agent}",
         ]
-        return self._message(f"{method} sip:{dst.number}@{dst.ip}:{dst.sip_port} SIP/2.0", headers, body)
+        return self._message(
+            f"{method} sip:{dst.number}@{dst.ip}:{dst.sip_port} SIP/2.0", headers, body
+        )
 
-    def response(self, code: int, reason: str, cseq: int, method: str, *, to_tag: bool = True,
-                 body: str = "", from_callee_request: bool = False) -> bytes:
+    def response(
+        self,
+        code: int,
+        reason: str,
+        cseq: int,
+        method: str,
+        *,
+        to_tag: bool = True,
+        body: str = "",
+        from_callee_request: bool = False,
+    ) -> bytes:
         c = self.c
         via_party = c.callee if from_callee_request else c.caller
         headers = [
@@ -135,7 +160,11 @@ class _Sip:
         return self._message(f"SIP/2.0 {code} {reason}", headers, body)
 
 
-FAILURES = {"busy": (486, "Busy Here"), "rejected": (603, "Decline"), "failed": (503, "Service Unavailable")}
+FAILURES = {
+    "busy": (486, "Busy Here"),
+    "rejected": (603, "Decline"),
+    "failed": (503, "Service Unavailable"),
+}
 
 
 def call_packets(call: SynthCall) -> Iterator[tuple[float, bytes]]:
@@ -178,14 +207,20 @@ def call_packets(call: SynthCall) -> Iterator[tuple[float, bytes]]:
             hold = (h0, h1)
             cseq += 1
             to_b(h0, sip.request("INVITE", cseq, body=sip._sdp(a, "sendonly", 2)))
-            to_a(h0 + 0.010, sip.response(200, "OK", cseq, "INVITE", body=sip._sdp(b, "recvonly", 2)))
+            to_a(
+                h0 + 0.010, sip.response(200, "OK", cseq, "INVITE", body=sip._sdp(b, "recvonly", 2))
+            )
             to_b(h0 + 0.015, sip.request("ACK", cseq))
             cseq += 1
             to_b(h1, sip.request("INVITE", cseq, body=sip._sdp(a, "sendrecv", 3)))
-            to_a(h1 + 0.010, sip.response(200, "OK", cseq, "INVITE", body=sip._sdp(b, "sendrecv", 3)))
+            to_a(
+                h1 + 0.010, sip.response(200, "OK", cseq, "INVITE", body=sip._sdp(b, "sendrecv", 3))
+            )
             to_b(h1 + 0.015, sip.request("ACK", cseq))
         a_media = SynthParty(a.number, call.caller_nat_ip or a.ip, rtp_port=a.rtp_port)
-        media.append(_rtp(a_media, b, call.ssrc_caller, talk_start, talk_end, call.tone_hz[0], None))
+        media.append(
+            _rtp(a_media, b, call.ssrc_caller, talk_start, talk_end, call.tone_hz[0], None)
+        )
         b_end = talk_end
         if call.callee_moves_port:
             move = talk_start + call.callee_moves_port[0]
@@ -193,19 +228,34 @@ def call_packets(call: SynthCall) -> Iterator[tuple[float, bytes]]:
             cseq_b = 101
             sdp_b = sip._sdp(moved, "sendrecv", 9)
             to_a(move - 0.05, sip.request("INVITE", cseq_b, body=sdp_b, from_callee=True))
-            to_b(move - 0.04, sip.response(200, "OK", cseq_b, "INVITE", body=sip._sdp(a, "sendrecv", 9),
-                                           from_callee_request=True))
+            to_b(
+                move - 0.04,
+                sip.response(
+                    200,
+                    "OK",
+                    cseq_b,
+                    "INVITE",
+                    body=sip._sdp(a, "sendrecv", 9),
+                    from_callee_request=True,
+                ),
+            )
             to_a(move - 0.035, sip.request("ACK", cseq_b, from_callee=True))
-            media.append(_rtp(moved, a_media, call.ssrc_callee + 1, move, talk_end, call.tone_hz[1], hold))
+            media.append(
+                _rtp(moved, a_media, call.ssrc_callee + 1, move, talk_end, call.tone_hz[1], hold)
+            )
             b_end = move
-        media.append(_rtp(b, a_media, call.ssrc_callee, talk_start + 0.003, b_end, call.tone_hz[1], hold))
+        media.append(
+            _rtp(b, a_media, call.ssrc_callee, talk_start + 0.003, b_end, call.tone_hz[1], hold)
+        )
         if call.rtcp_every_s:
             k = talk_start + call.rtcp_every_s
             while k < talk_end:
                 rr_a = struct.pack("!BBHI", 0x80, 201, 1, call.ssrc_caller)
                 rr_b = struct.pack("!BBHI", 0x80, 201, 1, call.ssrc_callee)
                 out.append((k, udp_frame(a_media.ip, a.rtp_port + 1, b.ip, b.rtp_port + 1, rr_a)))
-                out.append((k + 0.001, udp_frame(b.ip, b.rtp_port + 1, a_media.ip, a.rtp_port + 1, rr_b)))
+                out.append(
+                    (k + 0.001, udp_frame(b.ip, b.rtp_port + 1, a_media.ip, a.rtp_port + 1, rr_b))
+                )
                 k += call.rtcp_every_s
         if call.dtmf:
             media.append(_dtmf(a, b, call.ssrc_caller, talk_start + 1.0, call.dtmf))
@@ -222,8 +272,15 @@ def call_packets(call: SynthCall) -> Iterator[tuple[float, bytes]]:
     return heapq.merge(out, *media, key=lambda item: item[0])
 
 
-def _rtp(src: SynthParty, dst: SynthParty, ssrc: int, t0: float, t1: float, hz: float,
-         silent: tuple[float, float] | None) -> Iterator[tuple[float, bytes]]:
+def _rtp(
+    src: SynthParty,
+    dst: SynthParty,
+    ssrc: int,
+    t0: float,
+    t1: float,
+    hz: float,
+    silent: tuple[float, float] | None,
+) -> Iterator[tuple[float, bytes]]:
     frames = _tone_frames(hz)
     template = udp_frame(src.ip, src.rtp_port, dst.ip, dst.rtp_port, b"\x00" * (12 + 160))
     head = template[: len(template) - 172]
@@ -232,7 +289,9 @@ def _rtp(src: SynthParty, dst: SynthParty, ssrc: int, t0: float, t1: float, hz: 
         t = t0 + i * PTIME_S
         if silent and silent[0] <= t < silent[1]:
             continue
-        rtp = struct.pack("!BBHII", 0x80, 0x80 if i == 0 else 0, i & 0xFFFF, (i * 160) & 0xFFFFFFFF, ssrc)
+        rtp = struct.pack(
+            "!BBHII", 0x80, 0x80 if i == 0 else 0, i & 0xFFFF, (i * 160) & 0xFFFFFFFF, ssrc
+        )
         yield t, head + rtp + frames[i % len(frames)]
 
 
@@ -248,7 +307,9 @@ def write_capture(path: Path | str, calls: list[SynthCall], **writer_options: ob
     return count
 
 
-def _dtmf(src: SynthParty, dst: SynthParty, ssrc: int, t0: float, digits: str) -> Iterator[tuple[float, bytes]]:
+def _dtmf(
+    src: SynthParty, dst: SynthParty, ssrc: int, t0: float, digits: str
+) -> Iterator[tuple[float, bytes]]:
     codes = "0123456789*#ABCD"
     seq = 40000
     for k, digit in enumerate(digits):
@@ -257,8 +318,12 @@ def _dtmf(src: SynthParty, dst: SynthParty, ssrc: int, t0: float, digits: str) -
         for j in range(6):
             end = j >= 3
             duration = min(j + 1, 4) * 160
-            payload = bytes([codes.index(digit), 0x8A if end else 0x0A]) + duration.to_bytes(2, "big")
-            rtp = struct.pack("!BBHII", 0x80, EVENT_PT | (0x80 if j == 0 else 0), seq & 0xFFFF, rtp_ts, ssrc)
+            payload = bytes([codes.index(digit), 0x8A if end else 0x0A]) + duration.to_bytes(
+                2, "big"
+            )
+            rtp = struct.pack(
+                "!BBHII", 0x80, EVENT_PT | (0x80 if j == 0 else 0), seq & 0xFFFF, rtp_ts, ssrc
+            )
             seq += 1
             t = start + min(j, 3) * PTIME_S + (0.001 * (j - 3) if end else 0)
             yield t, udp_frame(src.ip, src.rtp_port, dst.ip, dst.rtp_port, rtp + payload)
@@ -272,8 +337,13 @@ def merge(calls: list[SynthCall]) -> Iterator[tuple[float, bytes]]:
 def demo_calls(start: float = 1_767_225_600.0) -> list[SynthCall]:
     """A small, varied morning at a support desk: the demo capture's calls."""
     desk = "10.20.0."
-    outside = [("+4533123456", "Anna Jensen"), ("+5511987654321", "João Silva"),
-               ("+74951234567", "Olga Petrova"), ("+4570112233", None), ("+351912345678", "Rita")]
+    outside = [
+        ("+4533123456", "Anna Jensen"),
+        ("+5511987654321", "João Silva"),
+        ("+74951234567", "Olga Petrova"),
+        ("+4570112233", None),
+        ("+351912345678", "Rita"),
+    ]
     calls = []
     rng = random.Random(7)
     plans = [
@@ -290,22 +360,48 @@ def demo_calls(start: float = 1_767_225_600.0) -> list[SynthCall]:
     for n, (outcome, ring, talk, hangup, dtmf, hold) in enumerate(plans):
         number, name = outside[n % len(outside)]
         inbound = n % 4 != 3
-        customer = SynthParty(number, f"198.51.100.{10 + n}", name, rtp_port=40000 + 2 * n,
-                              user_agent="Carrier-SBC/4.2")
-        agent = SynthParty(f"1{n:03d}", f"{desk}{20 + n}", f"Agent {n}", rtp_port=16000 + 2 * n,
-                           user_agent="Desk-Phone/2.1")
+        customer = SynthParty(
+            number,
+            f"198.51.100.{10 + n}",
+            name,
+            rtp_port=40000 + 2 * n,
+            user_agent="Carrier-SBC/4.2",
+        )
+        agent = SynthParty(
+            f"1{n:03d}",
+            f"{desk}{20 + n}",
+            f"Agent {n}",
+            rtp_port=16000 + 2 * n,
+            user_agent="Desk-Phone/2.1",
+        )
         caller, callee = (customer, agent) if inbound else (agent, customer)
-        calls.append(SynthCall(
-            call_id=f"demo-{n:04d}@callvault.example", caller=caller, callee=callee, start=t,
-            ring_s=ring, outcome=outcome, talk_s=talk, hangup_by=hangup, dtmf=dtmf, hold=hold,
-            ssrc_caller=0x1000 + n, ssrc_callee=0x2000 + n,
-        ))
+        calls.append(
+            SynthCall(
+                call_id=f"demo-{n:04d}@callvault.example",
+                caller=caller,
+                callee=callee,
+                start=t,
+                ring_s=ring,
+                outcome=outcome,
+                talk_s=talk,
+                hangup_by=hangup,
+                dtmf=dtmf,
+                hold=hold,
+                ssrc_caller=0x1000 + n,
+                ssrc_callee=0x2000 + n,
+            )
+        )
         t += 4.0 + rng.random() * 6.0
     return calls
 
 
-OUTCOME_WEIGHTS = (("answered", 0.80), ("missed", 0.10), ("busy", 0.05), ("rejected", 0.03),
-                   ("failed", 0.02))
+OUTCOME_WEIGHTS = (
+    ("answered", 0.80),
+    ("missed", 0.10),
+    ("busy", 0.05),
+    ("rejected", 0.03),
+    ("failed", 0.02),
+)
 
 
 def call_center_calls(
@@ -336,18 +432,26 @@ def call_center_calls(
             user_agent="Carrier-SBC/4.2",
         )
         agent = SynthParty(
-            f"{1000 + n % 500}", f"10.1.{(n % 500) // 250}.{(n % 500) % 250 + 1}",
-            rtp_port=10000 + 4 * slot % 50000, user_agent="Desk-Phone/2.1",
+            f"{1000 + n % 500}",
+            f"10.1.{(n % 500) // 250}.{(n % 500) % 250 + 1}",
+            rtp_port=10000 + 4 * slot % 50000,
+            user_agent="Desk-Phone/2.1",
         )
         inbound = rng.random() < 0.7
         caller, callee = (customer, agent) if inbound else (agent, customer)
-        calls.append(SynthCall(
-            call_id=f"{n:07d}-{seed}@load.callvault.example", caller=caller, callee=callee,
-            start=t, ring_s=rng.uniform(1.0, 15.0),
-            outcome=rng.choices(outcomes, weights)[0],
-            talk_s=max(3.0, rng.expovariate(1 / mean_talk_s)),
-            hangup_by=rng.choice(("caller", "callee")),
-            dtmf=str(rng.randint(0, 9999)) if rng.random() < 0.5 else "",
-            ssrc_caller=rng.getrandbits(32), ssrc_callee=rng.getrandbits(32),
-        ))
+        calls.append(
+            SynthCall(
+                call_id=f"{n:07d}-{seed}@load.callvault.example",
+                caller=caller,
+                callee=callee,
+                start=t,
+                ring_s=rng.uniform(1.0, 15.0),
+                outcome=rng.choices(outcomes, weights)[0],
+                talk_s=max(3.0, rng.expovariate(1 / mean_talk_s)),
+                hangup_by=rng.choice(("caller", "callee")),
+                dtmf=str(rng.randint(0, 9999)) if rng.random() < 0.5 else "",
+                ssrc_caller=rng.getrandbits(32),
+                ssrc_callee=rng.getrandbits(32),
+            )
+        )
     return calls

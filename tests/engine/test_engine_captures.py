@@ -22,8 +22,7 @@ TESTDATA = ROOT.parent / "shared" / "testdata"
 EXPECTED = ROOT / "tests" / "oracle" / "expected"
 ASPECTS = ("calls", "times", "parties", "codecs", "streams", "dtmf", "hold", "unsignalled")
 
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 def _captures() -> list[str]:
@@ -104,7 +103,7 @@ def check_codecs(got: dict[str, Call], exp: dict) -> None:
 
 
 def _stream_key(s: object) -> tuple:
-    g = (lambda k: s[k]) if isinstance(s, dict) else (lambda k: getattr(s, k))  # noqa: E731
+    g = (lambda k: s[k]) if isinstance(s, dict) else (lambda k: getattr(s, k))
     return (g("src_ip"), g("src_port"), g("dst_ip"), g("dst_port"), g("ssrc"))
 
 
@@ -116,8 +115,10 @@ SIPREC_LABEL_SIDES = {"1": "caller", "2": "callee"}
 def check_streams(got: dict[str, Call], exp: dict) -> None:
     for e in exp["calls"]:
         c = got[e["sip_call_id"]]
-        want = {_stream_key(s): (s["packets"], SIPREC_LABEL_SIDES.get(s["sdp_label"], s["side"]))
-                for s in e["streams"]}
+        want = {
+            _stream_key(s): (s["packets"], SIPREC_LABEL_SIDES.get(s["sdp_label"], s["side"]))
+            for s in e["streams"]
+        }
         have = {_stream_key(s): (s.packets, s.side.value if s.side else None) for s in c.streams}
         assert have == want, e["sip_call_id"]
         # RFC 3550 loss and A.8 jitter as tshark -z rtp,streams counts them: within 5 %
@@ -162,8 +163,11 @@ def check_hold(got: dict[str, Call], exp: dict) -> None:
         c = got[e["sip_call_id"]]
         # the oracle's rule takes a sendonly initial offer (a SIPREC recording client's, say)
         # for a hold from the first INVITE; there is no conversation yet to hold
-        want = [(h["party"], _ms(h["start"]), _ms(h["end"])) for h in e["hold"]
-                if h["start"] != e["started_at"]]
+        want = [
+            (h["party"], _ms(h["start"]), _ms(h["end"]))
+            for h in e["hold"]
+            if h["start"] != e["started_at"]
+        ]
         have, open_ = [], {}
         for x in c.events:
             if x.kind == "hold":
@@ -171,7 +175,9 @@ def check_hold(got: dict[str, Call], exp: dict) -> None:
             elif x.kind == "resume" and x.party.value in open_:
                 have.append((x.party.value, _ms(open_.pop(x.party.value)), _ms(x.at)))
         have += [(p, _ms(t), None) for p, t in open_.items()]
-        assert sorted(have, key=lambda h: h[1]) == sorted(want, key=lambda h: h[1]), e["sip_call_id"]
+        assert sorted(have, key=lambda h: h[1]) == sorted(want, key=lambda h: h[1]), e[
+            "sip_call_id"
+        ]
 
 
 def check_unsignalled(unsignalled: list[Call], exp: dict) -> None:

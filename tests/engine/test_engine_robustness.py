@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,15 +16,20 @@ from callvault.engine import Engine, ingest_file
 from callvault.net.build import udp_frame
 from callvault.synth import SynthCall, SynthParty, call_packets, write_capture
 
-import numpy as np
-
 T0 = 1_767_225_600.0
 
 
 def _template_frames() -> list[tuple[float, bytes]]:
-    call = SynthCall("fuzz@test", SynthParty("+4533000001", "198.51.100.1", rtp_port=40000),
-                     SynthParty("2001", "10.0.0.1", rtp_port=16000), T0, ring_s=0.5,
-                     talk_s=0.3, dtmf="1", hold=(0.05, 0.1))
+    call = SynthCall(
+        "fuzz@test",
+        SynthParty("+4533000001", "198.51.100.1", rtp_port=40000),
+        SynthParty("2001", "10.0.0.1", rtp_port=16000),
+        T0,
+        ring_s=0.5,
+        talk_s=0.3,
+        dtmf="1",
+        hold=(0.05, 0.1),
+    )
     return list(call_packets(call))
 
 
@@ -77,8 +83,19 @@ def test_random_udp_payloads_never_crash_the_engine(payloads: list[bytes]) -> No
 
 def test_mutated_capture_files_end_in_a_summary(tmp_path: Path) -> None:
     path = tmp_path / "good.pcap"
-    write_capture(path, [SynthCall("x@test", SynthParty("1", "192.0.2.1"), SynthParty("2", "192.0.2.2"),
-                                   T0, talk_s=2.0, dtmf="5")])
+    write_capture(
+        path,
+        [
+            SynthCall(
+                "x@test",
+                SynthParty("1", "192.0.2.1"),
+                SynthParty("2", "192.0.2.2"),
+                T0,
+                talk_s=2.0,
+                dtmf="5",
+            )
+        ],
+    )
     good = path.read_bytes()
     rng = random.Random(4475)
     for n in range(40):

@@ -21,11 +21,14 @@ def ingest(path: Path, **settings: object) -> tuple[list[Call], object]:
 
 
 def call(n: int, **kw: object) -> SynthCall:
-    caller = SynthParty(f"+45331000{n:02d}", f"198.51.100.{n + 1}", f"Customer {n}", rtp_port=40000 + 2 * n)
+    caller = SynthParty(
+        f"+45331000{n:02d}", f"198.51.100.{n + 1}", f"Customer {n}", rtp_port=40000 + 2 * n
+    )
     callee = SynthParty(f"2{n:03d}", f"10.0.0.{n + 1}", rtp_port=16000 + 2 * n)
     kw.setdefault("start", T0 + n)
-    return SynthCall(f"call-{n}@test", caller, callee, ssrc_caller=0x100 + n,
-                     ssrc_callee=0x200 + n, **kw)  # type: ignore[arg-type]
+    return SynthCall(
+        f"call-{n}@test", caller, callee, ssrc_caller=0x100 + n, ssrc_callee=0x200 + n, **kw
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +71,10 @@ def test_every_demo_call_is_journaled_with_its_facts(demo) -> None:
         holds = [(e.kind, got.offset_ms(e.at)) for e in got.events if e.kind in ("hold", "resume")]
         if plan.hold:
             talk = plan.ring_s + 0.020
-            assert holds == [("hold", round((talk + plan.hold[0]) * 1000)),
-                             ("resume", round((talk + plan.hold[0] + plan.hold[1]) * 1000))]
+            assert holds == [
+                ("hold", round((talk + plan.hold[0]) * 1000)),
+                ("resume", round((talk + plan.hold[0] + plan.hold[1]) * 1000)),
+            ]
         else:
             assert holds == []
 
@@ -95,8 +100,11 @@ def test_direction_from_extensions_and_settings(tmp_path: Path) -> None:
     write_capture(path, [inbound, outbound, internal])
     calls, _ = ingest(path)
     got = {c.sip_call_id: c.direction for c in calls}
-    assert got == {"call-1@test": Direction.INBOUND, "call-2@test": Direction.OUTBOUND,
-                   "call-3@test": Direction.INTERNAL}
+    assert got == {
+        "call-1@test": Direction.INBOUND,
+        "call-2@test": Direction.OUTBOUND,
+        "call-3@test": Direction.INTERNAL,
+    }
     by_net, _ = ingest(path, extension_max_digits=0, local_networks=["10.0.0.0/8"])
     assert {c.sip_call_id: c.direction for c in by_net} == got
     nothing_local, _ = ingest(path, extension_max_digits=0)
@@ -162,7 +170,10 @@ def test_same_ssrc_both_ways_and_in_every_call(tmp_path: Path) -> None:
     assert summary.unsignalled == 0
     assert len(calls) == 5
     for got in calls:
-        assert sorted((s.side.value, s.packets) for s in got.streams) == [("callee", 199), ("caller", 200)]
+        assert sorted((s.side.value, s.packets) for s in got.streams) == [
+            ("callee", 199),
+            ("caller", 200),
+        ]
 
 
 def test_rtcp_is_counted_on_its_streams(tmp_path: Path) -> None:
@@ -190,7 +201,9 @@ def test_unsignalled_rtp_is_kept(tmp_path: Path) -> None:
     (got,), summary = ingest(path)
     assert got.status is CallStatus.UNSIGNALLED and got.sip_call_id is None
     assert sorted((s.ssrc, s.packets, s.side.value) for s in got.streams) == [
-        (0xABC, 150, "caller"), (0xDEF, 149, "callee")]
+        (0xABC, 150, "caller"),
+        (0xDEF, 149, "callee"),
+    ]
     assert got.codecs == ("PCMU/8000",)
     assert summary.unsignalled == 1
 
@@ -257,7 +270,9 @@ def test_sip_over_tcp_with_a_lost_segment_before_the_bye(tmp_path: Path) -> None
     path = tmp_path / "tcp.pcap"
     with PcapWriter(path) as w:
         seq_a, seq_b = 1000, 5000
-        w.write(T0, tcp_frame(a.ip, 5060, b.ip, 5060, seq_a, invite[:300]))  # one message, two segments
+        w.write(
+            T0, tcp_frame(a.ip, 5060, b.ip, 5060, seq_a, invite[:300])
+        )  # one message, two segments
         w.write(T0 + 0.001, tcp_frame(a.ip, 5060, b.ip, 5060, seq_a + 300, invite[300:]))
         seq_a += len(invite)
         w.write(T0 + 0.5, tcp_frame(b.ip, 5060, a.ip, 5060, seq_b, ok))

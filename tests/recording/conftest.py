@@ -30,7 +30,9 @@ def oracle(name: str) -> dict:
     return json.loads((ORACLE / f"{name}.json").read_text())
 
 
-def record(path: Path, data_dir: Path, **settings: object) -> tuple[list[Call], IngestSummary, Settings]:
+def record(
+    path: Path, data_dir: Path, **settings: object
+) -> tuple[list[Call], IngestSummary, Settings]:
     s = Settings(data_dir=data_dir, **settings)
     calls: list[Call] = []
     summary = ingest_file(path, s, calls.append)

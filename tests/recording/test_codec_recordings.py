@@ -4,15 +4,13 @@ makes of the same packets, at the stream's place on the timeline."""
 
 from __future__ import annotations
 
+import subprocess
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
-
-import subprocess
-from collections import defaultdict
-
 from tests.codecs.codecdata import ffmpeg_decode, need_tool, ogg_opus, sox_decode
 from tests.recording.conftest import oracle, record, shared
 
@@ -24,21 +22,44 @@ def rtp_payloads(capture: str, pt: int) -> dict[tuple[int, int], list[tuple[int,
     one direction per entry (some captures use one SSRC both ways)."""
     need_tool("tshark")
     out = subprocess.run(
-        ["tshark", "-r", str(shared(capture)), "-o", "rtp.heuristic_rtp:TRUE", "-Y", f"rtp.p_type=={pt}",
-         "-T", "fields", "-e", "rtp.ssrc", "-e", "udp.srcport", "-e", "rtp.seq", "-e", "rtp.timestamp",
-         "-e", "rtp.payload"],
-        capture_output=True, text=True, check=True,
+        [
+            "tshark",
+            "-r",
+            str(shared(capture)),
+            "-o",
+            "rtp.heuristic_rtp:TRUE",
+            "-Y",
+            f"rtp.p_type=={pt}",
+            "-T",
+            "fields",
+            "-e",
+            "rtp.ssrc",
+            "-e",
+            "udp.srcport",
+            "-e",
+            "rtp.seq",
+            "-e",
+            "rtp.timestamp",
+            "-e",
+            "rtp.payload",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     streams: dict[tuple[int, int], list[tuple[int, int, bytes]]] = defaultdict(list)
     for line in out.splitlines():
         ssrc, port, seq, ts, payload = line.split("\t")
-        streams[(int(ssrc, 16), int(port))].append((int(seq), int(ts), bytes.fromhex(payload.replace(":", ""))))
+        streams[(int(ssrc, 16), int(port))].append(
+            (int(seq), int(ts), bytes.fromhex(payload.replace(":", "")))
+        )
     return streams
 
 
 def channel(settings, call, side: str) -> tuple[np.ndarray, int]:  # type: ignore[no-untyped-def]
-    samples, rate = soundfile.read(settings.recordings_dir / call.recording.path, dtype="int16",
-                                   always_2d=True)
+    samples, rate = soundfile.read(
+        settings.recordings_dir / call.recording.path, dtype="int16", always_2d=True
+    )
     return samples[:, 0 if side == "caller" else 1], rate
 
 
@@ -90,7 +111,9 @@ def test_recorded_channel_equals_an_independent_decode(
         ("invite-opus-bye.pcap", {None}),
     ],
 )
-def test_missing_one_sided_and_sealed_audio_is_flagged(capture: str, issues: set, tmp_path: Path) -> None:
+def test_missing_one_sided_and_sealed_audio_is_flagged(
+    capture: str, issues: set, tmp_path: Path
+) -> None:
     calls, _, settings = record(shared(capture), tmp_path)
     answered = [c for c in calls if c.answered_at is not None]
     assert {c.audio_issue for c in answered} == issues

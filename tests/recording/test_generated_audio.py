@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.recording.conftest import GENERATED, oracle, record, shared, wav_codes
 
 from callvault.codecs.g711 import decode_ulaw
-from tests.recording.conftest import GENERATED, oracle, record, shared, wav_codes
 
 pytestmark = pytest.mark.testdata
 
@@ -34,8 +34,11 @@ def check_channel(codes: np.ndarray, started_at: float, stream: dict, expected: 
 
 @pytest.mark.parametrize(
     "name",
-    ["sipp_loopback_1call_pcmu_dtmf.pcap", "sipp_loopback_tcp_call.pcap",
-     "sipp_loopback_10calls_pcmu.pcap"],
+    [
+        "sipp_loopback_1call_pcmu_dtmf.pcap",
+        "sipp_loopback_tcp_call.pcap",
+        "sipp_loopback_10calls_pcmu.pcap",
+    ],
 )
 def test_each_channel_is_exactly_what_was_sent(name: str, tmp_path: Path) -> None:
     calls, summary, settings = record(shared(name), tmp_path)
@@ -47,10 +50,14 @@ def test_each_channel_is_exactly_what_was_sent(name: str, tmp_path: Path) -> Non
         rec = call.recording
         assert rec is not None and rec.format == "wav" and rec.encoding == "ulaw"
         codes = wav_codes(settings, call)
-        audio_streams = [s for s in expected[call.sip_call_id]["streams"] if s["codec"] == "PCMU/8000"]
+        audio_streams = [
+            s for s in expected[call.sip_call_id]["streams"] if s["codec"] == "PCMU/8000"
+        ]
         assert len(audio_streams) == 2
         for stream in audio_streams:
-            check_channel(codes, rec.started_at, stream, caller if stream["side"] == "caller" else callee)
+            check_channel(
+                codes, rec.started_at, stream, caller if stream["side"] == "caller" else callee
+            )
         # the file starts with the first audio and lasts until the last
         first = min(s["first_at"] for s in audio_streams)
         last = max(s["last_at"] for s in audio_streams)
@@ -74,10 +81,22 @@ def test_hold_tone_then_speech_on_the_caller_channel(tmp_path: Path) -> None:
     streams = {s["side"]: s for s in oracle(name)["calls"][0]["streams"]}
     caller = streams["caller"]
     timestamps = subprocess.run(
-        ["tshark", "-r", str(path), "-o", "rtp.heuristic_rtp:TRUE", "-Y",
-         f"rtp.ssrc=={caller['ssrc']} && udp.srcport=={caller['src_port']}",
-         "-T", "fields", "-e", "rtp.timestamp"],
-        capture_output=True, text=True, check=True,
+        [
+            "tshark",
+            "-r",
+            str(path),
+            "-o",
+            "rtp.heuristic_rtp:TRUE",
+            "-Y",
+            f"rtp.ssrc=={caller['ssrc']} && udp.srcport=={caller['src_port']}",
+            "-T",
+            "fields",
+            "-e",
+            "rtp.timestamp",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     tone, speech = reference("hold_tone.ulaw"), reference("caller.ulaw")
     speech_at = int(timestamps[len(tone) // 160]) - int(timestamps[0])
@@ -98,9 +117,13 @@ def test_flac_holds_the_same_samples(tmp_path: Path) -> None:
     (wav_call,), _, wav_settings = record(shared(name), tmp_path / "wav")
     (flac_call,), _, flac_settings = record(shared(name), tmp_path / "flac", audio_format="flac")
     assert flac_call.recording.format == "flac" and flac_call.recording.encoding == "pcm16"
-    pcm, rate = soundfile.read(flac_settings.recordings_dir / flac_call.recording.path, dtype="int16")
+    pcm, rate = soundfile.read(
+        flac_settings.recordings_dir / flac_call.recording.path, dtype="int16"
+    )
     assert rate == 8000
-    assert np.array_equal(pcm, decode_ulaw(wav_codes(wav_settings, wav_call).tobytes()).reshape(-1, 2))
+    assert np.array_equal(
+        pcm, decode_ulaw(wav_codes(wav_settings, wav_call).tobytes()).reshape(-1, 2)
+    )
 
 
 def test_siprec_streams_land_on_their_parties_channels(tmp_path: Path) -> None:
@@ -112,6 +135,7 @@ def test_siprec_streams_land_on_their_parties_channels(tmp_path: Path) -> None:
     sides = {"1": "caller", "2": "callee"}
     for stream in oracle(name)["calls"][0]["streams"]:
         side = sides[stream["sdp_label"]]
-        check_channel(codes, call.recording.started_at, {**stream, "side": side},
-                      reference(f"{side}.ulaw"))
+        check_channel(
+            codes, call.recording.started_at, {**stream, "side": side}, reference(f"{side}.ulaw")
+        )
     assert call.audio_issue is None

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.recording.conftest import record, wav_codes
 
 from callvault.capture.reader import open_capture
 from callvault.capture.writer import PcapWriter
 from callvault.recording.clock import MAX_SKEW_S, StreamClock
 from callvault.synth import SynthCall, SynthParty, write_capture
-from tests.recording.conftest import record, wav_codes
 
 T0 = 1_767_225_600.0
 CALLER_PORT = 40002
@@ -39,16 +39,27 @@ def write(path: Path, frames: Frames) -> Path:
 
 
 def is_caller_rtp(frame: bytes) -> bool:
-    return len(frame) > RTP + 12 and struct.unpack_from("!H", frame, 34)[0] == CALLER_PORT and (
-        frame[RTP] >> 6 == 2) and frame[RTP + 1] & 0x7F == 0
+    return (
+        len(frame) > RTP + 12
+        and struct.unpack_from("!H", frame, 34)[0] == CALLER_PORT
+        and (frame[RTP] >> 6 == 2)
+        and frame[RTP + 1] & 0x7F == 0
+    )
 
 
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("timeline")
-    call = SynthCall("timeline@test", SynthParty("+4533000001", "198.51.100.1", rtp_port=CALLER_PORT),
-                     SynthParty("2001", "10.0.0.1", rtp_port=16002), T0, ring_s=1.0, talk_s=6.0,
-                     ssrc_caller=0x1111, ssrc_callee=0x2222)
+    call = SynthCall(
+        "timeline@test",
+        SynthParty("+4533000001", "198.51.100.1", rtp_port=CALLER_PORT),
+        SynthParty("2001", "10.0.0.1", rtp_port=16002),
+        T0,
+        ring_s=1.0,
+        talk_s=6.0,
+        ssrc_caller=0x1111,
+        ssrc_callee=0x2222,
+    )
     path = folder / "base.pcap"
     write_capture(path, [call])
     (got,), _, settings = record(path, folder / "data")
@@ -80,7 +91,9 @@ def test_lost_packets_become_silence_of_their_length(baseline, tmp_path: Path) -
     caller = caller_indexes(frames)
     lost = set(caller[5::7])
 
-    base, codes, shift, summary = mutated(baseline, tmp_path, lambda f: [x for i, x in enumerate(f) if i not in lost])
+    base, codes, shift, summary = mutated(
+        baseline, tmp_path, lambda f: [x for i, x in enumerate(f) if i not in lost]
+    )
     assert shift == 0
     t_first = frames[caller[0]][0]
     start = round((t_first - baseline[1].recording.started_at) * 8000)
@@ -124,7 +137,9 @@ def test_duplicated_packets_change_nothing(baseline, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("change", ["new ssrc", "timestamp jump"])
-def test_ssrc_change_and_timestamp_jump_continue_the_channel(baseline, tmp_path: Path, change: str) -> None:
+def test_ssrc_change_and_timestamp_jump_continue_the_channel(
+    baseline, tmp_path: Path, change: str
+) -> None:
     caller = caller_indexes(baseline[0])
     middle = set(caller[len(caller) // 2 :])
 
@@ -135,9 +150,19 @@ def test_ssrc_change_and_timestamp_jump_continue_the_channel(baseline, tmp_path:
                 b = bytearray(frame)
                 if change == "new ssrc":
                     struct.pack_into("!I", b, RTP + 8, 0xABCDEF)
-                    struct.pack_into("!I", b, RTP + 4, (struct.unpack_from("!I", b, RTP + 4)[0] + 777_777) & 0xFFFFFFFF)
+                    struct.pack_into(
+                        "!I",
+                        b,
+                        RTP + 4,
+                        (struct.unpack_from("!I", b, RTP + 4)[0] + 777_777) & 0xFFFFFFFF,
+                    )
                 else:
-                    struct.pack_into("!I", b, RTP + 4, (struct.unpack_from("!I", b, RTP + 4)[0] + 2_000_000_000) & 0xFFFFFFFF)
+                    struct.pack_into(
+                        "!I",
+                        b,
+                        RTP + 4,
+                        (struct.unpack_from("!I", b, RTP + 4)[0] + 2_000_000_000) & 0xFFFFFFFF,
+                    )
                 frame = bytes(b)
             out.append((ts, frame))
         return out
@@ -152,9 +177,15 @@ def test_clock_drift_never_separates_the_channels() -> None:
     clock = StreamClock(8000, 8000)
     packets = 180_000  # 1 h of 20 ms packets
     arrival = np.arange(packets) * 160
-    rtp_ts = (np.arange(packets) * 1616 // 10 + 4_000_000_000) & 0xFFFFFFFF  # 161.6 per packet, wraps
-    positions = np.concatenate([clock.positions(rtp_ts[i : i + 5000], arrival[i : i + 5000])
-                                for i in range(0, packets, 5000)])
+    rtp_ts = (
+        np.arange(packets) * 1616 // 10 + 4_000_000_000
+    ) & 0xFFFFFFFF  # 161.6 per packet, wraps
+    positions = np.concatenate(
+        [
+            clock.positions(rtp_ts[i : i + 5000], arrival[i : i + 5000])
+            for i in range(0, packets, 5000)
+        ]
+    )
     assert np.abs(positions - arrival).max() <= MAX_SKEW_S * 8000
     assert (np.diff(positions) >= -MAX_SKEW_S * 8000).all()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import struct
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,11 +14,18 @@ from callvault.errors import ParseError, Truncated
 from callvault.rtp.dtmf import TelephoneEvent
 from callvault.rtp.packet import RtpPacket, classify, read_headers
 
-import pytest
 
-
-def rtp(pt: int = 0, seq: int = 7, ts: int = 160, ssrc: int = 0xCAFE, payload: bytes = b"\xff" * 160,
-        marker: bool = False, csrc: tuple[int, ...] = (), ext: bytes | None = None, pad: int = 0) -> bytes:
+def rtp(
+    pt: int = 0,
+    seq: int = 7,
+    ts: int = 160,
+    ssrc: int = 0xCAFE,
+    payload: bytes = b"\xff" * 160,
+    marker: bool = False,
+    csrc: tuple[int, ...] = (),
+    ext: bytes | None = None,
+    pad: int = 0,
+) -> bytes:
     b0 = 0x80 | len(csrc) | (0x10 if ext is not None else 0) | (0x20 if pad else 0)
     head = struct.pack("!BBHII", b0, pt | (0x80 if marker else 0), seq, ts, ssrc)
     head += b"".join(struct.pack("!I", c) for c in csrc)
@@ -28,10 +36,25 @@ def rtp(pt: int = 0, seq: int = 7, ts: int = 160, ssrc: int = 0xCAFE, payload: b
 
 
 def test_fields_of_a_packet_with_csrc_extension_and_padding() -> None:
-    data = rtp(pt=8, seq=65535, ts=0xFFFFFFF0, ssrc=0x01020304, payload=b"abc", marker=True,
-               csrc=(1, 2), ext=b"\x10\x20\x30\x40", pad=4)
+    data = rtp(
+        pt=8,
+        seq=65535,
+        ts=0xFFFFFFF0,
+        ssrc=0x01020304,
+        payload=b"abc",
+        marker=True,
+        csrc=(1, 2),
+        ext=b"\x10\x20\x30\x40",
+        pad=4,
+    )
     p = RtpPacket.parse(data)
-    assert (p.payload_type, p.marker, p.sequence, p.timestamp, p.ssrc) == (8, True, 65535, 0xFFFFFFF0, 0x01020304)
+    assert (p.payload_type, p.marker, p.sequence, p.timestamp, p.ssrc) == (
+        8,
+        True,
+        65535,
+        0xFFFFFFF0,
+        0x01020304,
+    )
     assert p.csrc == (1, 2) and p.payload == b"abc"
 
 
@@ -58,8 +81,12 @@ def _batch(packets: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 packets = st.builds(
     rtp,
-    pt=st.integers(0, 127), seq=st.integers(0, 65535), ts=st.integers(0, 2**32 - 1),
-    ssrc=st.integers(0, 2**32 - 1), payload=st.binary(max_size=40), marker=st.booleans(),
+    pt=st.integers(0, 127),
+    seq=st.integers(0, 65535),
+    ts=st.integers(0, 2**32 - 1),
+    ssrc=st.integers(0, 2**32 - 1),
+    payload=st.binary(max_size=40),
+    marker=st.booleans(),
     csrc=st.lists(st.integers(0, 2**32 - 1), max_size=3).map(tuple),
     ext=st.none() | st.binary(min_size=0, max_size=8).map(lambda b: b[: len(b) // 4 * 4]),
     pad=st.integers(0, 4),
@@ -109,8 +136,13 @@ def test_telephone_event_digits() -> None:
 
 
 def test_classify_sip_rtp_rtcp() -> None:
-    items = [b"INVITE sip:a@b SIP/2.0\r\n\r\n", rtp(), struct.pack("!BBHI", 0x80, 200, 6, 1) + b"\x00" * 20,
-             b"\x00\x01\x00\x00", b"\x80\x00"]
+    items = [
+        b"INVITE sip:a@b SIP/2.0\r\n\r\n",
+        rtp(),
+        struct.pack("!BBHI", 0x80, 200, 6, 1) + b"\x00" * 20,
+        b"\x00\x01\x00\x00",
+        b"\x80\x00",
+    ]
     buf, starts, lengths = _batch(items)
     sip, rtp_mask, rtcp = classify(buf, starts, lengths)
     assert sip.tolist() == [True, False, False, False, False]

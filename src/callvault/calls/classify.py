@@ -48,7 +48,9 @@ class Classifier:
             number = "+" + number[2:]
         if number.startswith("+"):
             # ITU-T E.164 §6: at most 15 digits; the country code decides what is possible
-            return number if _POSSIBLE_INTERNATIONAL.match(number) and self._possible(number) else None
+            return (
+                number if _POSSIBLE_INTERNATIONAL.match(number) and self._possible(number) else None
+            )
         if self.region is None:
             return None
         if self.extension_max_digits and not number.startswith("+"):
@@ -97,8 +99,10 @@ class Classifier:
         ):
             return True
         digits = number.lstrip("+")
-        return bool(self.extension_max_digits) and not number.startswith("+") and (
-            len(digits) <= self.extension_max_digits
+        return (
+            bool(self.extension_max_digits)
+            and not number.startswith("+")
+            and (len(digits) <= self.extension_max_digits)
         )
 
     def direction(self, caller_local: bool, callee_local: bool) -> Direction:

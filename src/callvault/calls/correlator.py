@@ -30,8 +30,13 @@ from callvault.sip import sdp as sdp_module
 from callvault.sip import siprec
 from callvault.sip.dtmf import parse_dtmf_info
 
-STATUS_BY_CODE = {486: CallStatus.BUSY, 600: CallStatus.BUSY, 603: CallStatus.REJECTED,
-                  403: CallStatus.REJECTED, 487: CallStatus.MISSED}
+STATUS_BY_CODE = {
+    486: CallStatus.BUSY,
+    600: CallStatus.BUSY,
+    603: CallStatus.REJECTED,
+    403: CallStatus.REJECTED,
+    487: CallStatus.MISSED,
+}
 AUTH_CHALLENGES = (401, 407)
 HOLD_DIRECTIONS = ("sendonly", "inactive")
 UNSIGNALLED_MIN_PACKETS = 5
@@ -78,9 +83,13 @@ class CallState:
     status: CallStatus | None = None
     challenged: bool = False
     codecs: list[str] = field(default_factory=list)
-    payload_names: dict[Side, dict[int, str]] = field(default_factory=lambda: {Side.CALLER: {}, Side.CALLEE: {}})
+    payload_names: dict[Side, dict[int, str]] = field(
+        default_factory=lambda: {Side.CALLER: {}, Side.CALLEE: {}}
+    )
     event_pts: set[int] = field(default_factory=set)
-    on_hold: dict[Side, bool] = field(default_factory=lambda: {Side.CALLER: False, Side.CALLEE: False})
+    on_hold: dict[Side, bool] = field(
+        default_factory=lambda: {Side.CALLER: False, Side.CALLEE: False}
+    )
     events: list[CallEvent] = field(default_factory=list)
     streams: list[StreamState] = field(default_factory=list)
     endpoints: list[tuple[Endpoint, int, bool]] = field(default_factory=list)
@@ -131,7 +140,7 @@ class CorrelatorCounters:
 
 
 def _codec_name(rtpmap: object) -> str:
-    """"PCMU/8000", or "opus/48000/2" where the rtpmap names more than one channel."""
+    """ "PCMU/8000", or "opus/48000/2" where the rtpmap names more than one channel."""
     name = f"{rtpmap.encoding}/{rtpmap.clock_rate}"
     channels = getattr(rtpmap, "channels", 1)
     return f"{name}/{channels}" if channels and channels > 1 else name
@@ -158,7 +167,8 @@ def _security(media: object, session: object) -> str | None:
     """Why media negotiated by this SDP cannot be decoded without keys, if it cannot."""
     proto = getattr(media, "proto", "") or ""
     names = {name for name, _ in getattr(media, "attributes", ())} | {
-        name for name, _ in getattr(session, "attributes", ())}
+        name for name, _ in getattr(session, "attributes", ())
+    }
     if "zrtp-hash" in names:
         return "encrypted (ZRTP)"
     if "UDP/TLS" in proto or "fingerprint" in names:
@@ -440,8 +450,9 @@ class Correlator:
             endpoint = (address_id, media.port)
             rtcp_port = media.rtcp_port or media.port + 1
             sender = call.label_senders.get(media.label) if media.label else None
-            if self.media.bind(call, side, endpoint, rtcp_port, env.ts, private_address(address),
-                               sender):
+            if self.media.bind(
+                call, side, endpoint, rtcp_port, env.ts, private_address(address), sender
+            ):
                 self._adopt_orphans(endpoint)
         return True
 
@@ -501,8 +512,12 @@ class Correlator:
         if conv is None:
             ssrc = stream.key[4]
             uid_source = f"rtp|{src}|{sport}|{dst}|{dport}|{ssrc}|{stream.first_at:.6f}"
-            conv = Conversation(pair, (src, sport), stream.first_at,  # type: ignore[arg-type]
-                                hashlib.sha1(uid_source.encode()).hexdigest()[:20])
+            conv = Conversation(
+                pair,
+                (src, sport),
+                stream.first_at,  # type: ignore[arg-type]
+                hashlib.sha1(uid_source.encode()).hexdigest()[:20],
+            )
             self.conversations[pair] = conv  # type: ignore[index]
         if stream.call is None:
             stream.side = Side.CALLER if (src, sport) == conv.caller else Side.CALLEE
@@ -661,7 +676,9 @@ class Correlator:
             direction=self.classifier.direction(caller_local, callee_local),
             transport=call.transport,
             codecs=tuple(call.codecs),
-            streams=[self._media_stream(s, call) for s in sorted(call.streams, key=lambda s: s.first_at)],
+            streams=[
+                self._media_stream(s, call) for s in sorted(call.streams, key=lambda s: s.first_at)
+            ],
             events=sorted(call.events, key=lambda e: e.at),
             source=self.source,
         )
@@ -671,7 +688,8 @@ class Correlator:
         main_pt = None
         if stream.packets_by_pt:
             non_event = {
-                pt: n for pt, n in stream.packets_by_pt.items()
+                pt: n
+                for pt, n in stream.packets_by_pt.items()
                 if call is None or pt not in call.event_pts
             } or stream.packets_by_pt
             main_pt = max(non_event, key=non_event.__getitem__)
@@ -716,7 +734,9 @@ class Correlator:
                     stream.quality_slot = None
             if self.on_discard is not None:
                 self.on_discard(conv.uid)
-            self.counters.skip("rtp-like udp too short to be a stream", sum(s.packets for s in conv.streams))
+            self.counters.skip(
+                "rtp-like udp too short to be a stream", sum(s.packets for s in conv.streams)
+            )
             return
         streams = sorted(conv.streams, key=lambda s: s.first_at)
         src, sport, dst, dport, _ = streams[0].key

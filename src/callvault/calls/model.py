@@ -158,6 +158,11 @@ class Call:
     audio_issue: str | None = None
     """What is wrong with the call's audio: "no audio", "one-sided: the callee's audio is
     missing", "not decodable: encrypted (ZRTP)"…; None when both sides were recorded."""
+    comment: str | None = None
+    """A person's note on the call (annotations survive re-ingesting the call)."""
+    outcome: str | None = None
+    """How the call ended for the business: "resolved", "transferred", "sale"…"""
+    tags: tuple[str, ...] = ()
     id: int | None = None
     """Journal row id, once stored."""
 

@@ -19,14 +19,33 @@ from callvault.ingest import ingest_files
 
 
 def direction_options(f):  # type: ignore[no-untyped-def]
-    f = click.option("--local-net", "local_networks", multiple=True, metavar="CIDR",
-                     help="A network of the business's own phones/PBX (repeatable).")(f)
-    f = click.option("--local-domain", "local_domains", multiple=True, metavar="DOMAIN",
-                     help="A SIP domain of the business (repeatable).")(f)
-    f = click.option("--local-prefix", "local_number_prefixes", multiple=True, metavar="PREFIX",
-                     help="A number prefix of the business's own lines (repeatable).")(f)
-    f = click.option("--region", "default_region", metavar="CC",
-                     help="Country for reading national numbers as E.164 (e.g. DK, BR).")(f)
+    f = click.option(
+        "--local-net",
+        "local_networks",
+        multiple=True,
+        metavar="CIDR",
+        help="A network of the business's own phones/PBX (repeatable).",
+    )(f)
+    f = click.option(
+        "--local-domain",
+        "local_domains",
+        multiple=True,
+        metavar="DOMAIN",
+        help="A SIP domain of the business (repeatable).",
+    )(f)
+    f = click.option(
+        "--local-prefix",
+        "local_number_prefixes",
+        multiple=True,
+        metavar="PREFIX",
+        help="A number prefix of the business's own lines (repeatable).",
+    )(f)
+    f = click.option(
+        "--region",
+        "default_region",
+        metavar="CC",
+        help="Country for reading national numbers as E.164 (e.g. DK, BR).",
+    )(f)
     return f
 
 
@@ -34,14 +53,31 @@ def direction_options(f):  # type: ignore[no-untyped-def]
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @journal_options
 @direction_options
-@click.option("--audio/--no-audio", "record_audio", default=None,
-              help="Record every call's audio (default) or write the journal only.")
-@click.option("--audio-format", type=click.Choice(["wav", "flac", "opus"]), default=None,
-              help="Recording format [default: wav: G.711 kept as sent, others 16-bit PCM].")
-@click.option("--progress/--no-progress", default=None,
-              help="Show a progress bar (default: when stderr is a terminal).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Format of the closing summary.")
+@click.option(
+    "--audio/--no-audio",
+    "record_audio",
+    default=None,
+    help="Record every call's audio (default) or write the journal only.",
+)
+@click.option(
+    "--audio-format",
+    type=click.Choice(["wav", "flac", "opus"]),
+    default=None,
+    help="Recording format [default: wav: G.711 kept as sent, others 16-bit PCM].",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress bar (default: when stderr is a terminal).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Format of the closing summary.",
+)
 def ingest(files: tuple[Path, ...], progress: bool | None, fmt: str, **options: object) -> None:
     """Read capture files (pcap, pcapng, gzip) and write every call in them to the journal.
 
@@ -66,10 +102,15 @@ def run_ingest(files, settings, progress: bool | None, fmt: str) -> IngestSummar
 
         if show:
             bar = Progress(
-                TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                TimeRemainingColumn(), console=err, transient=True,
+                TextColumn("{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
             )
             with bar:
+
                 def progress_for(path: Path):  # type: ignore[no-untyped-def]
                     task = bar.add_task(path.name, total=None)
 
@@ -117,9 +158,17 @@ def summary_table(summary: IngestSummary, statuses: Counter[str]) -> Table:
     table.add_row("packets read", f"{summary.packets:,} ({rate:,.0f}/s)")
     table.add_row("SIP messages", f"{summary.sip_messages:,}")
     table.add_row("RTP packets", f"{summary.rtp_packets:,}")
-    table.add_row("calls", f"{summary.calls:,}" + (
-        " (" + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()) if s != "unsignalled") + ")"
-        if statuses else ""))
+    table.add_row(
+        "calls",
+        f"{summary.calls:,}"
+        + (
+            " ("
+            + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()) if s != "unsignalled")
+            + ")"
+            if statuses
+            else ""
+        ),
+    )
     table.add_row("unsignalled media", f"{summary.unsignalled:,}")
     table.add_row("streams", f"{summary.streams:,}")
     for reason, n in sorted(summary.skipped.items(), key=lambda kv: -kv[1]):
@@ -131,8 +180,11 @@ def summary_table(summary: IngestSummary, statuses: Counter[str]) -> Table:
 
 @click.command()
 @journal_options
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the demo capture [default: demo/demo-capture.pcap in the data directory].")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the demo capture [default: demo/demo-capture.pcap in the data directory].",
+)
 @click.pass_context
 def demo(ctx: click.Context, out: Path | None, data_dir: Path | None, db: str | None) -> None:
     """Write a demo capture of a support desk's morning with callvault's own capture writer,
@@ -152,8 +204,10 @@ def demo(ctx: click.Context, out: Path | None, data_dir: Path | None, db: str | 
     if summary.errors:
         sys.exit(1)
     ctx.invoke(calls_command, data_dir=data_dir, db=db, oldest_first=True)
-    click.echo(f"recordings are in {settings.recordings_dir}; one call in detail: callvault call 2; "
-               "its audio: callvault audio 2 --out call2.wav")
+    click.echo(
+        f"recordings are in {settings.recordings_dir}; one call in detail: callvault call 2; "
+        "its audio: callvault audio 2 --out call2.wav"
+    )
 
 
 COMMANDS: list[click.Command] = [ingest, demo]

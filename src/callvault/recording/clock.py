@@ -19,7 +19,7 @@ class StreamClock:
     apart.
     """
 
-    __slots__ = ("anchor_pos", "anchor_ts", "_skew0", "max_skew", "rate", "ratio")
+    __slots__ = ("_skew0", "anchor_pos", "anchor_ts", "max_skew", "rate", "ratio")
 
     def __init__(self, sample_rate: int, rtp_clock: int) -> None:
         self.rate = sample_rate

@@ -29,13 +29,20 @@ class CompactSummary:
     skipped: int = 0
 
 
-def compact(journal: Journal, vault: FilesystemVault, fmt: str, before: datetime | float,
-            dry_run: bool = False) -> CompactSummary:
+def compact(
+    journal: Journal,
+    vault: FilesystemVault,
+    fmt: str,
+    before: datetime | float,
+    dry_run: bool = False,
+) -> CompactSummary:
     """Re-encode every recording of a call that started before ``before`` into ``fmt``."""
     summary = CompactSummary()
     offset = 0
     while True:
-        page = journal.list_calls(CallFilter(until=before, limit=PAGE, offset=offset, newest_first=False))
+        page = journal.list_calls(
+            CallFilter(until=before, limit=PAGE, offset=offset, newest_first=False)
+        )
         if not page:
             return summary
         offset += len(page)

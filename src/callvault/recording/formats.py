@@ -80,8 +80,11 @@ class _Wav:
         self.writer = WavWriter(file, layout.sample_rate, 2, layout.encoding)
 
     def write(self, frames: np.ndarray) -> None:
-        self.writer.write(np.ascontiguousarray(frames).astype(
-            "<i2" if frames.dtype == np.int16 else np.uint8, copy=False).tobytes())
+        self.writer.write(
+            np.ascontiguousarray(frames)
+            .astype("<i2" if frames.dtype == np.int16 else np.uint8, copy=False)
+            .tobytes()
+        )
 
     def close(self) -> None:
         self.writer.sync()

@@ -101,8 +101,14 @@ class CallRecorder:
             self.layout = layout
             self.buffer = np.full((BUFFER_S * layout.sample_rate, 2), layout.silence, layout.dtype)
 
-    def put(self, channel: int, positions: np.ndarray, samples: np.ndarray,
-            low: int | None = None, high: int | None = None) -> None:
+    def put(
+        self,
+        channel: int,
+        positions: np.ndarray,
+        samples: np.ndarray,
+        low: int | None = None,
+        high: int | None = None,
+    ) -> None:
         """Samples (n packets × k samples, the layout's dtype) at their positions;
         ``low``/``high`` are the smallest and largest position when the caller knows them."""
         layout = self.layout
@@ -144,7 +150,9 @@ class CallRecorder:
         if self.high and new_base < self.base:
             held = self.high - self.base
             shift = self.base - new_base
-            grown = np.full((max(self.buffer.shape[0], held + shift), 2), layout.silence, layout.dtype)
+            grown = np.full(
+                (max(self.buffer.shape[0], held + shift), 2), layout.silence, layout.dtype
+            )
             grown[shift : shift + held] = self.buffer[:held]
             self.buffer = grown
         self.base = new_base
@@ -202,8 +210,12 @@ class CallRecorder:
 class Recorder:
     """Recordings of every call in progress (see the module docstring)."""
 
-    def __init__(self, vault: FilesystemVault, fmt: str = "wav",
-                 decoder_for: Callable[..., object] | None = None) -> None:
+    def __init__(
+        self,
+        vault: FilesystemVault,
+        fmt: str = "wav",
+        decoder_for: Callable[..., object] | None = None,
+    ) -> None:
         self.vault = vault
         self.fmt = fmt
         self._decoder_for = decoder_for
@@ -221,8 +233,15 @@ class Recorder:
             self.calls[uid] = found
         return found
 
-    def source_for(self, uid: str, origin: float, stream: StreamState, pt: int,
-                   codec: str | None, not_decodable: str | None) -> tuple[CallRecorder, _Source] | None:
+    def source_for(
+        self,
+        uid: str,
+        origin: float,
+        stream: StreamState,
+        pt: int,
+        codec: str | None,
+        not_decodable: str | None,
+    ) -> tuple[CallRecorder, _Source] | None:
         """The recording and payload source a group of ``stream`` goes to; None: not audio."""
         if stream.side is None:
             return None
@@ -241,9 +260,16 @@ class Recorder:
         rec.sides.add(stream.side)
         return rec, source
 
-    def write_g711(self, payload: bytes, work: list[tuple[CallRecorder, _Source, int]],
-                   members: list[np.ndarray], ts: np.ndarray, arrival: np.ndarray,
-                   payload_start: np.ndarray, length: int) -> None:
+    def write_g711(
+        self,
+        payload: bytes,
+        work: list[tuple[CallRecorder, _Source, int]],
+        members: list[np.ndarray],
+        ts: np.ndarray,
+        arrival: np.ndarray,
+        payload_start: np.ndarray,
+        length: int,
+    ) -> None:
         """Many groups of G.711 packets, all ``length`` bytes, into their recordings at once.
 
         ``members[j]`` are item j's packets; ``ts``, ``arrival``, ``payload_start`` hold every
@@ -262,7 +288,9 @@ class Recorder:
             origin[j] = rec.origin
             if clock.anchor_ts is None:
                 first = int(bounds[j])
-                clock.anchor(int(ts[first]), int(round((float(arrival[first]) - rec.origin) * 8000)))
+                clock.anchor(
+                    int(ts[first]), int(round((float(arrival[first]) - rec.origin) * 8000))
+                )
             anchor_ts[j] = clock.anchor_ts
             anchor_pos[j] = clock.anchor_pos
         arrival_pos = np.rint((arrival - origin[item]) * 8000).astype(np.int64)
@@ -286,8 +314,12 @@ class Recorder:
         for j, (rec, source, channel) in enumerate(work):
             if rec.slot is None and rec.layout is not None and rec.layout.encoding in _G711_CODES:
                 self._take_slot(rec)
-            if (rec.slot is not None and rec.first is not None and rec.layout is not None
-                    and rec.layout.encoding == source.law):
+            if (
+                rec.slot is not None
+                and rec.first is not None
+                and rec.layout is not None
+                and rec.layout.encoding == source.law
+            ):
                 fast[j] = True
                 slots[j], bases[j], channels[j] = rec.slot, rec.base, channel
         floors = np.array([rec.written for rec, _, _ in work], dtype=np.int64)
@@ -360,9 +392,17 @@ class Recorder:
         self._free.append(rec.slot)
         rec.slot = None
 
-    def packets_from(self, rec: CallRecorder, source: _Source, channel: int, payload: bytes,
-                     payload_start: np.ndarray, payload_length: np.ndarray,
-                     rtp_ts: np.ndarray, arrival: np.ndarray) -> None:
+    def packets_from(
+        self,
+        rec: CallRecorder,
+        source: _Source,
+        channel: int,
+        payload: bytes,
+        payload_start: np.ndarray,
+        payload_length: np.ndarray,
+        rtp_ts: np.ndarray,
+        arrival: np.ndarray,
+    ) -> None:
         """One group of packets decoded one by one (codecs other than fixed-size G.711)."""
         layout = rec.layout
         assert layout is not None and source.clock is not None
@@ -394,7 +434,9 @@ class Recorder:
         try:
             return source.decoder.decode(data)  # type: ignore[union-attr]
         except ParseError:
-            self.skipped["undecodable audio payload"] = self.skipped.get("undecodable audio payload", 0) + 1
+            self.skipped["undecodable audio payload"] = (
+                self.skipped.get("undecodable audio payload", 0) + 1
+            )
             return None
 
     def _source(self, rec: CallRecorder, codec: str | None, not_decodable: str | None) -> _Source:
@@ -418,8 +460,15 @@ class Recorder:
         if decoder is None or getattr(decoder, "kind", "audio") != "audio":
             kind = getattr(decoder, "kind", None)
             reason = kind if kind in ("event", "comfort-noise") else f"unsupported codec {codec}"
-            return _Source(None, None, None, 0, skip="cn" if kind == "comfort-noise" else (
-                "telephone-event" if kind == "event" else reason))
+            return _Source(
+                None,
+                None,
+                None,
+                0,
+                skip="cn"
+                if kind == "comfort-noise"
+                else ("telephone-event" if kind == "event" else reason),
+            )
         rate = int(getattr(decoder, "sample_rate", 8000))
         rec.ensure(choose_layout(self.fmt, codec, rate))
         assert rec.layout is not None
@@ -451,7 +500,9 @@ class Recorder:
             self._release(rec, keep=False)
         call.recording = recording
         if rec is not None and rec.late_samples:
-            self.skipped["late audio (samples)"] = self.skipped.get("late audio (samples)", 0) + rec.late_samples
+            self.skipped["late audio (samples)"] = (
+                self.skipped.get("late audio (samples)", 0) + rec.late_samples
+            )
         undecodable = sorted({s.not_decodable for s in call.streams if s.not_decodable})
         sides: set[Side] = rec.sides if rec is not None else set()
         if undecodable and not sides:
@@ -485,7 +536,9 @@ def _gather(data: bytes, starts: np.ndarray, length: int) -> np.ndarray:
     (an unaligned 64-bit view of the buffer) — G.711 payloads are multiples of 8 bytes."""
     if length % 8 == 0 and len(data) >= 8:
         words = np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
-        return words[starts[:, None] + 8 * np.arange(length // 8)].view(np.uint8).reshape(-1, length)
+        return (
+            words[starts[:, None] + 8 * np.arange(length // 8)].view(np.uint8).reshape(-1, length)
+        )
     return np.frombuffer(data, dtype=np.uint8)[starts[:, None] + np.arange(length)]
 
 

@@ -15,7 +15,11 @@ WAVE_FORMAT_MULAW = 7
 
 SYNC_BYTES = 80_000
 """About 5 s of stereo G.711 (2.5 s of 16-bit PCM) between header updates."""
-ENCODINGS = {"pcm16": (WAVE_FORMAT_PCM, 2), "alaw": (WAVE_FORMAT_ALAW, 1), "ulaw": (WAVE_FORMAT_MULAW, 1)}
+ENCODINGS = {
+    "pcm16": (WAVE_FORMAT_PCM, 2),
+    "alaw": (WAVE_FORMAT_ALAW, 1),
+    "ulaw": (WAVE_FORMAT_MULAW, 1),
+}
 
 
 class WavWriter:
@@ -30,18 +34,37 @@ class WavWriter:
         self._synced = 0
         block = channels * self.sample_width
         if self.format_tag == WAVE_FORMAT_PCM:
-            fmt = struct.pack("<HHIIHH", self.format_tag, channels, sample_rate,
-                              sample_rate * block, block, 8 * self.sample_width)
+            fmt = struct.pack(
+                "<HHIIHH",
+                self.format_tag,
+                channels,
+                sample_rate,
+                sample_rate * block,
+                block,
+                8 * self.sample_width,
+            )
             self._fact_at = None
             header = b"fmt " + struct.pack("<I", len(fmt)) + fmt
         else:
             # non-PCM formats carry cbSize and a fact chunk (sample frames), RIFF/WAVE spec
-            fmt = struct.pack("<HHIIHHH", self.format_tag, channels, sample_rate,
-                              sample_rate * block, block, 8 * self.sample_width, 0)
-            header = b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"fact" + struct.pack("<II", 4, 0)
+            fmt = struct.pack(
+                "<HHIIHHH",
+                self.format_tag,
+                channels,
+                sample_rate,
+                sample_rate * block,
+                block,
+                8 * self.sample_width,
+                0,
+            )
+            header = (
+                b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"fact" + struct.pack("<II", 4, 0)
+            )
             self._fact_at = 12 + len(header) - 4
         self._data_at = 12 + len(header) + 8
-        file.write(b"RIFF" + struct.pack("<I", 0) + b"WAVE" + header + b"data" + struct.pack("<I", 0))
+        file.write(
+            b"RIFF" + struct.pack("<I", 0) + b"WAVE" + header + b"data" + struct.pack("<I", 0)
+        )
 
     def write(self, frames: bytes) -> None:
         """Interleaved sample bytes (a whole number of frames); the header follows at least

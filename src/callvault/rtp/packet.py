@@ -48,9 +48,7 @@ class RtpPacket:
             end -= data[-1]
         if offset > end:
             raise Truncated("RTP header longer than the packet")
-        csrc = tuple(
-            int.from_bytes(data[12 + 4 * i : 16 + 4 * i], "big") for i in range(cc)
-        )
+        csrc = tuple(int.from_bytes(data[12 + 4 * i : 16 + 4 * i], "big") for i in range(cc))
         return cls(
             payload_type=b1 & 0x7F,
             marker=bool(b1 & 0x80),

@@ -33,7 +33,7 @@ class FilesystemVault:
         path = self._path(name)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            return open(path.with_name(path.name + PARTIAL), "w+b")  # noqa: SIM115
+            return open(path.with_name(path.name + PARTIAL), "w+b")
         except OSError as exc:
             raise VaultError(f"cannot write recording {path}: {exc.strerror}") from exc
 
