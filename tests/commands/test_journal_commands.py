@@ -45,6 +45,9 @@ CALL_KEYS = [
     "source",
     "audio_issue",
     "recording",
+    "comment",
+    "outcome",
+    "tags",
 ]
 
 

@@ -31,6 +31,7 @@ def test_opening_an_empty_database_creates_the_schema(journal_url: str, engine: 
         "events",
         "users",
         "api_tokens",
+        "audit",
     }
     indexed = {tuple(index["column_names"]) for index in inspector.get_indexes("calls")}
     for column in (

@@ -41,6 +41,11 @@ class Unauthorized(ApiError):
         super().__init__(message, {"WWW-Authenticate": AUTHENTICATE})
 
 
+class Forbidden(ApiError):
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(ApiError):
     status = 404
     code = "not_found"

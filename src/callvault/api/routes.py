@@ -2,21 +2,46 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import re
+import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, StreamingResponse
 
+from callvault.accounts import Role, User
 from callvault.api.deps import CurrentUser, JournalDep
-from callvault.api.errors import InvalidRequest, NotFound
-from callvault.api.schemas import CallsPublic, Health, UserPublic
-from callvault.api.scope import may_see, scoped
-from callvault.calls.model import CallStatus, Direction
-from callvault.journal import CallFilter
-from callvault.journal.export import call_record
+from callvault.api.errors import Forbidden, InvalidRequest, NotFound
+from callvault.api.schemas import (
+    AuditPublic,
+    CallAnnotation,
+    CallsPublic,
+    Health,
+    UserPublic,
+)
+from callvault.api.scope import ClientFilter, may_see, scoped
+from callvault.calls.model import Call, CallStatus, Direction
+from callvault.journal import CallFilter, Journal
+from callvault.journal.export import CSV_FIELDS, call_record, csv_row, iso_time
+from callvault.journal.repository import AuditFilter
+from callvault.vault.filesystem import FilesystemVault, VaultError
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 50
+MAX_OFFSET = 2**31 - 1
+"""Beyond what any journal holds; larger numbers do not fit the database's integers."""
+EXPORT_CHUNK = 500
+"""Calls read from the journal at a time while an export streams."""
+
+MEDIA_TYPES = {"wav": "audio/wav", "flac": "audio/flac", "opus": "audio/ogg", "ogg": "audio/ogg"}
+ANNOTATORS = {Role.AGENT, Role.SUPERVISOR, Role.ADMIN}
+AUDITORS = {Role.COMPLIANCE, Role.ADMIN}
+_NON_DIGITS = re.compile(r"[^0-9]")
 
 router = APIRouter(prefix="/api")
 
@@ -31,39 +56,192 @@ def me(user: CurrentUser) -> UserPublic:
     return UserPublic.of(user)
 
 
+class Filters:
+    """The filters of the call list and its exports (limit and offset aside)."""
+
+    def __init__(
+        self,
+        since: Annotated[
+            datetime | None,
+            Query(
+                description="Calls that started at or after: ISO 8601 (UTC unless zoned), epoch s."
+            ),
+        ] = None,
+        until: Annotated[datetime | None, Query(description="Calls that started before.")] = None,
+        number: Annotated[
+            str | None, Query(max_length=64, description="Part of the caller's or callee's number.")
+        ] = None,
+        status: CallStatus | None = None,
+        direction: Direction | None = None,
+    ) -> None:
+        self.since = _utc(since)
+        self.until = _utc(until)
+        self.number = number
+        self.status = status
+        self.direction = direction
+
+    def call_filter(self, limit: int | None, offset: int) -> CallFilter:
+        try:
+            return CallFilter(
+                since=self.since,
+                until=self.until,
+                number=self.number,
+                status=self.status,
+                direction=self.direction,
+                limit=limit,
+                offset=offset,
+            )
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from exc
+
+    def text(self) -> str:
+        """The filters given, as the audit trail keeps them."""
+        given = {
+            "since": None if self.since is None else self.since.isoformat(),
+            "until": None if self.until is None else self.until.isoformat(),
+            "number": self.number,
+            "status": None if self.status is None else self.status.value,
+            "direction": None if self.direction is None else self.direction.value,
+        }
+        return json.dumps({key: value for key, value in given.items() if value is not None})
+
+
+FiltersDep = Annotated[Filters, Depends()]
+
+
 @router.get("/calls")
 def list_calls(
     user: CurrentUser,
     journal: JournalDep,
-    since: Annotated[
-        datetime | None,
-        Query(description="Calls that started at or after: ISO 8601 (UTC unless zoned), epoch s."),
-    ] = None,
-    until: Annotated[datetime | None, Query(description="Calls that started before.")] = None,
-    number: Annotated[
-        str | None, Query(max_length=64, description="Part of the caller's or callee's number.")
-    ] = None,
-    status: CallStatus | None = None,
-    direction: Direction | None = None,
+    filters: FiltersDep,
     limit: Annotated[int, Query(ge=0, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> CallsPublic:
-    try:
-        wanted = CallFilter(
-            since=_utc(since),
-            until=_utc(until),
-            number=number,
-            status=status,
-            direction=direction,
-            limit=limit,
-            offset=offset,
-        )
-    except ValueError as exc:
-        raise InvalidRequest(str(exc)) from exc
-    wanted = scoped(wanted, user)
+    wanted = scoped(filters.call_filter(limit, offset), user)
     found = journal.list_calls(wanted)
     return CallsPublic(
         data=[call_record(call) for call in found], count=journal.count_calls(wanted)
+    )
+
+
+@router.get("/calls/export.csv", response_class=StreamingResponse)
+def export_csv(
+    request: Request, user: CurrentUser, journal: JournalDep, filters: FiltersDep
+) -> StreamingResponse:
+    """Every call the filters select (no limit), as CSV with ``CSV_FIELDS``; streamed."""
+    wanted = scoped(filters.call_filter(None, 0), user)
+    _audit(journal, request, user, "export", detail=_export_detail("csv", filters))
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\r\n")
+        writer.writeheader()
+        for call in _all_calls(journal, wanted):
+            writer.writerow(csv_row(call))
+            if buffer.tell() >= 1 << 16:
+                yield _drain(buffer)
+        yield _drain(buffer)
+
+    return StreamingResponse(
+        lines(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="calls.csv"'},
+    )
+
+
+# Out of the served schema: generic clients (and schema walkers) expect text answers.
+@router.get("/calls/export.xlsx", response_class=StreamingResponse, include_in_schema=False)
+def export_xlsx(
+    request: Request, user: CurrentUser, journal: JournalDep, filters: FiltersDep
+) -> StreamingResponse:
+    """The CSV export as an Excel workbook (needs openpyxl): built in a temporary file
+    (write-only, rows never all in memory), then streamed."""
+    try:
+        from openpyxl import Workbook
+    except ImportError:
+        raise NotFound("XLSX export needs openpyxl on the server; use export.csv") from None
+    wanted = scoped(filters.call_filter(None, 0), user)
+    _audit(journal, request, user, "export", detail=_export_detail("xlsx", filters))
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("calls")
+    sheet.append(list(CSV_FIELDS))
+    for call in _all_calls(journal, wanted):
+        row = csv_row(call)
+        sheet.append([row[field] for field in CSV_FIELDS])
+    spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 (closed below)
+    workbook.save(spool)
+    spool.seek(0)
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            while chunk := spool.read(1 << 16):
+                yield chunk
+        finally:
+            spool.close()
+
+    return StreamingResponse(
+        chunks(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="calls.xlsx"'},
+    )
+
+
+@router.get("/clients/{number}/calls")
+def client_calls(
+    number: str,
+    user: CurrentUser,
+    journal: JournalDep,
+    limit: Annotated[int, Query(ge=0, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> CallsPublic:
+    """Every call with ``number`` as caller or callee, newest first: the number as captured
+    or in E.164, compared by its digits ("+45 99 88-77 66" finds +4599887766)."""
+    forms = _number_forms(number)
+    if not forms:
+        raise InvalidRequest("path parameter 'number': send a phone number or extension")
+    wanted = scoped(ClientFilter(client=forms, limit=limit, offset=offset), user)
+    found = journal.list_calls(wanted)
+    return CallsPublic(
+        data=[call_record(call) for call in found], count=journal.count_calls(wanted)
+    )
+
+
+@router.get("/audit")
+def list_audit(
+    user: CurrentUser,
+    journal: JournalDep,
+    since: Annotated[datetime | None, Query(description="Entries at or after.")] = None,
+    until: Annotated[datetime | None, Query(description="Entries before.")] = None,
+    username: Annotated[str | None, Query(max_length=200)] = None,
+    action: Literal["playback", "download", "export", "annotate"] | None = None,
+    limit: Annotated[int, Query(ge=0, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> AuditPublic:
+    """The audit trail, newest first: compliance and admin only."""
+    if user.role not in AUDITORS:
+        raise Forbidden("the audit trail is for compliance and admin accounts")
+    wanted = AuditFilter(
+        since=None if since is None else _utc(since).timestamp(),  # type: ignore[union-attr]
+        until=None if until is None else _utc(until).timestamp(),  # type: ignore[union-attr]
+        username=username,
+        action=action,
+        limit=limit,
+        offset=offset,
+    )
+    return AuditPublic(
+        data=[
+            {
+                "id": entry.id,
+                "at": iso_time(entry.at),
+                "username": entry.username,
+                "action": entry.action,
+                "call_id": entry.call_id,
+                "detail": entry.detail,
+                "client": entry.client,
+            }
+            for entry in journal.list_audit(wanted)
+        ],
+        count=journal.count_audit(wanted),
     )
 
 
@@ -71,10 +249,127 @@ def list_calls(
 def get_call(ref: str, user: CurrentUser, journal: JournalDep) -> dict[str, Any]:
     """One call by journal id, uid or SIP Call-ID, with its streams and events. A call the
     user may not see is 404, like a call that does not exist: ids do not leak."""
+    return call_record(_visible_call(journal, ref, user), detail=True)
+
+
+@router.patch("/calls/{ref}")
+def annotate_call(
+    ref: str, body: CallAnnotation, request: Request, user: CurrentUser, journal: JournalDep
+) -> dict[str, Any]:
+    """Set a call's comment, outcome and tags (those sent; null clears one). Agents on their
+    own calls, supervisors and admins on any; compliance and managers read only."""
+    if user.role not in ANNOTATORS:
+        raise Forbidden(f"a {user.role.value} account may not annotate calls")
+    given = body.model_fields_set
+    if not given:
+        raise InvalidRequest("request body: send at least one of comment, outcome, tags")
+    found = _visible_call(journal, ref, user)
+    assert found.id is not None
+    changes = {name: getattr(body, name) for name in sorted(given)}
+    if not journal.annotate(found.id, **changes):
+        raise NotFound(f"no call {ref!r}")
+    _audit(journal, request, user, "annotate", call_id=found.id, detail=json.dumps(changes))
+    return call_record(_visible_call(journal, str(found.id), user), detail=True)
+
+
+@router.get("/calls/{ref}/recording", response_class=FileResponse)
+def get_recording(
+    ref: str,
+    request: Request,
+    user: CurrentUser,
+    journal: JournalDep,
+    download: Annotated[
+        bool, Query(description="As an attachment (audited as a download, not a playback).")
+    ] = False,
+) -> FileResponse:
+    """The call's recording, with Range support (206, Content-Range); ETag is its SHA-256."""
+    found = _visible_call(journal, ref, user)
+    recording = found.recording
+    if recording is None:
+        why = found.audio_issue or "none was stored"
+        raise NotFound(f"call {ref!r} has no recording: {why}")
+    vault = FilesystemVault(request.app.state.settings.recordings_dir)
+    try:
+        path = vault.path(recording.path)
+    except VaultError as exc:
+        raise NotFound(f"call {ref!r} has no readable recording: {exc}") from exc
+    if not path.is_file():
+        raise NotFound(f"call {ref!r}: its recording is missing from the vault")
+    action = "download" if download else "playback"
+    _audit(
+        journal,
+        request,
+        user,
+        action,
+        call_id=found.id,
+        detail=json.dumps({"range": request.headers.get("range")}),
+    )
+    name = f"{found.uid}.{recording.format}"
+    return FileResponse(
+        path,
+        media_type=MEDIA_TYPES.get(recording.format, "application/octet-stream"),
+        headers={"ETag": f'"{recording.sha256}"'},
+        filename=name,
+        content_disposition_type="attachment" if download else "inline",
+    )
+
+
+def _visible_call(journal: Journal, ref: str, user: User) -> Call:
     found = journal.get_call(ref)
     if found is None or not may_see(found, user):
         raise NotFound(f"no call {ref!r}")
-    return call_record(found, detail=True)
+    return found
+
+
+def _audit(
+    journal: Journal,
+    request: Request,
+    user: User,
+    action: str,
+    *,
+    call_id: int | None = None,
+    detail: str | None = None,
+) -> None:
+    client = request.client.host if request.client else None
+    journal.record_audit(user.username, action, call_id=call_id, detail=detail, client=client)
+
+
+def _export_detail(fmt: str, filters: Filters) -> str:
+    return f"{fmt} {filters.text()}"
+
+
+def _all_calls(journal: Journal, wanted: CallFilter) -> Iterator[Call]:
+    """The calls ``wanted`` selects, read EXPORT_CHUNK at a time."""
+    fields = {name: getattr(wanted, name) for name in type(wanted).__dataclass_fields__}
+    offset = 0
+    while True:
+        fields.update(limit=EXPORT_CHUNK, offset=offset)
+        chunk = journal.list_calls(type(wanted)(**fields))
+        yield from chunk
+        if len(chunk) < EXPORT_CHUNK:
+            return
+        offset += EXPORT_CHUNK
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def _number_forms(number: str) -> tuple[str, ...]:
+    """The ways a number may be stored: as sent, its digits, +digits, 00digits."""
+    text = number.strip()
+    digits = _NON_DIGITS.sub("", text)
+    if not digits:
+        return (text,) if text else ()
+    forms = {text, digits, f"+{digits}"}
+    if digits.startswith("00"):
+        forms.add(f"+{digits[2:]}")
+    else:
+        forms.add(f"00{digits}")
+    return tuple(sorted(forms))
 
 
 def _utc(moment: datetime | None) -> datetime | None:

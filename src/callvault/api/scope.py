@@ -25,14 +25,28 @@ _PARTY_COLUMNS = (
 
 
 @dataclass(frozen=True, slots=True)
-class PartyFilter(CallFilter):
+class ClientFilter(CallFilter):
+    """A CallFilter that, with ``client``, keeps only calls with one of those exact numbers
+    as caller or callee (as captured or E.164). None: any call."""
+
+    client: tuple[str, ...] | None = None
+
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        found = CallFilter.conditions(self)
+        if self.client is not None:
+            found.append(sa.or_(*(column.in_(self.client) for column in _PARTY_COLUMNS)))
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class PartyFilter(ClientFilter):
     """A CallFilter that also keeps only calls with one of ``parties`` as caller or callee
     (exact numbers). An empty tuple selects nothing."""
 
     parties: tuple[str, ...] = ()
 
     def conditions(self) -> list[sa.ColumnElement[bool]]:
-        found = CallFilter.conditions(self)
+        found = ClientFilter.conditions(self)
         if not self.parties:
             found.append(sa.false())
         else:
@@ -45,7 +59,8 @@ def scoped(filter: CallFilter, user: User) -> CallFilter:
     if user.sees_all_calls:
         return filter
     fields = {name: getattr(filter, name) for name in CallFilter.__dataclass_fields__}
-    return PartyFilter(**fields, parties=user.extensions)
+    client = filter.client if isinstance(filter, ClientFilter) else None
+    return PartyFilter(**fields, client=client, parties=user.extensions)
 
 
 def may_see(call: Call, user: User) -> bool:

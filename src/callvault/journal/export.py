@@ -43,6 +43,9 @@ CSV_FIELDS = (
     "source",
     "audio_issue",
     *(f"recording_{name}" for name in RECORDING_FIELDS),
+    "comment",
+    "outcome",
+    "tags",
 )
 """The columns of a CSV export, in order: every field of the journal's ``calls`` table."""
 
@@ -81,6 +84,9 @@ def call_record(call: Call, *, detail: bool = False) -> Record:
         "source": call.source,
         "audio_issue": call.audio_issue,
         "recording": _recording(call),
+        "comment": call.comment,
+        "outcome": call.outcome,
+        "tags": list(call.tags),
     }
     if detail:
         record["streams"] = [_stream(call, stream) for stream in call.streams]
@@ -89,7 +95,7 @@ def call_record(call: Call, *, detail: bool = False) -> Record:
 
 
 def csv_row(call: Call) -> Record:
-    """The call as a row of ``CSV_FIELDS`` (codecs joined by spaces)."""
+    """The call as a row of ``CSV_FIELDS`` (codecs joined by spaces, tags by "; ")."""
     record = call_record(call)
     row = {key: value for key, value in record.items() if key not in ("caller", "callee")}
     for side in ("caller", "callee"):
@@ -97,6 +103,7 @@ def csv_row(call: Call) -> Record:
     recording = record["recording"] or {}
     row.update({f"recording_{name}": recording.get(name) for name in RECORDING_FIELDS})
     row["codecs"] = " ".join(call.codecs)
+    row["tags"] = "; ".join(call.tags)
     return {field: row[field] for field in CSV_FIELDS}
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import islice
 from types import TracebackType
+from typing import Any, Final
 
 import sqlalchemy as sa
 from alembic.util.exc import CommandError
@@ -19,13 +22,58 @@ from callvault.errors import JournalError
 from callvault.journal import migrate, rows
 from callvault.journal.engine import WRITER, Checkpointer, create_engine, is_sqlite_file
 from callvault.journal.filters import CallFilter
-from callvault.journal.schema import calls, events, streams
+from callvault.journal.schema import audit, calls, events, streams
 from callvault.journal.writer import UPSERTS, CallWriter
 
 _IN_CHUNK = 500
 """Call ids per ``IN (…)`` when loading streams and events (well under every bind limit)."""
 
 _MAX_ID = 2**31 - 1
+
+AUDIT_ACTIONS: Final = ("playback", "download", "export", "annotate")
+"""What the audit trail records."""
+
+
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED: Final = _Unchanged()
+"""``Journal.annotate``'s default: leave this annotation as it is (None clears it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: float
+    username: str
+    action: str
+    call_id: int | None
+    detail: str | None
+    client: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    since: float | None = None
+    until: float | None = None
+    username: str | None = None
+    action: str | None = None
+    limit: int | None = None
+    offset: int = 0
+
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        found: list[sa.ColumnElement[bool]] = []
+        if self.since is not None:
+            found.append(audit.c.at >= self.since)
+        if self.until is not None:
+            found.append(audit.c.at < self.until)
+        if self.username is not None:
+            found.append(audit.c.username == self.username)
+        if self.action is not None:
+            found.append(audit.c.action == self.action)
+        return found
 
 
 class Journal:
@@ -117,7 +165,83 @@ class Journal:
                     raise JournalError(f"cannot write to the journal: {_reason(exc)}") from exc
         return ids
 
+    def annotate(
+        self,
+        call_id: int,
+        *,
+        comment: str | _Unchanged | None = UNCHANGED,
+        outcome: str | _Unchanged | None = UNCHANGED,
+        tags: Sequence[str] | _Unchanged | None = UNCHANGED,
+    ) -> bool:
+        """Set the annotations given (None clears one; the others stay as they are) on the
+        call with journal id ``call_id``; False when there is no such call."""
+        values: dict[str, Any] = {}
+        if not isinstance(comment, _Unchanged):
+            values["comment"] = comment
+        if not isinstance(outcome, _Unchanged):
+            values["outcome"] = outcome
+        if not isinstance(tags, _Unchanged):
+            values["tags"] = rows.tags_text(tags or ())
+        # Nothing to set still tells whether the call exists.
+        statement = calls.update().where(calls.c.id == call_id).values(values or {"id": calls.c.id})
+        with self._writing() as connection:
+            return connection.execute(statement).rowcount > 0
+
+    def record_audit(
+        self,
+        username: str,
+        action: str,
+        *,
+        call_id: int | None = None,
+        detail: str | None = None,
+        client: str | None = None,
+        at: float | None = None,
+    ) -> int:
+        """Append an entry to the audit trail; return its id."""
+        if action not in AUDIT_ACTIONS:
+            accepted = ", ".join(AUDIT_ACTIONS)
+            raise ValueError(f"unknown audit action {action!r} (one of: {accepted})")
+        statement = audit.insert().values(
+            at=time.time() if at is None else at,
+            username=username,
+            action=action,
+            call_id=call_id,
+            detail=detail,
+            client=client,
+        )
+        with self._writing() as connection:
+            key = connection.execute(statement).inserted_primary_key
+        return int(key[0]) if key else 0
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        with self._write_lock:
+            try:
+                with self._engine.execution_options(**{WRITER: True}).begin() as connection:
+                    yield connection
+            except (SQLAlchemyError, self._driver_error) as exc:
+                raise JournalError(f"cannot write to the journal: {_reason(exc)}") from exc
+
     # -- reading -------------------------------------------------------------------------
+
+    def list_audit(self, filter: AuditFilter | None = None) -> list[AuditEntry]:
+        """Audit entries, newest first."""
+        filter = filter or AuditFilter()
+        query = (
+            sa.select(audit)
+            .where(*filter.conditions())
+            .order_by(audit.c.at.desc(), audit.c.id.desc())
+            .limit(filter.limit)
+            .offset(filter.offset or None)
+        )
+        with self._reading() as connection:
+            return [AuditEntry(**row) for row in connection.execute(query).mappings()]
+
+    def count_audit(self, filter: AuditFilter | None = None) -> int:
+        filter = filter or AuditFilter()
+        query = sa.select(sa.func.count()).select_from(audit).where(*filter.conditions())
+        with self._reading() as connection:
+            return int(connection.execute(query).scalar_one())
 
     def list_calls(self, filter: CallFilter | None = None) -> list[Call]:
         """The calls ``filter`` selects, with their streams and events, newest first unless

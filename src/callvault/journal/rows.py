@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -27,6 +28,8 @@ RECORDING_COLUMNS = {"path": "recording_path", "format": "recording_format",
                      "encoding": "recording_encoding", "sample_rate": "recording_rate",
                      "started_at": "recording_started_at", "duration_ms": "recording_duration_ms",
                      "size": "recording_size", "sha256": "recording_sha256"}
+ANNOTATION_COLUMNS = ("comment", "outcome", "tags")
+"""Columns people write (``Journal.annotate``); saving a call again leaves them alone."""
 
 
 def call_row(call: Call, created_at: float) -> dict[str, Any]:
@@ -54,6 +57,9 @@ def call_row(call: Call, created_at: float) -> dict[str, Any]:
         "packet_count": sum(stream.packets for stream in call.streams),
         "created_at": created_at,
         "audio_issue": call.audio_issue,
+        "comment": call.comment,
+        "outcome": call.outcome,
+        "tags": tags_text(call.tags),
     }
     for field, column in RECORDING_COLUMNS.items():
         row[column] = getattr(call.recording, field) if call.recording else None
@@ -128,7 +134,21 @@ def call_from_row(row: Row, streams: Iterable[Row] = (), events: Iterable[Row] =
         source=row["source"],
         recording=_recording(row),
         audio_issue=row["audio_issue"],
+        comment=row["comment"],
+        outcome=row["outcome"],
+        tags=tags_from_text(row["tags"]),
     )
+
+
+def tags_text(tags: Sequence[str]) -> str | None:
+    """Tags as the ``tags`` column keeps them: a JSON array, None for none."""
+    return json.dumps(list(tags), ensure_ascii=False) if tags else None
+
+
+def tags_from_text(text: str | None) -> tuple[str, ...]:
+    if not text:
+        return ()
+    return tuple(str(tag) for tag in json.loads(text))
 
 
 def _recording(row: Row) -> Recording | None:

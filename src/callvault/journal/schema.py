@@ -95,8 +95,13 @@ calls = sa.Table(
     sa.Column("recording_size", sa.BigInteger),
     sa.Column("recording_sha256", sa.Text),
     sa.Column("audio_issue", sa.Text),
+    sa.Column("comment", sa.Text),
+    sa.Column("outcome", sa.Text),
+    sa.Column("tags", sa.Text),
 )
-"""One row per call. ``codecs`` is the negotiated list joined by spaces."""
+"""One row per call. ``codecs`` is the negotiated list joined by spaces; ``tags`` a JSON
+array (None: no tags). ``comment``, ``outcome`` and ``tags`` are annotations: saving the
+call again leaves them alone."""
 
 streams = sa.Table(
     "streams",
@@ -176,3 +181,17 @@ api_tokens = sa.Table(
     sa.Column("revoked", sa.Boolean, nullable=False),
 )
 """API tokens of the accounts: only the SHA-256 of a token is kept (hex in ``digest``)."""
+
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", Timestamp, nullable=False, index=True),
+    sa.Column("username", sa.Text, nullable=False, index=True),
+    sa.Column("action", sa.Text, nullable=False, index=True),
+    sa.Column("call_id", sa.Integer, index=True),
+    sa.Column("detail", sa.Text),
+    sa.Column("client", sa.Text),
+)
+"""Who did what with which call, when: playback, download, export, annotate. ``call_id`` is
+no foreign key: the trail outlives the calls it names."""

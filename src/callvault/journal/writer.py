@@ -110,10 +110,10 @@ class CallWriter:
 
 
 def _upsert(dialect: str) -> sa.ClauseElement:
-    """INSERT … ON CONFLICT (uid) DO UPDATE … RETURNING id: a stored uid keeps its id and
-    its ``created_at``."""
+    """INSERT … ON CONFLICT (uid) DO UPDATE … RETURNING id: a stored uid keeps its id, its
+    ``created_at`` and its annotations (comment, outcome, tags)."""
     statement = UPSERTS[dialect](calls)
-    kept = {"id", "uid", "created_at"}
+    kept = {"id", "uid", "created_at", *rows.ANNOTATION_COLUMNS}
     return (
         statement.values({c: sa.bindparam(c.name) for c in calls.c if c.name != "id"})
         .on_conflict_do_update(
