@@ -18,7 +18,6 @@ from fastapi.testclient import TestClient
 from pg_journal import postgres_engine, postgres_url  # noqa: F401 (fixtures)
 
 from callvault.api import create_app
-from callvault.api.cdr_push import cdr_router
 from callvault.config import Settings
 
 SAMPLE = Path(__file__).resolve().parents[1] / "importers" / "data" / "freeswitch_json"
@@ -44,7 +43,6 @@ def test_pushed_cdrs_are_saved_once_on_postgresql(
     settings: Settings, tokens: dict[str, str]
 ) -> None:
     app = create_app(settings)
-    app.include_router(cdr_router)
     admin = bearer(tokens["ada"])
     body = (SAMPLE / "a_leg_1001_to_1002.json").read_bytes()
     with TestClient(app) as client:

@@ -13,7 +13,7 @@ from api_helpers import PASSWORD, basic, bearer
 from fastapi.testclient import TestClient
 
 from callvault.api import create_app
-from callvault.api.cdr_push import MAX_BODY, cdr_router
+from callvault.api.cdr_push import MAX_BODY
 from callvault.config import Settings
 
 SAMPLES = Path(__file__).resolve().parents[1] / "importers" / "data" / "freeswitch_json"
@@ -28,7 +28,6 @@ def sample(name: str) -> bytes:
 @pytest.fixture
 def client(settings: Settings, tokens: dict[str, str]) -> Iterator[TestClient]:
     app = create_app(settings)
-    app.include_router(cdr_router)
     with TestClient(app) as test_client:
         yield test_client
 

@@ -23,7 +23,6 @@ from schemathesis import GenerationMode  # noqa: E402
 from schemathesis.python import asgi  # noqa: E402
 
 from callvault.api import create_app  # noqa: E402
-from callvault.api.cdr_push import cdr_router  # noqa: E402
 from callvault.config import Settings  # noqa: E402
 
 MAX_EXAMPLES = 25
@@ -34,7 +33,6 @@ USERS = ("ada", "ann")
 @pytest.fixture
 def api_schema(settings: Settings, tokens: dict[str, str]) -> Iterator[Any]:
     app = create_app(settings)
-    app.include_router(cdr_router)
     with TestClient(app) as client:
         answer = client.get("/api/openapi.json", headers=bearer(tokens["ada"]))
         assert answer.status_code == 200, answer.text

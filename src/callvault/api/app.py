@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from callvault import __version__
 from callvault.accounts import Accounts
 from callvault.api import errors
+from callvault.api.cdr_push import cdr_router
 from callvault.api.deps import CurrentUser
 from callvault.api.routes import router
 from callvault.config import Settings
@@ -44,6 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.accounts = accounts
     errors.install(app)
     app.include_router(router)
+    app.include_router(cdr_router)
 
     @app.get("/api/openapi.json", include_in_schema=False)
     def openapi(_: CurrentUser) -> dict[str, Any]:
