@@ -195,3 +195,37 @@ def test_reordered_and_duplicate_timestamps_map_to_the_same_place() -> None:
     rtp_ts = np.array([1000, 1320, 1160, 1160, 1480])
     arrival = np.array([800, 1130, 1140, 1150, 1290])
     assert clock.positions(rtp_ts, arrival).tolist() == [800, 1120, 960, 960, 1280]
+
+
+def test_the_recording_is_written_while_the_call_runs(tmp_path: Path) -> None:
+    """Half-way through a call its recording is already on disk, readable, seconds behind."""
+    import soundfile
+
+    from callvault.config import Settings
+    from callvault.engine import Engine
+    from callvault.recording.recorder import Recorder
+    from callvault.vault.filesystem import FilesystemVault
+
+    call = SynthCall("long@test", SynthParty("+4533000002", "198.51.100.2", rtp_port=40004),
+                     SynthParty("2002", "10.0.0.2", rtp_port=16004), T0, ring_s=1.0, talk_s=40.0)
+    path = tmp_path / "long.pcap"
+    write_capture(path, [call])
+    settings = Settings(data_dir=tmp_path / "data")
+    engine = Engine(settings, lambda c: None,
+                    recorder=Recorder(FilesystemVault(settings.recordings_dir)))
+    talk_start = T0 + call.ring_s
+    seen_partial = []
+    with open_capture(path, batch_packets=500) as reader:
+        for batch in reader:
+            engine.feed(batch)
+            now = float(batch.ts[-1])
+            partial = list(settings.recordings_dir.rglob("*.wav.part"))
+            if partial and now > talk_start + 25:
+                info = soundfile.info(str(partial[0]))  # the header is valid mid-call
+                seen_partial.append((now - talk_start, info.duration))
+    engine.close()
+    assert seen_partial, "no recording on disk before the call ended"
+    elapsed, duration = seen_partial[0]
+    assert elapsed - 12 < duration <= elapsed  # at most seconds behind the call
+    assert not list(settings.recordings_dir.rglob("*.part"))
+    assert len(list(settings.recordings_dir.rglob("*.wav"))) == 1
