@@ -43,7 +43,7 @@ from starlette.concurrency import run_in_threadpool
 
 from callvault.accounts import Role
 from callvault.api.deps import CurrentUser, JournalDep
-from callvault.api.errors import ApiError, InvalidRequest
+from callvault.api.errors import BadRequest, Forbidden, InvalidRequest, PayloadTooLarge
 from callvault.calls.classify import Classifier
 from callvault.importers.calls import calls_of
 from callvault.importers.freeswitch import leg_of_json
@@ -58,21 +58,6 @@ MAX_BODY = 1024 * 1024
 """The largest body accepted, in bytes (a CDR is a few KiB)."""
 
 cdr_router = APIRouter(prefix="/api/cdr", tags=["cdr"])
-
-
-class Forbidden(ApiError):
-    status = 403
-    code = "forbidden"
-
-
-class BadRequest(ApiError):
-    status = 400
-    code = "bad_request"
-
-
-class PayloadTooLarge(ApiError):
-    status = 413
-    code = "payload_too_large"
 
 
 @cdr_router.post(

@@ -41,6 +41,11 @@ class Unauthorized(ApiError):
         super().__init__(message, {"WWW-Authenticate": AUTHENTICATE})
 
 
+class BadRequest(ApiError):
+    status = 400
+    code = "bad_request"
+
+
 class Forbidden(ApiError):
     status = 403
     code = "forbidden"
@@ -49,6 +54,11 @@ class Forbidden(ApiError):
 class NotFound(ApiError):
     status = 404
     code = "not_found"
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "payload_too_large"
 
 
 class InvalidRequest(ApiError):
@@ -62,6 +72,7 @@ _HTTP_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    413: "payload_too_large",
     422: "invalid_request",
 }
 
