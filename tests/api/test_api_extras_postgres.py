@@ -1,6 +1,6 @@
 """Annotations, recordings, client history, exports and the audit trail with the journal on
 PostgreSQL: the tests of those modules, unchanged, over a fresh schema per test (skipped,
-saying why, where no PostgreSQL server answers; see pg_journal.py)."""
+saying why, where no PostgreSQL server answers; see tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 import test_annotations
 import test_clients_exports_audit
 import test_recordings
-from pg_journal import postgres_engine, postgres_url  # noqa: F401 (fixtures)
 
 from callvault.config import Settings
 
@@ -24,5 +23,5 @@ for _module in (test_annotations, test_clients_exports_audit, test_recordings):
 
 
 @pytest.fixture
-def settings(tmp_path: Path, postgres_url: str) -> Settings:  # noqa: F811
+def settings(tmp_path: Path, postgres_url: str) -> Settings:
     return Settings(data_dir=tmp_path / "data", database_url=postgres_url)

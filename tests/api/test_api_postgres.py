@@ -3,7 +3,7 @@
 The tests of test_auth.py (authentication, the envelope) and test_calls.py (listing, filters,
 detail, agent scoping) run again here, unchanged, over a fresh PostgreSQL schema per test:
 the ``settings`` fixture below replaces conftest's SQLite one. Skipped, saying why, where no
-PostgreSQL server answers (see pg_journal.py).
+PostgreSQL server answers (see tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import test_auth
 import test_calls
 from api_helpers import bearer
 from fastapi.testclient import TestClient
-from pg_journal import postgres_engine, postgres_url  # noqa: F401 (fixtures)
 
 from callvault.api import create_app
 from callvault.config import Settings
@@ -29,7 +28,7 @@ for _module in (test_auth, test_calls):
 
 
 @pytest.fixture
-def settings(tmp_path: Path, postgres_url: str) -> Settings:  # noqa: F811
+def settings(tmp_path: Path, postgres_url: str) -> Settings:
     return Settings(data_dir=tmp_path / "data", database_url=postgres_url)
 
 

@@ -6,54 +6,14 @@ PostgreSQL: $CALLVAULT_TEST_POSTGRES_URL, default postgresql+psycopg://postgres@
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from journal_calls import build_call
 
 from callvault.calls.model import Call
 from callvault.journal import Journal
-
-POSTGRES_URL = os.environ.get(
-    "CALLVAULT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-
-
-@pytest.fixture(scope="session")
-def postgres_engine() -> Iterator[sa.Engine]:
-    """An engine on the test server, or a skip saying why there is none."""
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        pytest.skip("PostgreSQL tests need psycopg: pip install 'psycopg[binary]'")
-    engine = sa.create_engine(
-        POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    try:
-        with engine.connect() as connection:
-            connection.exec_driver_sql("SELECT 1")
-    except sa.exc.OperationalError as exc:
-        engine.dispose()
-        reason = str(exc.orig).strip().splitlines()[0]
-        pytest.skip(f"no PostgreSQL at {POSTGRES_URL} ({reason}); set CALLVAULT_TEST_POSTGRES_URL")
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def postgres_url(postgres_engine: sa.Engine) -> Iterator[str]:
-    """The URL of a fresh, empty schema (the connection's search_path), dropped afterwards."""
-    schema = f"callvault_test_{secrets.token_hex(6)}"
-    with postgres_engine.connect() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    url = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with postgres_engine.connect() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
