@@ -32,6 +32,15 @@ def test_opening_an_empty_database_creates_the_schema(journal_url: str, engine: 
         "users",
         "api_tokens",
         "audit",
+        "teams",
+        "team_supervisors",
+        "agents",
+        "agent_extensions",
+        "queues",
+        "tracked_numbers",
+        "tracked_number_costs",
+        "webhooks",
+        "webhook_deliveries",
     }
     indexed = {tuple(index["column_names"]) for index in inspector.get_indexes("calls")}
     for column in (
@@ -43,6 +52,11 @@ def test_opening_an_empty_database_creates_the_schema(journal_url: str, engine: 
         "status",
         "direction",
         "sip_call_id",
+        "agent_id",
+        "team_id",
+        "queue_id",
+        "channel",
+        "campaign",
     ):
         assert (column,) in indexed
     unique = inspector.get_unique_constraints("calls")

@@ -163,6 +163,22 @@ class Call:
     outcome: str | None = None
     """How the call ended for the business: "resolved", "transferred", "sale"…"""
     tags: tuple[str, ...] = ()
+    wrap_up_ms: int | None = None
+    """After-call work of the agent, where the telephony reports it (annotation)."""
+    csat: int | None = None
+    """Customer satisfaction score given to the call, where scored (annotation)."""
+    agent_id: int | None = None
+    """The directory's verdict (``journal.directory``): the agent who handled the call…"""
+    team_id: int | None = None
+    """…the agent's team, or the queue's…"""
+    queue_id: int | None = None
+    """…the queue the call went through…"""
+    tracked_number_id: int | None = None
+    """…the tracked number the customer dialled…"""
+    channel: str | None = None
+    """…and that number's marketing channel…"""
+    campaign: str | None = None
+    """…and campaign."""
     id: int | None = None
     """Journal row id, once stored."""
 
@@ -187,6 +203,25 @@ class Call:
         if self.ended_at is None:
             return None
         return round((self.ended_at - self.started_at) * 1000)
+
+    @property
+    def hold_ms(self) -> int:
+        """Time on hold: from each "hold" event to the next "resume" (or the end)."""
+        total = 0.0
+        held_since: float | None = None
+        for event in sorted(self.events, key=lambda e: e.at):
+            if event.kind == "hold" and held_since is None:
+                held_since = event.at
+            elif event.kind == "resume" and held_since is not None:
+                total += event.at - held_since
+                held_since = None
+        if held_since is not None and self.ended_at is not None:
+            total += max(0.0, self.ended_at - held_since)
+        return round(total * 1000)
+
+    @property
+    def transferred(self) -> bool:
+        return any(event.kind == "transfer" for event in self.events)
 
     def offset_ms(self, at: float) -> int:
         """Milliseconds from the call's start to ``at``."""

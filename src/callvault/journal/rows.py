@@ -30,6 +30,11 @@ RECORDING_COLUMNS = {"path": "recording_path", "format": "recording_format",
                      "size": "recording_size", "sha256": "recording_sha256"}
 ANNOTATION_COLUMNS = ("comment", "outcome", "tags")
 """Columns people write (``Journal.annotate``); saving a call again leaves them alone."""
+REPORTED_COLUMNS = ("wrap_up_ms", "csat")
+"""Columns a source may or may not know: saving a call again without them keeps them."""
+DIRECTORY_COLUMNS = ("agent_id", "team_id", "queue_id", "tracked_number_id", "channel",
+                     "campaign")
+"""The directory's verdict on a call (``journal.directory``)."""
 
 
 def call_row(call: Call, created_at: float) -> dict[str, Any]:
@@ -60,6 +65,11 @@ def call_row(call: Call, created_at: float) -> dict[str, Any]:
         "comment": call.comment,
         "outcome": call.outcome,
         "tags": tags_text(call.tags),
+        "hold_ms": call.hold_ms,
+        "transferred": call.transferred,
+        "wrap_up_ms": call.wrap_up_ms,
+        "csat": call.csat,
+        **{column: getattr(call, column) for column in DIRECTORY_COLUMNS},
     }
     for field, column in RECORDING_COLUMNS.items():
         row[column] = getattr(call.recording, field) if call.recording else None
@@ -137,6 +147,9 @@ def call_from_row(row: Row, streams: Iterable[Row] = (), events: Iterable[Row] =
         comment=row["comment"],
         outcome=row["outcome"],
         tags=tags_from_text(row["tags"]),
+        wrap_up_ms=row["wrap_up_ms"],
+        csat=row["csat"],
+        **{column: row[column] for column in DIRECTORY_COLUMNS},
     )
 
 

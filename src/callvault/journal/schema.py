@@ -98,10 +98,22 @@ calls = sa.Table(
     sa.Column("comment", sa.Text),
     sa.Column("outcome", sa.Text),
     sa.Column("tags", sa.Text),
+    sa.Column("hold_ms", sa.Integer),
+    sa.Column("transferred", sa.Boolean),
+    sa.Column("wrap_up_ms", sa.Integer),
+    sa.Column("csat", sa.Integer),
+    sa.Column("agent_id", sa.Integer, index=True),
+    sa.Column("team_id", sa.Integer, index=True),
+    sa.Column("queue_id", sa.Integer, index=True),
+    sa.Column("tracked_number_id", sa.Integer, index=True),
+    sa.Column("channel", sa.Text, index=True),
+    sa.Column("campaign", sa.Text, index=True),
 )
 """One row per call. ``codecs`` is the negotiated list joined by spaces; ``tags`` a JSON
-array (None: no tags). ``comment``, ``outcome`` and ``tags`` are annotations: saving the
-call again leaves them alone."""
+array (None: no tags). ``comment``, ``outcome``, ``tags``, ``wrap_up_ms`` and ``csat`` are annotations: saving the
+call again leaves them alone. ``hold_ms`` (time on hold) and ``transferred`` are derived
+from the call's events. ``agent_id`` … ``campaign`` are the directory's verdict on the call
+(``journal.directory``): no foreign keys, the journal outlives directory edits."""
 
 streams = sa.Table(
     "streams",
@@ -195,3 +207,121 @@ audit = sa.Table(
 )
 """Who did what with which call, when: playback, download, export, annotate. ``call_id`` is
 no foreign key: the trail outlives the calls it names."""
+
+teams = sa.Table(
+    "teams",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False, unique=True),
+    sa.Column("department", sa.Text),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+"""Teams (and the department each belongs to)."""
+
+team_supervisors = sa.Table(
+    "team_supervisors",
+    metadata,
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              primary_key=True, index=True),
+)
+"""Which accounts supervise which teams (a supervisor sees their teams' calls)."""
+
+agents = sa.Table(
+    "agents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("employee_id", sa.Text, unique=True),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id", ondelete="SET NULL"), index=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"), index=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+"""The people who take and make calls; ``user_id`` links the agent's account, if any."""
+
+agent_extensions = sa.Table(
+    "agent_extensions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("extension", sa.Text, nullable=False, unique=True),
+)
+"""An agent's extensions and numbers, as they appear in the journal; each belongs to one
+agent."""
+
+queues = sa.Table(
+    "queues",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False, unique=True),
+    sa.Column("numbers", sa.Text, nullable=False),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id", ondelete="SET NULL"), index=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+"""Call queues (hunt groups, ring groups); ``numbers`` are the queue's numbers joined by
+spaces: a call to one of them is the queue's."""
+
+tracked_numbers = sa.Table(
+    "tracked_numbers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("number", sa.Text, nullable=False, unique=True),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("campaign", sa.Text),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+"""Numbers published in marketing: a call to one came through its channel and campaign."""
+
+tracked_number_costs = sa.Table(
+    "tracked_number_costs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("tracked_number_id", sa.Integer,
+              sa.ForeignKey("tracked_numbers.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("cost", sa.Numeric(14, 2), nullable=False),
+    sa.Column("currency", sa.Text, nullable=False),
+    sa.Index(None, "tracked_number_id", "period_start"),
+)
+"""What a tracked number cost over a period (both dates inclusive)."""
+
+webhooks = sa.Table(
+    "webhooks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False, unique=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("secret", sa.Text, nullable=False),
+    sa.Column("events", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+"""Where to POST calls: ``events`` are the event names joined by spaces; ``secret`` keys
+the HMAC-SHA256 signature of each delivery."""
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("webhook_id", sa.Integer, sa.ForeignKey("webhooks.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("event", sa.Text, nullable=False),
+    sa.Column("call_id", sa.Integer, index=True),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", Timestamp),
+    sa.Column("last_attempt_at", Timestamp),
+    sa.Column("response_code", sa.Integer),
+    sa.Column("error", sa.Text),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("delivered_at", Timestamp),
+    sa.Index(None, "status", "next_attempt_at"),
+)
+"""The outbox: one row per (webhook, event) with its delivery status ("pending",
+"delivered", "failed" once the retries are spent)."""

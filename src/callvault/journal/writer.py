@@ -111,14 +111,23 @@ class CallWriter:
 
 def _upsert(dialect: str) -> sa.ClauseElement:
     """INSERT … ON CONFLICT (uid) DO UPDATE … RETURNING id: a stored uid keeps its id, its
-    ``created_at`` and its annotations (comment, outcome, tags)."""
+    ``created_at`` and its annotations (comment, outcome, tags), and what it reported
+    (wrap-up, CSAT) unless the new save reports it too."""
     statement = UPSERTS[dialect](calls)
     kept = {"id", "uid", "created_at", *rows.ANNOTATION_COLUMNS}
     return (
         statement.values({c: sa.bindparam(c.name) for c in calls.c if c.name != "id"})
         .on_conflict_do_update(
             index_elements=[calls.c.uid],
-            set_={c.name: statement.excluded[c.name] for c in calls.c if c.name not in kept},
+            set_={
+                c.name: (
+                    sa.func.coalesce(statement.excluded[c.name], c)
+                    if c.name in rows.REPORTED_COLUMNS
+                    else statement.excluded[c.name]
+                )
+                for c in calls.c
+                if c.name not in kept
+            },
         )
         .returning(calls.c.id)
     )
