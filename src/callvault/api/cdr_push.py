@@ -41,9 +41,9 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from callvault.accounts import Role
 from callvault.api.deps import CurrentUser, JournalDep
-from callvault.api.errors import BadRequest, Forbidden, InvalidRequest, PayloadTooLarge
+from callvault.api.errors import BadRequest, InvalidRequest, PayloadTooLarge
+from callvault.api.permissions import Permission, check
 from callvault.calls.classify import Classifier
 from callvault.importers.calls import calls_of
 from callvault.importers.freeswitch import leg_of_json
@@ -82,8 +82,7 @@ cdr_router = APIRouter(prefix="/api/cdr", tags=["cdr"])
 async def push_freeswitch(
     request: Request, user: CurrentUser, journal: JournalDep
 ) -> dict[str, dict[str, int]]:
-    if user.role is not Role.ADMIN:
-        raise Forbidden("only admins may push CDRs: give the PBX an admin account")
+    check(user, Permission.CDR_PUSH)
     body = await _read_body(request)
     documents = _documents(body, request.headers.get("content-type", ""))
     legs = _legs(documents)

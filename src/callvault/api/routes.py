@@ -14,9 +14,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
-from callvault.accounts import Role, User
+from callvault.accounts import User
 from callvault.api.deps import CurrentUser, JournalDep
-from callvault.api.errors import Forbidden, InvalidRequest, NotFound
+from callvault.api.errors import InvalidRequest, NotFound
+from callvault.api.permissions import Permission, check
 from callvault.api.schemas import (
     AuditPublic,
     CallAnnotation,
@@ -39,8 +40,6 @@ EXPORT_CHUNK = 500
 """Calls read from the journal at a time while an export streams."""
 
 MEDIA_TYPES = {"wav": "audio/wav", "flac": "audio/flac", "opus": "audio/ogg", "ogg": "audio/ogg"}
-ANNOTATORS = {Role.AGENT, Role.SUPERVISOR, Role.ADMIN}
-AUDITORS = {Role.COMPLIANCE, Role.ADMIN}
 _NON_DIGITS = re.compile(r"[^0-9]")
 
 router = APIRouter(prefix="/api")
@@ -129,6 +128,7 @@ def export_csv(
     request: Request, user: CurrentUser, journal: JournalDep, filters: FiltersDep
 ) -> StreamingResponse:
     """Every call the filters select (no limit), as CSV with ``CSV_FIELDS``; streamed."""
+    check(user, Permission.CALLS_EXPORT)
     wanted = scoped(filters.call_filter(None, 0), user)
     _audit(journal, request, user, "export", detail=_export_detail("csv", filters))
 
@@ -156,6 +156,7 @@ def export_xlsx(
 ) -> StreamingResponse:
     """The CSV export as an Excel workbook (needs openpyxl): built in a temporary file
     (write-only, rows never all in memory), then streamed."""
+    check(user, Permission.CALLS_EXPORT)
     try:
         from openpyxl import Workbook
     except ImportError:
@@ -218,8 +219,7 @@ def list_audit(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> AuditPublic:
     """The audit trail, newest first: compliance and admin only."""
-    if user.role not in AUDITORS:
-        raise Forbidden("the audit trail is for compliance and admin accounts")
+    check(user, Permission.AUDIT_READ)
     wanted = AuditFilter(
         since=None if since is None else _utc(since).timestamp(),  # type: ignore[union-attr]
         until=None if until is None else _utc(until).timestamp(),  # type: ignore[union-attr]
@@ -258,8 +258,7 @@ def annotate_call(
 ) -> dict[str, Any]:
     """Set a call's comment, outcome and tags (those sent; null clears one). Agents on their
     own calls, supervisors and admins on any; compliance and managers read only."""
-    if user.role not in ANNOTATORS:
-        raise Forbidden(f"a {user.role.value} account may not annotate calls")
+    check(user, Permission.CALLS_ANNOTATE)
     given = body.model_fields_set
     if not given:
         raise InvalidRequest("request body: send at least one of comment, outcome, tags")
