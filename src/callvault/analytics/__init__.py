@@ -1,0 +1,1 @@
+"""Contact-center analytics over the journal: KPIs, peak hours and staffing, marketing."""
