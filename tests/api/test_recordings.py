@@ -82,6 +82,10 @@ def test_an_unsatisfiable_range_is_416(
     answer = get(client, tokens["ann"], range=f"bytes={len(AUDIO) + 10}-")
     assert answer.status_code == 416
     assert answer.headers["content-range"] == f"bytes */{len(AUDIO)}"
+    assert answer.json()["error"]["code"] == "range_not_satisfiable"
+    malformed = get(client, tokens["ann"], range="bytes=abc")
+    assert malformed.status_code == 400
+    assert malformed.json()["error"]["message"].startswith("header 'Range'")
 
 
 def test_a_call_without_recording_says_why(

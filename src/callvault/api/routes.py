@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from callvault.accounts import User
 from callvault.api.deps import CurrentUser, JournalDep
 from callvault.api.errors import InvalidRequest, NotFound
+from callvault.api.files import RangeFileResponse
 from callvault.api.permissions import Permission, check
 from callvault.api.schemas import (
     AuditPublic,
@@ -304,7 +305,7 @@ def get_recording(
         detail=json.dumps({"range": request.headers.get("range")}),
     )
     name = f"{found.uid}.{recording.format}"
-    return FileResponse(
+    return RangeFileResponse(
         path,
         media_type=MEDIA_TYPES.get(recording.format, "application/octet-stream"),
         headers={"ETag": f'"{recording.sha256}"'},
