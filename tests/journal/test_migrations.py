@@ -41,6 +41,7 @@ def test_opening_an_empty_database_creates_the_schema(journal_url: str, engine: 
         "tracked_number_costs",
         "webhooks",
         "webhook_deliveries",
+        "sessions",
     }
     indexed = {tuple(index["column_names"]) for index in inspector.get_indexes("calls")}
     for column in (
