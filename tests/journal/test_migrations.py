@@ -43,7 +43,8 @@ def test_opening_an_empty_database_creates_the_schema(journal_url: str, engine: 
         "webhook_deliveries",
         "sessions",
     }
-    indexed = {tuple(index["column_names"]) for index in inspector.get_indexes("calls")}
+    # Each column leads an index (the call list's are (column, started_at, id)).
+    indexed = {tuple(index["column_names"][:1]) for index in inspector.get_indexes("calls")}
     for column in (
         "started_at",
         "caller_number",
