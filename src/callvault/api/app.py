@@ -10,10 +10,12 @@ from fastapi import FastAPI
 
 from callvault import __version__
 from callvault.accounts import Accounts
+from callvault.accounts.sessions import Sessions
 from callvault.api import errors
 from callvault.api.cdr_push import cdr_router
 from callvault.api.deps import CurrentUser
 from callvault.api.routes import router
+from callvault.api.session_routes import session_router
 from callvault.config import Settings
 from callvault.journal import Journal
 
@@ -23,10 +25,12 @@ def create_app(settings: Settings) -> FastAPI:
     when the app shuts down."""
     journal = Journal.open(settings.journal_url)
     accounts = Accounts.open(settings.journal_url)
+    sessions = Sessions.connect(settings.journal_url)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        sessions.dispose()
         accounts.close()
         journal.close()
 
@@ -43,9 +47,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.journal = journal
     app.state.accounts = accounts
+    app.state.sessions = sessions
     errors.install(app)
     app.include_router(router)
     app.include_router(cdr_router)
+    app.include_router(session_router)
 
     @app.get("/api/openapi.json", include_in_schema=False)
     def openapi(_: CurrentUser) -> dict[str, Any]:

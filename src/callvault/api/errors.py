@@ -61,6 +61,11 @@ class PayloadTooLarge(ApiError):
     code = "payload_too_large"
 
 
+class TooManyRequests(ApiError):
+    status = 429
+    code = "too_many_requests"
+
+
 class InvalidRequest(ApiError):
     status = 422
     code = "invalid_request"
@@ -73,7 +78,9 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
+    416: "range_not_satisfiable",
     422: "invalid_request",
+    429: "too_many_requests",
 }
 
 
