@@ -108,3 +108,27 @@ class _Lines:
 
     def readline(self) -> str:
         return next(self._lines, "")
+
+
+def test_password_sets_the_password_and_ends_browser_sessions(db: str) -> None:
+    from callvault.accounts.sessions import Sessions
+
+    assert run(db, "add", "ada", "--role", "admin", "--password-stdin", input="old\n").exit_code == 0
+    with Accounts.open(db) as accounts:
+        user = accounts.get_user("ada")
+    assert user is not None
+    sessions = Sessions.connect(db)
+    try:
+        cookie = sessions.open(user)
+        changed = run(db, "password", "ada", "--password-stdin", input="new secret\n")
+        assert changed.exit_code == 0, changed.output
+        assert "password of ada set; 1 browser session(s) ended" in changed.output
+        assert sessions.find(cookie) is None
+    finally:
+        sessions.dispose()
+    with Accounts.open(db) as accounts:
+        assert accounts.user_for_password("ada", "new secret") is not None
+        assert accounts.user_for_password("ada", "old") is None
+    unknown = run(db, "password", "nobody", "--password-stdin", input="x\n")
+    assert unknown.exit_code != 0  # main() turns the AccountError into one line, as above
+    assert str(unknown.exception) == "no user 'nobody'"

@@ -1,4 +1,4 @@
-"""`callvault users`: accounts of the API (add, list, disable, token)."""
+"""`callvault users`: accounts of the API (add, list, disable, password, token)."""
 
 from __future__ import annotations
 
@@ -97,6 +97,36 @@ def disable(username: str, data_dir: Path | None, db: str | None) -> None:
     with _accounts(data_dir, db) as accounts:
         accounts.set_disabled(username, True)
     click.echo(f"disabled {username}")
+
+
+@users.command("password")
+@click.argument("username")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input's first line."
+)
+@journal_options
+def password(username: str, password_stdin: bool, data_dir: Path | None, db: str | None) -> None:
+    """Set a user's password; their browser sessions end (API tokens keep working)."""
+    if password_stdin:
+        chosen = sys.stdin.readline().rstrip("\r\n")
+    else:
+        chosen = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    if not chosen:
+        raise AccountError("the password is empty")
+    from callvault.accounts.sessions import Sessions
+
+    url = settings_from(data_dir, db).journal_url
+    with _accounts(data_dir, db) as accounts:
+        accounts.set_password(username, chosen)
+        user = accounts.get_user(username)
+    ended = 0
+    if user is not None:
+        sessions = Sessions.connect(url)
+        try:
+            ended = sessions.close_all(user.id)
+        finally:
+            sessions.dispose()
+    click.echo(f"password of {username} set; {ended} browser session(s) ended")
 
 
 @users.command("token")
