@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from types import TracebackType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
 from alembic.util.exc import CommandError
@@ -25,10 +25,17 @@ from callvault.journal.filters import CallFilter
 from callvault.journal.schema import audit, calls, events, streams
 from callvault.journal.writer import UPSERTS, CallWriter
 
+if TYPE_CHECKING:
+    from callvault.directory.snapshot import Snapshot
+
 _IN_CHUNK = 500
 """Call ids per ``IN (…)`` when loading streams and events (well under every bind limit)."""
 
 _MAX_ID = 2**31 - 1
+
+DIRECTORY_REFRESH_S = 5.0
+"""How old the writer's directory lookups may grow before they are read again (changes
+this process makes reach them at once)."""
 
 AUDIT_ACTIONS: Final = ("playback", "download", "export", "annotate")
 """What the audit trail records."""
@@ -86,6 +93,8 @@ class Journal:
     def __init__(self, engine: Engine) -> None:
         """Use ``Journal.open``; this wraps an engine whose journal is already migrated."""
         self._engine = engine
+        self._directory: Snapshot | None = None
+        self._directory_loaded_at = 0.0
         self._write_lock = threading.Lock()
         self._call_writer = CallWriter(engine)
         self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
@@ -154,10 +163,18 @@ class Journal:
         return self.save_many((call,))[0]
 
     def save_many(self, calls: Iterable[Call], *, batch: int = 500) -> list[int]:
-        """Store calls, committing every ``batch`` calls; return (and set) their ids."""
+        """Store calls, committing every ``batch`` calls; return (and set) their ids.
+
+        The directory assigns each call first (agent, team, queue, tracked number:
+        ``callvault.directory.snapshot``), from lookups reloaded when this process changed
+        the directory and, for changes made elsewhere, every ``DIRECTORY_REFRESH_S``."""
         ids: list[int] = []
         pending = iter(calls)
         while chunk := list(islice(pending, batch)):
+            snapshot = self._directory_snapshot()
+            if snapshot is not None:
+                for call in chunk:
+                    snapshot.assign(call)
             with self._write_lock:
                 try:
                     ids += self._call_writer.write(chunk)
@@ -212,6 +229,26 @@ class Journal:
         with self._writing() as connection:
             key = connection.execute(statement).inserted_primary_key
         return int(key[0]) if key else 0
+
+    def _directory_snapshot(self) -> Snapshot | None:
+        """The directory's lookups, reloaded when stale; None while the directory is empty."""
+        # Imported here: the directory package builds on the journal.
+        from callvault.directory.snapshot import Snapshot, generation
+
+        now = time.monotonic()
+        current = self._directory
+        if (
+            current is None
+            or current.generation != generation()
+            or now - self._directory_loaded_at >= DIRECTORY_REFRESH_S
+        ):
+            try:
+                with self._engine.connect() as connection:
+                    current = Snapshot.load(connection)
+            except (SQLAlchemyError, self._driver_error) as exc:
+                raise JournalError(f"cannot read the directory: {_reason(exc)}") from exc
+            self._directory, self._directory_loaded_at = current, now
+        return None if current.empty else current
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
