@@ -61,6 +61,16 @@ class Settings(BaseSettings):
     batch_packets: int = 16000
     """Packets read and decoded at once; memory grows with it. 16,000 keeps a batch's 8-byte
     arrays under glibc's 128 KiB mmap threshold (16,384 would page-fault every one: ~15 % slower)."""
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    """How long a webhook receiver has to answer one POST before the attempt counts as failed."""
+    webhook_max_attempts: int = Field(default=8, ge=1)
+    """Attempts per webhook delivery before it is marked failed (redeliver sends it again)."""
+    webhook_backoff_s: float = Field(default=30.0, gt=0)
+    """Delay before the first retry; it doubles with each attempt, with jitter (0.5-1x)."""
+    webhook_backoff_max_s: float = Field(default=3600.0, gt=0)
+    """The longest delay between two attempts of a delivery."""
+    webhook_poll_s: float = Field(default=5.0, gt=0)
+    """How often the delivery worker looks for due deliveries written by other processes."""
 
     @field_validator("local_networks", "local_domains", "local_number_prefixes", mode="before")
     @classmethod

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
@@ -32,6 +33,13 @@ _IN_CHUNK = 500
 """Call ids per ``IN (…)`` when loading streams and events (well under every bind limit)."""
 
 _MAX_ID = 2**31 - 1
+
+logger = logging.getLogger(__name__)
+
+SavedListener = Callable[[Sequence[Call]], None]
+"""Told the calls (ids set) of each commit of ``Journal.save_many``."""
+AnnotatedListener = Callable[[int, tuple[str, ...]], None]
+"""Told the journal id of an annotated call and the annotations set, after the commit."""
 
 DIRECTORY_REFRESH_S = 5.0
 """How old the writer's directory lookups may grow before they are read again (changes
@@ -99,6 +107,8 @@ class Journal:
         self._call_writer = CallWriter(engine)
         self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self._checkpointer = Checkpointer(engine) if is_sqlite_file(engine.url) else None
+        self._saved_listeners: list[SavedListener] = []
+        self._annotated_listeners: list[AnnotatedListener] = []
 
     @classmethod
     def open(cls, url: str) -> Journal:
@@ -130,6 +140,11 @@ class Journal:
             engine.dispose()
             raise JournalError(f"cannot open the journal at {shown}: {_reason(exc)}") from exc
         return cls(engine)
+
+    @property
+    def engine(self) -> Engine:
+        """The journal's engine, for what keeps its tables beside the calls (webhooks)."""
+        return self._engine
 
     @property
     def url(self) -> str:
@@ -180,6 +195,8 @@ class Journal:
                     ids += self._call_writer.write(chunk)
                 except (SQLAlchemyError, self._driver_error) as exc:
                     raise JournalError(f"cannot write to the journal: {_reason(exc)}") from exc
+            for saved in self._saved_listeners:
+                _tell(saved, chunk)
         return ids
 
     def annotate(
@@ -202,7 +219,20 @@ class Journal:
         # Nothing to set still tells whether the call exists.
         statement = calls.update().where(calls.c.id == call_id).values(values or {"id": calls.c.id})
         with self._writing() as connection:
-            return connection.execute(statement).rowcount > 0
+            found = connection.execute(statement).rowcount > 0
+        if found and values:
+            for annotated in self._annotated_listeners:
+                _tell(annotated, call_id, tuple(values))
+        return found
+
+    def on_saved(self, listener: SavedListener) -> None:
+        """Call ``listener(calls)`` after each commit of saved calls (webhooks enqueue there).
+        A listener's error is logged, never raised: the calls are stored by then."""
+        self._saved_listeners.append(listener)
+
+    def on_annotated(self, listener: AnnotatedListener) -> None:
+        """Call ``listener(call_id, names)`` after annotations are committed on a call."""
+        self._annotated_listeners.append(listener)
 
     def record_audit(
         self,
@@ -346,6 +376,13 @@ def _children(
         for row in connection.execute(query).mappings():
             by_call[row["call_id"]].append(row)
     return by_call
+
+
+def _tell(listener: Callable[..., None], *args: Any) -> None:
+    try:
+        listener(*args)
+    except Exception:
+        logger.exception("journal listener %r failed", listener)
 
 
 def _reason(exc: BaseException) -> str:
