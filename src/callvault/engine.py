@@ -105,10 +105,15 @@ class Engine:
         on_call: Callable[[Call], None],
         source: str | None = None,
         recorder: Recorder | None = None,
+        on_window: Callable[[], None] | None = None,
     ) -> None:
+        """``on_call`` gets each call the moment it is over; ``on_window``, when given, is
+        called after each window (at most ``WINDOW_S`` of capture time) and at the end, so
+        that a journal can commit a window's calls together."""
         self.summary = IngestSummary()
         self.net = NetDecoder()
         self._on_call = on_call
+        self._on_window = on_window
         self.recorder = recorder
         self.quality = QualityTable()
         self.correlator = Correlator(settings, self.net.addresses, self._emit, source)
@@ -152,6 +157,8 @@ class Engine:
             self._count_framer(framer)
         self._framers.clear()
         self._collect_counters()
+        if self._on_window is not None:
+            self._on_window()
         return self.summary
 
     def _collect_counters(self) -> None:
@@ -282,6 +289,8 @@ class Engine:
             self.correlator.tick(now)
             if self.recorder is not None:
                 self.recorder.tick(now)
+            if self._on_window is not None:
+                self._on_window()
         self._expire_framers(last)
 
     def _rtp_groups(self, d: DatagramBatch, window: np.ndarray) -> _Groups | None:
@@ -556,11 +565,12 @@ def ingest_file(
     settings: Settings,
     on_call: Callable[[Call], None],
     progress: ProgressCallback | None = None,
+    on_window: Callable[[], None] | None = None,
 ) -> IngestSummary:
     """Read one capture to its end (or to the first unreadable byte) and write its calls.
 
     A CaptureError ends reading; every call before it is written, and the error is
-    recorded in the summary rather than raised.
+    recorded in the summary rather than raised. ``on_window``: see :class:`Engine`.
     """
     from callvault.capture.reader import open_capture
 
@@ -571,7 +581,7 @@ def ingest_file(
         recorder = Recorder(
             FilesystemVault(settings.recordings_dir), settings.audio_format, _decoder_factory()
         )
-    engine = Engine(settings, on_call, source=path.name, recorder=recorder)
+    engine = Engine(settings, on_call, source=path.name, recorder=recorder, on_window=on_window)
     try:
         with open_capture(path, batch_packets=settings.batch_packets) as reader:
             engine.summary.bytes = reader.size

@@ -15,12 +15,17 @@ def ingest_files(
     settings: Settings,
     on_call: Callable[[Call], None],
     progress: Callable[[Path], ProgressCallback | None] | None = None,
+    on_window: Callable[[], None] | None = None,
 ) -> IngestSummary:
-    """Ingest every file in turn (each its own capture); the summaries add up."""
+    """Ingest every file in turn (each its own capture); the summaries add up.
+
+    ``on_window`` is called after each window of capture time (see ``Engine``)."""
     total = IngestSummary()
     for path in paths:
         path = Path(path)
-        summary = ingest_file(path, settings, on_call, progress(path) if progress else None)
+        summary = ingest_file(
+            path, settings, on_call, progress(path) if progress else None, on_window
+        )
         total.files += summary.files
         total.bytes += summary.bytes
         total.packets += summary.packets

@@ -95,10 +95,18 @@ def run_ingest(files, settings, progress: bool | None, fmt: str) -> IngestSummar
     show = err.is_terminal if progress is None else progress
     statuses: Counter[str] = Counter()
     with open_journal(settings) as journal:
+        # A window's calls (≤ 1 s of capture time) are committed together: a transaction
+        # per call would cost more than the statements in it.
+        pending: list[Call] = []
 
         def on_call(call: Call) -> None:
-            journal.save(call)
+            pending.append(call)
             statuses[call.status.value] += 1
+
+        def commit() -> None:
+            if pending:
+                journal.save_many(pending)
+                pending.clear()
 
         if show:
             bar = Progress(
@@ -119,9 +127,9 @@ def run_ingest(files, settings, progress: bool | None, fmt: str) -> IngestSummar
 
                     return update
 
-                summary = ingest_files(files, settings, on_call, progress_for)
+                summary = ingest_files(files, settings, on_call, progress_for, commit)
         else:
-            summary = ingest_files(files, settings, on_call)
+            summary = ingest_files(files, settings, on_call, on_window=commit)
     for line in summary.errors:
         click.echo(f"callvault: error: {line}", err=True)
     if fmt == "json":

@@ -14,7 +14,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
-from alembic.util.exc import CommandError
 from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
@@ -23,6 +22,7 @@ from callvault.errors import JournalError
 from callvault.journal import migrate, rows
 from callvault.journal.engine import WRITER, Checkpointer, create_engine, is_sqlite_file
 from callvault.journal.filters import CallFilter
+from callvault.journal.migrate import CommandError
 from callvault.journal.schema import audit, calls, events, streams
 from callvault.journal.writer import UPSERTS, CallWriter
 
