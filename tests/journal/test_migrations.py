@@ -42,6 +42,9 @@ def test_opening_an_empty_database_creates_the_schema(journal_url: str, engine: 
         "webhooks",
         "webhook_deliveries",
         "sessions",
+        "kpi_rollups",
+        "kpi_rollup_dirty",
+        "kpi_rollup_state",
     }
     # Each column leads an index (the call list's are (column, started_at, id)).
     indexed = {tuple(index["column_names"][:1]) for index in inspector.get_indexes("calls")}

@@ -352,3 +352,53 @@ sessions = sa.Table(
 )
 """Browser sessions: only the SHA-256 of the session cookie is kept (hex in ``digest``);
 a session ends at ``expires_at``, after an idle spell, at logout or when revoked."""
+
+KPI_WAIT_BOUNDS_S: tuple[int, ...] = (5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300)
+"""The wait-time histogram of ``kpi_rollups``: service level (answered within N s) and short
+abandons (gave up within N s) are exact from the rollups for these N."""
+
+KPI_MEASURES: tuple[str, ...] = (
+    "calls", "inbound", "inbound_answered", "inbound_abandoned", "outbound",
+    "outbound_answered", "handled", "talk_ms", "hold_ms", "wrap_up_ms", "handle_ms",
+    "wait_ms", "answer_wait_ms", "wait_max_ms",
+    *(f"answered_within_{s}" for s in KPI_WAIT_BOUNDS_S),
+    *(f"abandoned_within_{s}" for s in KPI_WAIT_BOUNDS_S),
+    "transferred", "with_outcome", "resolved", "deals", "deal_prior_contacts",
+    "repeat_base", "repeat_24h", "repeat_7d", "csat_scored", "csat_sum",
+    "mos_calls", "mos_milli_sum", "mos_poor", "rtp_expected", "rtp_lost",
+)
+"""The additive measures of a group of calls (``analytics.measures`` says what each counts);
+``wait_max_ms`` merges by maximum, every other by sum."""
+
+kpi_rollups = sa.Table(
+    "kpi_rollups",
+    metadata,
+    sa.Column("grain", sa.Text, primary_key=True),
+    sa.Column("dimension", sa.Text, primary_key=True),
+    sa.Column("bucket", sa.BigInteger, primary_key=True),
+    sa.Column("value", sa.Text, primary_key=True),
+    sa.Column("team_id", sa.Integer, primary_key=True),
+    *(sa.Column(name, sa.BigInteger, nullable=False) for name in KPI_MEASURES),
+)
+"""The KPI measures of the calls that started in one bucket (``grain`` "hour": the UTC hour
+starting at epoch second ``bucket``; "day": the center's local day starting there), per
+value of one dimension ("center", "agent", "queue", "direction", "channel", "campaign",
+"tracked_number"; "" for none) and team (0: none). Derived from ``calls`` and ``streams``
+by ``analytics.rollups``; rebuildable at any time."""
+
+kpi_rollup_dirty = sa.Table(
+    "kpi_rollup_dirty",
+    metadata,
+    sa.Column("hour", sa.BigInteger, primary_key=True),
+)
+"""UTC hours (epoch seconds) whose calls changed since their rollups were made; database
+triggers on ``calls`` fill it, ``analytics.rollups.refresh`` empties it."""
+
+kpi_rollup_state = sa.Table(
+    "kpi_rollup_state",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+"""What the rollups were made with (time zone, outcome sets), so that a query with other
+settings knows not to use them."""

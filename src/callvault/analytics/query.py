@@ -1,0 +1,490 @@
+"""KPI queries: any KPI by any dimension over any range, from rollups where they are exact.
+
+A range [since, until) is cut into whole local days (day rollups), whole UTC hours (hour
+rollups) and the minutes at its edges (read from the calls), and the measures of the three
+are added: the answer is the same as reading every call. The calls are read instead of
+the rollups when the query's settings are not those the rollups were made with (time zone,
+outcome sets), when a threshold is not one of the histogram's bounds, in zones whose
+midnights do not fall on UTC hours, and for intervals shorter than an hour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from callvault.analytics import measures, rollups
+from callvault.analytics.kpis import KPIS, AnalyticsError, Kpi, KpiSettings, evaluate
+from callvault.journal.schema import (
+    KPI_MEASURES,
+    agents,
+    kpi_rollups,
+    queues,
+    teams,
+    tracked_number_costs,
+    tracked_numbers,
+)
+
+HOUR: Final = 3600
+MAX_RANGE_S: Final = 10 * 366 * 86400
+"""The longest range a query may span (ten years)."""
+TIME_DIMENSIONS: Final = ("date", "hour", "weekday", "weekday_hour")
+GROUPINGS: Final = ("center", "agent", "team", "department", "queue", "direction", "channel",
+                    "campaign", "tracked_number", "date", "hour", "weekday")
+"""What ``kpis(by=…)`` accepts."""
+WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+NONE_LABEL: Final = "(none)"
+
+Vector = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    key: str
+    """The group's value: an id, a name, an ISO date, "00"…"23", "1" (Monday)…"7"; "" for
+    calls without one (no agent, no queue…), "all" for the total."""
+    label: str
+    values: dict[str, float | int | None]
+    measures: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    by: str
+    since: float
+    until: float
+    kpis: tuple[Kpi, ...]
+    rows: list[ReportRow]
+    total: ReportRow
+    source: str
+    """"rollups" or "calls": where the measures were read."""
+    settings: KpiSettings = field(repr=False)
+
+
+def kpis(
+    engine: Engine,
+    since: float,
+    until: float,
+    *,
+    by: str = "center",
+    settings: KpiSettings | None = None,
+    teams_only: Sequence[int] | None = None,
+    names: Sequence[str] | None = None,
+) -> Report:
+    """The KPIs named (all by default) of the contacts that started in [since, until),
+    grouped ``by`` one of GROUPINGS; ``teams_only``: only calls of these teams (a
+    supervisor's scope)."""
+    from callvault.analytics.kpis import select
+
+    settings = settings or KpiSettings()
+    if by not in GROUPINGS:
+        raise AnalyticsError(f"unknown grouping {by!r}: one of {', '.join(GROUPINGS)}")
+    chosen = select(list(names) if names else None)
+    groups, source = _groups(engine, since, until, by, settings, teams_only)
+    with engine.connect() as connection:
+        if by == "department":
+            groups = _by_department(connection, groups)
+        labels = _labels(connection, by, groups)
+    rows = [
+        ReportRow(key, labels.get(key, key or NONE_LABEL), evaluate(m := measures.as_mapping(v, settings),
+                  settings, chosen), m)
+        for key, v in sorted(groups.items(), key=lambda item: _order(by, item[0]))
+    ]
+    total_vector = measures.combine(np.array(list(groups.values()))) if groups else measures.empty(settings)
+    total_measures = measures.as_mapping(total_vector, settings)
+    total = ReportRow("all", "All", evaluate(total_measures, settings, chosen), total_measures)
+    return Report(by, since, until, chosen, rows, total, source, settings)
+
+
+def heatmap(
+    engine: Engine,
+    since: float,
+    until: float,
+    *,
+    settings: KpiSettings | None = None,
+    teams_only: Sequence[int] | None = None,
+) -> list[list[int]]:
+    """Offered inbound calls per local weekday (rows, Monday first) and hour (columns)."""
+    settings = settings or KpiSettings()
+    groups, _ = _groups(engine, since, until, "weekday_hour", settings, teams_only)
+    grid = [[0] * 24 for _ in range(7)]
+    for key, vector in groups.items():
+        weekday, hour = (int(part) for part in key.split(":"))
+        grid[weekday - 1][hour] += _offered(vector, settings)
+    return grid
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """One interval's arrivals and handling, for staffing."""
+
+    start: float
+    offered: int
+    answered: int
+    abandoned: int
+    avg_handle_s: float | None
+    avg_patience_s: float | None
+    """Mean wait of the calls abandoned in the interval (Erlang A's patience)."""
+    service_level: float | None
+
+
+def intervals(
+    engine: Engine,
+    since: float,
+    until: float,
+    *,
+    minutes: int = 60,
+    settings: KpiSettings | None = None,
+    teams_only: Sequence[int] | None = None,
+) -> list[Interval]:
+    """Every interval of ``minutes`` (15, 30 or 60; aligned on the UTC clock, which is the
+    local clock in whole-hour zones) in [since, until) with its arrivals and handle time;
+    hours from rollups, shorter intervals from the calls."""
+    settings = settings or KpiSettings()
+    if minutes not in (15, 30, 60):
+        raise AnalyticsError("interval must be 15, 30 or 60 minutes")
+    width = minutes * 60
+    if minutes == 60:
+        groups, _ = _groups(engine, since, until, "interval", settings, teams_only)
+    else:
+        _check_range(since, until)
+        with engine.connect() as connection:
+            found = measures.read(connection, since, until, settings, teams_only)
+        starts = (found.started_at // width).astype(np.int64) * width
+        groups = {str(k): v for k, v in measures.group(starts.tolist(), found.matrix).items()}
+    first = int(since // width) * width
+    out = []
+    for start in range(first, int(until), width):
+        vector = groups.get(str(start))
+        m = measures.as_mapping(vector if vector is not None else measures.empty(settings),
+                                settings)
+        values = evaluate(m, settings)
+        gave_up = m["inbound_abandoned"]
+        abandoned_wait = m["wait_ms"] - m["answer_wait_ms"]
+        out.append(Interval(
+            float(start), _offered(vector, settings) if vector is not None else 0,
+            m["inbound_answered"], int(values["abandoned"] or 0),
+            _float(values["avg_handle_s"]),
+            abandoned_wait / 1000 / gave_up if gave_up else None,
+            _float(values["service_level"]),
+        ))
+    return out
+
+
+def outcomes(
+    engine: Engine,
+    since: float,
+    until: float,
+    *,
+    settings: KpiSettings | None = None,
+    teams_only: Sequence[int] | None = None,
+) -> list[tuple[str, int]]:
+    """How many contacts ended with each outcome (trimmed, lower-cased; "" for none), most
+    frequent first (read from the calls)."""
+    from callvault.journal.schema import calls
+
+    settings = settings or KpiSettings()
+    _check_range(since, until)
+    outcome = sa.func.lower(sa.func.trim(sa.func.coalesce(calls.c.outcome, "")))
+    conditions = measures.contact_conditions(since, until)
+    if teams_only is not None:
+        conditions.append(calls.c.team_id.in_(list(teams_only)))
+    query = sa.select(outcome, sa.func.count()).where(*conditions).group_by(outcome)
+    with engine.connect() as connection:
+        found = [(str(o), int(n)) for o, n in connection.execute(query)]
+    return sorted(found, key=lambda item: (-item[1], item[0]))
+
+
+@dataclass(frozen=True, slots=True)
+class MarketingRow:
+    key: str
+    calls: int
+    answered: int
+    conversions: int
+    cost: float | None
+    currency: str | None
+    cost_per_call: float | None
+    cost_per_conversion: float | None
+    conversion_rate: float | None
+    roi: float | None
+    """(conversions × deal value − cost) / cost; None without a deal value or a cost."""
+
+
+def marketing(
+    engine: Engine,
+    since: float,
+    until: float,
+    *,
+    by: str = "channel",
+    settings: KpiSettings | None = None,
+    teams_only: Sequence[int] | None = None,
+) -> list[MarketingRow]:
+    """Calls, answered calls, conversions (deals), cost, cost per call and ROI per marketing
+    channel or campaign. Costs are those of the tracked numbers, each period's cost shared
+    out by the part of the period (local days, both ends included) inside [since, until)."""
+    settings = settings or KpiSettings()
+    if by not in ("channel", "campaign"):
+        raise AnalyticsError("marketing is by channel or by campaign")
+    groups, _ = _groups(engine, since, until, by, settings, teams_only)
+    with engine.connect() as connection:
+        costs = _costs(connection, since, until, by, settings)
+    out = []
+    for key in sorted(set(groups) | set(costs) - {""}):
+        m = measures.as_mapping(groups.get(key, measures.empty(settings)), settings)
+        cost, currency = costs.get(key, (None, None))
+        contacts, deals = m["calls"], m["deals"]
+        roi = None
+        if cost and settings.deal_value is not None:
+            roi = (deals * settings.deal_value - cost) / cost
+        out.append(MarketingRow(
+            key or NONE_LABEL, contacts, m["inbound_answered"] + m["outbound_answered"], deals,
+            cost, currency,
+            cost / contacts if cost is not None and contacts else None,
+            cost / deals if cost is not None and deals else None,
+            deals / contacts if contacts else None,
+            roi,
+        ))
+    return out
+
+
+# -- the measures of groups ----------------------------------------------------------------
+
+
+def _groups(
+    engine: Engine,
+    since: float,
+    until: float,
+    by: str,
+    settings: KpiSettings,
+    teams_only: Sequence[int] | None,
+) -> tuple[dict[str, Vector], str]:
+    _check_range(since, until)
+    if teams_only is not None:
+        teams_only = sorted({int(t) for t in teams_only})
+    with engine.connect() as connection:
+        stored = rollups.stored_state(connection)
+    usable = (
+        settings.exact_from_rollups
+        and (not stored or stored == rollups.state_of(settings))
+        and rollups.days_whole_hours(settings, since, until)
+    )
+    if not usable:
+        with engine.connect() as connection:
+            found = measures.read(connection, since, until, settings, teams_only)
+        return _group_calls(found, by, settings), "calls"
+    rollups.refresh(engine, settings)
+    with engine.connect() as connection:
+        return _group_rollups(connection, since, until, by, settings, teams_only), "rollups"
+
+
+def _check_range(since: float, until: float) -> None:
+    if until <= since:
+        raise AnalyticsError("the range is empty: until must be after since")
+    if until - since > MAX_RANGE_S:
+        raise AnalyticsError("the range is longer than ten years")
+
+
+def _rollup_dimension(by: str) -> str:
+    return by if by in measures.DIMENSIONS else "center"
+
+
+def _group_calls(found: measures.CallMeasures, by: str, settings: KpiSettings) -> dict[str, Vector]:
+    if by in measures.DIMENSIONS:
+        labels: Iterable[str] = found.keys[by]
+    elif by in ("team", "department"):
+        labels = found.keys["team"]
+    elif by == "center":
+        labels = [""] * len(found)
+    else:
+        label_of = _time_label(by, settings)
+        labels = [label_of(at) for at in found.started_at.tolist()]
+    return measures.group(labels, found.matrix)
+
+
+def _time_label(by: str, settings: KpiSettings) -> Callable[[float], str]:
+    """The label of a moment for a time grouping (cached per quarter hour: every zone's
+    offset is a whole number of quarter hours)."""
+    cache: dict[int, str] = {}
+    zone = settings.zone
+
+    def label(at: float) -> str:
+        if by == "interval":
+            return str(int(at // HOUR) * HOUR)
+        quarter = int(at // 900)
+        if (found := cache.get(quarter)) is None:
+            local = datetime.fromtimestamp(quarter * 900, zone)
+            found = cache[quarter] = {
+                "date": local.date().isoformat(),
+                "hour": f"{local.hour:02d}",
+                "weekday": str(local.isoweekday()),
+                "weekday_hour": f"{local.isoweekday()}:{local.hour}",
+            }[by]
+        return found
+
+    return label
+
+
+def _group_rollups(
+    connection: Connection,
+    since: float,
+    until: float,
+    by: str,
+    settings: KpiSettings,
+    teams_only: Sequence[int] | None,
+) -> dict[str, Vector]:
+    first_hour = int(-(-since // HOUR) * HOUR)
+    last_hour = int(until // HOUR) * HOUR
+    parts: list[dict[str, Vector]] = []
+    if first_hour >= last_hour:
+        found = measures.read(connection, since, until, settings, teams_only)
+        return _group_calls(found, by, settings)
+    for edge in ((since, first_hour), (last_hour, until)):
+        if edge[0] < edge[1]:
+            found = measures.read(connection, edge[0], edge[1], settings, teams_only)
+            parts.append(_group_calls(found, by, settings))
+    hour_ranges = [(first_hour, last_hour)]
+    if by not in ("hour", "weekday_hour", "interval"):
+        days = [d for d in rollups.day_starts(settings, first_hour, last_hour)
+                if d >= first_hour and _next_midnight(d, settings) <= last_hour]
+        if days:
+            day_end = _next_midnight(days[-1], settings)
+            parts.append(_read_rollups(connection, "day", days[0], day_end, by, settings,
+                                       teams_only))
+            hour_ranges = [(first_hour, int(days[0])), (int(day_end), last_hour)]
+    for start, end in hour_ranges:
+        if start < end:
+            parts.append(_read_rollups(connection, "hour", start, end, by, settings, teams_only))
+    merged: dict[str, list[Vector]] = {}
+    for part in parts:
+        for key, vector in part.items():
+            merged.setdefault(key, []).append(vector)
+    return {key: measures.combine(np.array(vectors)) for key, vectors in merged.items()}
+
+
+def _next_midnight(start: float, settings: KpiSettings) -> float:
+    day = datetime.fromtimestamp(start, settings.zone).date()
+    return rollups.local_midnight(day + timedelta(days=1), settings)
+
+
+def _read_rollups(
+    connection: Connection,
+    grain: str,
+    start: float,
+    end: float,
+    by: str,
+    settings: KpiSettings,
+    teams_only: Sequence[int] | None,
+) -> dict[str, Vector]:
+    r = kpi_rollups.c
+    if by in measures.DIMENSIONS:
+        key: Any = r.value
+    elif by in ("team", "department"):
+        key = r.team_id
+    elif by == "center":
+        key = sa.literal("")
+    else:
+        key = r.bucket
+    sums = [sa.func.max(r[n]) if n == "wait_max_ms" else sa.func.sum(r[n]) for n in KPI_MEASURES]
+    conditions = [r.grain == grain, r.dimension == _rollup_dimension(by),
+                  r.bucket >= int(start), r.bucket < int(end)]
+    if teams_only is not None:
+        conditions.append(r.team_id.in_(list(teams_only)))
+    query = sa.select(key, *sums).where(*conditions)
+    if by != "center":
+        query = query.group_by(key)
+    found: dict[str, list[Vector]] = {}
+    label_of = _time_label(by, settings) if by in (*TIME_DIMENSIONS, "interval") else None
+    for row in connection.execute(query):
+        if row[1] is None:
+            continue
+        vector = np.array([int(v) if isinstance(v, Decimal) else v for v in row[1:]], np.int64)
+        if label_of is not None:
+            label = label_of(float(row[0]))
+        elif by in ("team", "department"):
+            label = str(row[0]) if row[0] else ""
+        else:
+            label = str(row[0])
+        found.setdefault(label, []).append(vector)
+    return {label: measures.combine(np.array(v)) for label, v in found.items()}
+
+
+def _offered(vector: Vector | None, settings: KpiSettings) -> int:
+    if vector is None:
+        return 0
+    from callvault.analytics.kpis import offered
+
+    return offered(measures.as_mapping(vector, settings), settings)
+
+
+def _float(value: float | int | None) -> float | None:
+    return None if value is None else float(value)
+
+
+# -- labels ----------------------------------------------------------------------------------
+
+
+def _by_department(connection: Connection, groups: dict[str, Vector]) -> dict[str, Vector]:
+    department = {str(i): d or "" for i, d in connection.execute(sa.select(teams.c.id,
+                                                                          teams.c.department))}
+    merged: dict[str, list[Vector]] = {}
+    for key, vector in groups.items():
+        merged.setdefault(department.get(key, ""), []).append(vector)
+    return {key: measures.combine(np.array(v)) for key, v in merged.items()}
+
+
+def _labels(connection: Connection, by: str, groups: dict[str, Vector]) -> dict[str, str]:
+    tables = {"agent": agents.c.name, "team": teams.c.name, "queue": queues.c.name,
+              "tracked_number": tracked_numbers.c.number}
+    if by in tables:
+        column = tables[by]
+        ids = [int(k) for k in groups if k]
+        if not ids:
+            return {}
+        table = column.table
+        query = sa.select(table.c.id, column).where(table.c.id.in_(ids))
+        return {str(i): str(name) for i, name in connection.execute(query)}
+    if by == "weekday":
+        return {str(i + 1): name for i, name in enumerate(WEEKDAYS)}
+    return {}
+
+
+def _order(by: str, key: str) -> tuple[int, Any]:
+    if key == "":
+        return (1, 0)
+    if by in ("agent", "team", "queue", "tracked_number", "hour", "weekday") and key.isdigit():
+        return (0, int(key))
+    return (0, key)
+
+
+def _costs(
+    connection: Connection, since: float, until: float, by: str, settings: KpiSettings
+) -> dict[str, tuple[float, str]]:
+    """Per channel or campaign, the cost of the local days of [since, until): each period's
+    cost times the share of its days (both ends included) that fall in the range; a day
+    the range covers in part counts whole."""
+    column = tracked_numbers.c.channel if by == "channel" else tracked_numbers.c.campaign
+    costs = tracked_number_costs.c
+    query = sa.select(column, costs.period_start, costs.period_end, costs.cost,
+                      costs.currency).join(
+        tracked_numbers, tracked_numbers.c.id == costs.tracked_number_id)
+    first_day = datetime.fromtimestamp(since, settings.zone).date()
+    last_day = datetime.fromtimestamp(until - 1e-6, settings.zone).date()
+    found: dict[str, tuple[float, str]] = {}
+    for key, first, last, cost, currency in connection.execute(query):
+        period_days = (last - first).days + 1
+        overlap = (min(last, last_day) - max(first, first_day)).days + 1
+        if overlap <= 0 or period_days <= 0:
+            continue
+        share = float(Decimal(str(cost)) * overlap / period_days)
+        label = key or ""
+        previous, seen = found.get(label, (0.0, currency))
+        found[label] = (previous + share, seen if seen == currency else "mixed")
+    return found

@@ -1,0 +1,204 @@
+"""KPI rollups: the measures of every hour (and local day) per dimension value and team.
+
+Database triggers on ``calls`` (migration 0008) mark the UTC hour of every call written,
+annotated, re-assigned or deleted in ``kpi_rollup_dirty``; ``refresh`` recomputes those
+hours from the calls (exactly: ``analytics.measures``), together with the hours of the same
+clients' calls whose repeat and contacts-before-deal measures the change may have moved,
+and then the local days that contain them. Queries refresh first, so they never read stale
+rollups. Rollups are made for one time zone and one pair of outcome sets (kept in
+``kpi_rollup_state``); ``refresh`` with other settings rebuilds them from scratch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from callvault.analytics import measures
+from callvault.analytics.kpis import KpiSettings
+from callvault.journal.engine import WRITER
+from callvault.journal.schema import (
+    KPI_MEASURES,
+    calls,
+    kpi_rollup_dirty,
+    kpi_rollup_state,
+    kpi_rollups,
+)
+
+HOUR: Final = 3600
+SPAN_HOURS: Final = 24
+"""Dirty hours are recomputed in spans of at most this many consecutive hours."""
+MEASURES_VERSION: Final = "1"
+"""Bumped when what a measure counts changes: rollups of another version are rebuilt."""
+
+
+def state_of(settings: KpiSettings) -> dict[str, str]:
+    """What rollups made with ``settings`` depend on."""
+    return {
+        "measures": MEASURES_VERSION,
+        "timezone": settings.timezone,
+        "resolved_outcomes": json.dumps(sorted(settings.resolved_outcomes)),
+        "deal_outcomes": json.dumps(sorted(settings.deal_outcomes)),
+    }
+
+
+def stored_state(connection: Connection) -> dict[str, str]:
+    return {k: v for k, v in connection.execute(sa.select(kpi_rollup_state))}
+
+
+def days_whole_hours(settings: KpiSettings, since: float, until: float) -> bool:
+    """Whether every local midnight in [since, until) falls on a UTC hour (not so in zones
+    such as Asia/Kolkata): day rollups exist only then."""
+    return all(start % HOUR == 0 for start in day_starts(settings, since, until + 2 * 86400))
+
+
+def day_starts(settings: KpiSettings, since: float, until: float) -> Iterator[float]:
+    """The local midnights from the local day containing ``since`` up to ``until``."""
+    zone = settings.zone
+    day = datetime.fromtimestamp(since, zone).date()
+    while (start := local_midnight(day, settings)) < until:
+        yield start
+        day += timedelta(days=1)
+
+
+def local_midnight(day: date, settings: KpiSettings) -> float:
+    return datetime(day.year, day.month, day.day, tzinfo=settings.zone).timestamp()
+
+
+def refresh(engine: Engine, settings: KpiSettings) -> int:
+    """Bring the rollups up to date for ``settings`` (rebuilding them when they were made
+    with other settings); return how many hours were recomputed."""
+    with engine.execution_options(**{WRITER: True}).begin() as connection:
+        wanted = state_of(settings)
+        if stored_state(connection) != wanted:
+            _reset(connection, wanted)
+        dirty = sorted(int(h) for (h,) in connection.execute(sa.select(kpi_rollup_dirty.c.hour)))
+        if not dirty:
+            return 0
+        connection.execute(kpi_rollup_dirty.delete().where(kpi_rollup_dirty.c.hour.in_(dirty))
+                           if len(dirty) < 500 else kpi_rollup_dirty.delete())
+        done: set[int] = set()
+        follow: set[int] = set()
+        for start, end in _spans(dirty):
+            follow |= _recompute(connection, start, end, settings, changed=True)
+            done.update(range(start, end, HOUR))
+        for start, end in _spans(sorted(follow - done)):
+            _recompute(connection, start, end, settings, changed=False)
+            done.update(range(start, end, HOUR))
+        _recompute_days(connection, sorted(done), settings)
+        return len(done)
+
+
+def rebuild(engine: Engine, settings: KpiSettings) -> int:
+    """Throw the rollups away and make them again from every call; return the hours made."""
+    with engine.execution_options(**{WRITER: True}).begin() as connection:
+        _reset(connection, state_of(settings))
+    return refresh(engine, settings)
+
+
+def _reset(connection: Connection, state: dict[str, str]) -> None:
+    connection.execute(kpi_rollups.delete())
+    connection.execute(kpi_rollup_state.delete())
+    connection.execute(kpi_rollup_state.insert(), [{"key": k, "value": v} for k, v in state.items()])
+    connection.execute(kpi_rollup_dirty.delete())
+    first, last = connection.execute(
+        sa.select(sa.func.min(calls.c.started_at), sa.func.max(calls.c.started_at))
+    ).one()
+    if first is None:
+        return
+    hours = range(int(first // HOUR) * HOUR, int(last // HOUR) * HOUR + HOUR, HOUR)
+    busy = _hours_with_calls(connection, hours.start, hours.stop)
+    connection.execute(kpi_rollup_dirty.insert(), [{"hour": h} for h in sorted(busy)])
+
+
+def _hours_with_calls(connection: Connection, since: int, until: int) -> set[int]:
+    """The UTC hours in [since, until) that hold at least one call (a day at a time)."""
+    found: set[int] = set()
+    for day in range(since, until, 86400):
+        query = sa.select(calls.c.started_at).where(
+            calls.c.started_at >= day, calls.c.started_at < min(day + 86400, until)
+        )
+        hours = {int(at // HOUR) * HOUR for (at,) in connection.execute(query)}
+        found |= hours
+    return found
+
+
+def _spans(hours: list[int]) -> Iterator[tuple[int, int]]:
+    """Runs of consecutive hours, at most SPAN_HOURS long, as [start, end)."""
+    start = end = None
+    for hour in hours:
+        if start is not None and end is not None and hour == end and end - start < SPAN_HOURS * HOUR:
+            end += HOUR
+            continue
+        if start is not None and end is not None:
+            yield start, end
+        start, end = hour, hour + HOUR
+    if start is not None and end is not None:
+        yield start, end
+
+
+def _recompute(
+    connection: Connection, start: int, end: int, settings: KpiSettings, *, changed: bool
+) -> set[int]:
+    """Make the hour rows of [start, end) again; with ``changed``, return the hours of the
+    same clients' calls whose measures the change may have moved."""
+    found = measures.read(connection, start, end, settings, follow=changed)
+    connection.execute(
+        kpi_rollups.delete().where(
+            kpi_rollups.c.grain == "hour",
+            kpi_rollups.c.bucket >= start,
+            kpi_rollups.c.bucket < end,
+        )
+    )
+    hours = (found.started_at // HOUR).astype("int64") * HOUR
+    teams = [int(t) if t else 0 for t in found.keys["team"]]
+    rows: list[dict[str, Any]] = []
+    for dimension in ("center", *measures.DIMENSIONS):
+        values = found.keys[dimension] if dimension != "center" else [""] * len(found)
+        labels = zip(hours.tolist(), values, teams, strict=True)
+        for (hour, value, team), vector in measures.group(labels, found.matrix).items():
+            row = {"grain": "hour", "bucket": hour, "dimension": dimension, "value": value,
+                   "team_id": team}
+            row.update(zip(KPI_MEASURES, vector.tolist(), strict=True))
+            rows.append(row)
+    if rows:
+        connection.execute(kpi_rollups.insert(), rows)
+    return {h for h in found.follow_hours if not start <= h < end}
+
+
+def _recompute_days(connection: Connection, hours: list[int], settings: KpiSettings) -> None:
+    """Sum the hour rows of every local day that holds one of ``hours`` into its day rows
+    (in zones whose midnights fall on UTC hours; elsewhere queries use hour rows)."""
+    days = sorted({local_midnight(datetime.fromtimestamp(h, settings.zone).date(), settings)
+                   for h in hours})
+    sums = [
+        sa.func.max(kpi_rollups.c[name]) if name == "wait_max_ms" else sa.func.sum(kpi_rollups.c[name])
+        for name in KPI_MEASURES
+    ]
+    for start in days:
+        day = datetime.fromtimestamp(start, settings.zone).date()
+        end = local_midnight(day + timedelta(days=1), settings)
+        connection.execute(
+            kpi_rollups.delete().where(kpi_rollups.c.grain == "day", kpi_rollups.c.bucket == int(start))
+        )
+        if start % HOUR or end % HOUR:
+            continue
+        select = (
+            sa.select(
+                sa.literal("day"), kpi_rollups.c.dimension, sa.literal(int(start), sa.BigInteger),
+                kpi_rollups.c.value, kpi_rollups.c.team_id, *sums,
+            )
+            .where(
+                kpi_rollups.c.grain == "hour",
+                kpi_rollups.c.bucket >= int(start),
+                kpi_rollups.c.bucket < int(end),
+            )
+            .group_by(kpi_rollups.c.dimension, kpi_rollups.c.value, kpi_rollups.c.team_id)
+        )
+        columns = ["grain", "dimension", "bucket", "value", "team_id", *KPI_MEASURES]
+        connection.execute(kpi_rollups.insert().from_select(columns, select))
