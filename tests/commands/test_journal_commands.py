@@ -48,6 +48,16 @@ CALL_KEYS = [
     "comment",
     "outcome",
     "tags",
+    "agent_id",
+    "team_id",
+    "queue_id",
+    "tracked_number_id",
+    "channel",
+    "campaign",
+    "hold_ms",
+    "transferred",
+    "wrap_up_ms",
+    "csat",
 ]
 
 
@@ -95,7 +105,7 @@ def test_the_table_says_which_page_it_shows(run: Run, three_calls: list[Call]) -
     assert result.exit_code == 0, result.output
     _, row, footer = table_rows(result.output)
     assert row[:2] == ["2", "2024-05-01 15:51:30+02:00"]
-    assert footer == ["Calls 2-2 of 3; --limit and --offset for more."]
+    assert footer[0].startswith("Calls 2-2 of 3; the next page: --cursor ")
 
 
 def test_an_empty_journal_is_a_friendly_line_not_an_empty_table(run: Run, data_dir: Path) -> None:

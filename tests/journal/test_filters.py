@@ -156,4 +156,4 @@ def test_a_filter_refuses_what_it_cannot_mean(criteria: dict[str, object], messa
 
 def test_a_filter_turns_names_into_members() -> None:
     chosen = CallFilter(status="missed", direction="outbound")  # type: ignore[arg-type]
-    assert chosen.status is CallStatus.MISSED and chosen.direction is Direction.OUTBOUND
+    assert chosen.status == (CallStatus.MISSED,) and chosen.direction == (Direction.OUTBOUND,)

@@ -123,6 +123,8 @@ def validation_message(error: dict[str, Any]) -> str:
     """One pydantic error as a sentence saying which parameter and what to send instead:
     "query parameter 'limit': Input should be a valid integer (got 'ten')"."""
     location = [str(part) for part in error.get("loc", ())]
+    if location[:1] == ["query"]:  # a repeated parameter's position is no part of its name
+        location = [part for part in location if not part.isdigit()]
     where = location[0] if location else "request"
     name = ".".join(location[1:])
     subject = f"{where} parameter '{name}'" if name else where

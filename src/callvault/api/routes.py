@@ -5,14 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
+from pydantic import Field
 
 from callvault.accounts import User
 from callvault.api.deps import CurrentUser, JournalDep
@@ -27,8 +28,9 @@ from callvault.api.schemas import (
     UserPublic,
 )
 from callvault.api.scope import ClientFilter, may_see, scoped
-from callvault.calls.model import Call, CallStatus, Direction
+from callvault.calls.model import Call, CallStatus, Direction, Side
 from callvault.journal import CallFilter, Journal
+from callvault.journal.filters import FilterError, number_forms
 from callvault.journal.export import CSV_FIELDS, call_record, csv_row, iso_time
 from callvault.journal.repository import AuditFilter
 from callvault.vault.filesystem import FilesystemVault, VaultError
@@ -40,8 +42,18 @@ MAX_OFFSET = 2**31 - 1
 EXPORT_CHUNK = 500
 """Calls read from the journal at a time while an export streams."""
 
+COUNT_CAP = 10_000
+"""``count=capped`` counts at most this many calls (cheap on any journal)."""
+COUNT_HELP = (
+    f"capped (default): exact up to {COUNT_CAP:,}, else {COUNT_CAP:,} with count_capped; "
+    "exact: a full count (slow on millions of calls); none: no count (null)."
+)
+Id = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
+SipCode = Annotated[int, Field(ge=100, le=699)]
+CountMode = Literal["capped", "exact", "none"]
+SortKey = Literal["started_at", "duration", "talk", "ring", "status", "caller", "callee"]
+
 MEDIA_TYPES = {"wav": "audio/wav", "flac": "audio/flac", "opus": "audio/ogg", "ogg": "audio/ogg"}
-_NON_DIGITS = re.compile(r"[^0-9]")
 
 router = APIRouter(prefix="/api")
 
@@ -56,8 +68,13 @@ def me(user: CurrentUser) -> UserPublic:
     return UserPublic.of(user)
 
 
+def _several(description: str) -> Any:
+    return Query(description=f"{description} Repeat the parameter for several (any of them).")
+
+
 class Filters:
-    """The filters of the call list and its exports (limit and offset aside)."""
+    """The filters and order of the call list and its exports (paging aside): every field
+    of ``CallFilter``, as query parameters."""
 
     def __init__(
         self,
@@ -69,40 +86,131 @@ class Filters:
         ] = None,
         until: Annotated[datetime | None, Query(description="Calls that started before.")] = None,
         number: Annotated[
-            str | None, Query(max_length=64, description="Part of the caller's or callee's number.")
+            str | None,
+            Query(max_length=64, description="Part of the caller's or callee's number (slow)."),
         ] = None,
-        status: CallStatus | None = None,
-        direction: Direction | None = None,
+        party: Annotated[
+            str | None,
+            Query(max_length=64, description="A whole number as caller or callee (indexed)."),
+        ] = None,
+        caller: Annotated[
+            str | None, Query(max_length=64, description="A whole number as the caller.")
+        ] = None,
+        callee: Annotated[
+            str | None, Query(max_length=64, description="A whole number as the callee.")
+        ] = None,
+        status: Annotated[list[CallStatus] | None, _several("Call status.")] = None,
+        direction: Annotated[list[Direction] | None, _several("Direction.")] = None,
+        agent_id: Annotated[list[Id] | None, _several("Agent id (directory).")] = None,
+        team_id: Annotated[list[Id] | None, _several("Team id.")] = None,
+        queue_id: Annotated[list[Id] | None, _several("Queue id.")] = None,
+        tracked_number_id: Annotated[list[Id] | None, _several("Tracked number id.")] = None,
+        agent: Annotated[
+            str | None, Query(max_length=200, description="An agent's name (whole, any case).")
+        ] = None,
+        team: Annotated[str | None, Query(max_length=200, description="A team's name.")] = None,
+        queue: Annotated[str | None, Query(max_length=200, description="A queue's name.")] = None,
+        min_duration_ms: Annotated[int | None, Query(ge=0, le=MAX_OFFSET)] = None,
+        max_duration_ms: Annotated[int | None, Query(ge=0, le=MAX_OFFSET)] = None,
+        min_talk_ms: Annotated[int | None, Query(ge=0, le=MAX_OFFSET)] = None,
+        max_talk_ms: Annotated[int | None, Query(ge=0, le=MAX_OFFSET)] = None,
+        min_ring_ms: Annotated[int | None, Query(ge=0, le=MAX_OFFSET)] = None,
+        max_ring_ms: Annotated[int | None, Query(ge=0, le=MAX_OFFSET)] = None,
+        has_recording: Annotated[
+            bool | None, Query(description="true: recorded calls; false: the others.")
+        ] = None,
+        has_audio_issue: Annotated[
+            bool | None, Query(description="true: calls whose audio was not usable.")
+        ] = None,
+        outcome: Annotated[list[str] | None, _several("Outcome (any case).")] = None,
+        tag: Annotated[
+            list[str] | None, Query(description="A tag; repeated: calls with every one.")
+        ] = None,
+        channel: Annotated[list[str] | None, _several("Marketing channel.")] = None,
+        campaign: Annotated[list[str] | None, _several("Campaign.")] = None,
+        sip_code: Annotated[list[SipCode] | None, _several("Final SIP response code.")] = None,
+        hangup_by: Annotated[Side | None, Query(description="Who hung up.")] = None,
+        codec: Annotated[list[str] | None, _several("Negotiated codec, e.g. PCMA.")] = None,
+        transport: Annotated[list[str] | None, _several("SIP transport, e.g. udp.")] = None,
+        source: Annotated[list[str] | None, _several("Where the call came from.")] = None,
+        comment: Annotated[
+            str | None,
+            Query(max_length=200, description="Text in the comment, any case (not indexed)."),
+        ] = None,
+        sort: Annotated[SortKey, Query(description="The sort key; the call id breaks ties.")] = (
+            "started_at"
+        ),
+        order: Literal["desc", "asc"] = "desc",
     ) -> None:
         self.since = _utc(since)
         self.until = _utc(until)
-        self.number = number
-        self.status = status
-        self.direction = direction
+        self.given: dict[str, Any] = {
+            "number": number,
+            "party": party,
+            "caller": caller,
+            "callee": callee,
+            "status": status,
+            "direction": direction,
+            "agent_id": agent_id,
+            "team_id": team_id,
+            "queue_id": queue_id,
+            "tracked_number_id": tracked_number_id,
+            "agent": agent,
+            "team": team,
+            "queue": queue,
+            "min_duration_ms": min_duration_ms,
+            "max_duration_ms": max_duration_ms,
+            "min_talk_ms": min_talk_ms,
+            "max_talk_ms": max_talk_ms,
+            "min_ring_ms": min_ring_ms,
+            "max_ring_ms": max_ring_ms,
+            "has_recording": has_recording,
+            "has_audio_issue": has_audio_issue,
+            "outcome": outcome,
+            "tags": tag,
+            "channel": channel,
+            "campaign": campaign,
+            "sip_code": sip_code,
+            "hangup_by": hangup_by,
+            "codec": codec,
+            "transport": transport,
+            "source": source,
+            "comment": comment,
+        }
+        self.sort = sort
+        self.order = order
 
-    def call_filter(self, limit: int | None, offset: int) -> CallFilter:
+    def call_filter(
+        self, limit: int | None, offset: int = 0, cursor: str | None = None
+    ) -> CallFilter:
+        given = {name: value for name, value in self.given.items() if value is not None}
         try:
             return CallFilter(
                 since=self.since,
                 until=self.until,
-                number=self.number,
-                status=self.status,
-                direction=self.direction,
+                **{name: tuple(v) if isinstance(v, list) else v for name, v in given.items()},
+                sort=self.sort,
+                newest_first=self.order == "desc",
+                cursor=cursor,
                 limit=limit,
                 offset=offset,
             )
-        except ValueError as exc:
-            raise InvalidRequest(str(exc)) from exc
+        except FilterError as exc:
+            raise _invalid(exc) from exc
 
     def text(self) -> str:
         """The filters given, as the audit trail keeps them."""
         given = {
             "since": None if self.since is None else self.since.isoformat(),
             "until": None if self.until is None else self.until.isoformat(),
-            "number": self.number,
-            "status": None if self.status is None else self.status.value,
-            "direction": None if self.direction is None else self.direction.value,
+            # One value of a repeatable parameter as a value, several as a list.
+            **{
+                name: value[0] if isinstance(value, list) and len(value) == 1 else value
+                for name, value in self.given.items()
+            },
         }
+        if self.sort != "started_at" or self.order != "desc":
+            given.update(sort=self.sort, order=self.order)
         return json.dumps({key: value for key, value in given.items() if value is not None})
 
 
@@ -115,13 +223,17 @@ def list_calls(
     journal: JournalDep,
     filters: FiltersDep,
     limit: Annotated[int, Query(ge=0, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=1000, description="A previous page's next_cursor: the page after it."),
+    ] = None,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_OFFSET, description="Skip calls (after the cursor, if any).")
+    ] = 0,
+    count: Annotated[CountMode, Query(description=COUNT_HELP)] = "capped",
 ) -> CallsPublic:
-    wanted = scoped(filters.call_filter(limit, offset), user)
-    found = journal.list_calls(wanted)
-    return CallsPublic(
-        data=[call_record(call) for call in found], count=journal.count_calls(wanted)
-    )
+    wanted = scoped(filters.call_filter(limit, offset, cursor), user)
+    return _page(journal, wanted, count)
 
 
 @router.get("/calls/export.csv", response_class=StreamingResponse)
@@ -194,17 +306,40 @@ def client_calls(
     user: CurrentUser,
     journal: JournalDep,
     limit: Annotated[int, Query(ge=0, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=1000, description="A previous page's next_cursor: the page after it."),
+    ] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    count: Annotated[CountMode, Query(description=COUNT_HELP)] = "capped",
 ) -> CallsPublic:
     """Every call with ``number`` as caller or callee, newest first: the number as captured
     or in E.164, compared by its digits ("+45 99 88-77 66" finds +4599887766)."""
-    forms = _number_forms(number)
+    forms = number_forms(number)
     if not forms:
         raise InvalidRequest("path parameter 'number': send a phone number or extension")
-    wanted = scoped(ClientFilter(client=forms, limit=limit, offset=offset), user)
-    found = journal.list_calls(wanted)
+    try:
+        client = ClientFilter(client=forms, limit=limit, offset=offset, cursor=cursor)
+    except FilterError as exc:
+        raise _invalid(exc) from exc
+    return _page(journal, scoped(client, user), count)
+
+
+def _page(journal: Journal, wanted: CallFilter, count: CountMode) -> CallsPublic:
+    page = journal.page_calls(wanted)
+    total: int | None = None
+    capped = False
+    if count == "exact":
+        total = journal.count_calls(wanted)
+    elif count == "capped":
+        total = journal.count_calls(wanted, cap=COUNT_CAP)
+        capped = total > COUNT_CAP
+        total = min(total, COUNT_CAP)
     return CallsPublic(
-        data=[call_record(call) for call in found], count=journal.count_calls(wanted)
+        data=[call_record(call) for call in page.calls],
+        count=total,
+        count_capped=capped,
+        next_cursor=page.next_cursor,
     )
 
 
@@ -339,16 +474,14 @@ def _export_detail(fmt: str, filters: Filters) -> str:
 
 
 def _all_calls(journal: Journal, wanted: CallFilter) -> Iterator[Call]:
-    """The calls ``wanted`` selects, read EXPORT_CHUNK at a time."""
-    fields = {name: getattr(wanted, name) for name in type(wanted).__dataclass_fields__}
-    offset = 0
+    """The calls ``wanted`` selects, read EXPORT_CHUNK at a time (keyset pages: calls
+    saved meanwhile neither repeat nor shift one)."""
+    page = journal.page_calls(replace(wanted, limit=EXPORT_CHUNK, offset=0))
     while True:
-        fields.update(limit=EXPORT_CHUNK, offset=offset)
-        chunk = journal.list_calls(type(wanted)(**fields))
-        yield from chunk
-        if len(chunk) < EXPORT_CHUNK:
+        yield from page.calls
+        if page.next_cursor is None:
             return
-        offset += EXPORT_CHUNK
+        page = journal.page_calls(replace(wanted, limit=EXPORT_CHUNK, cursor=page.next_cursor))
 
 
 def _drain(buffer: io.StringIO) -> str:
@@ -358,18 +491,10 @@ def _drain(buffer: io.StringIO) -> str:
     return text
 
 
-def _number_forms(number: str) -> tuple[str, ...]:
-    """The ways a number may be stored: as sent, its digits, +digits, 00digits."""
-    text = number.strip()
-    digits = _NON_DIGITS.sub("", text)
-    if not digits:
-        return (text,) if text else ()
-    forms = {text, digits, f"+{digits}"}
-    if digits.startswith("00"):
-        forms.add(f"+{digits[2:]}")
-    else:
-        forms.add(f"00{digits}")
-    return tuple(sorted(forms))
+def _invalid(exc: FilterError) -> InvalidRequest:
+    """A CallFilter's complaint, naming the query parameter it is about."""
+    parameter = {"tags": "tag", "newest_first": "order"}.get(exc.field, exc.field)
+    return InvalidRequest(f"query parameter '{parameter}': {exc}")
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -30,8 +30,13 @@ class UserPublic(BaseModel):
 class CallsPublic(BaseModel):
     data: list[dict[str, Any]]
     """Calls as ``callvault.journal.export.call_record`` writes them."""
-    count: int
-    """How many calls the filter selects in all (limit and offset aside)."""
+    count: int | None
+    """How many calls the filter selects in all (cursor, limit and offset aside); with
+    ``count=capped`` at most the cap, with ``count=none`` null."""
+    count_capped: bool = False
+    """True when more calls match than ``count`` says (the count stopped at its cap)."""
+    next_cursor: str | None = None
+    """Send as ``cursor`` for the next page; null on the last page."""
 
 
 class Health(BaseModel):

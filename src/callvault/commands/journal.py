@@ -5,16 +5,17 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from callvault.calls.model import Call, CallStatus, Direction, Party
+from callvault.calls.model import Call, CallStatus, Direction, Party, Side
 from callvault.commands.common import (
     TimeParam,
     journal_options,
@@ -22,6 +23,7 @@ from callvault.commands.common import (
     settings_from,
 )
 from callvault.journal import CallFilter
+from callvault.journal.filters import SORT_KEYS, FilterError
 from callvault.journal.export import CSV_FIELDS, call_record, csv_row
 from callvault.journal.rows import PARTY_FIELDS
 
@@ -33,20 +35,139 @@ WIDE = 200
 
 NONE = "-"
 
+COUNT_CAP = 10_000
+"""A table's footer counts matching calls up to this many (cheap on any journal)."""
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+_SEVERAL = " Repeat for several (any of them)."
+_CHOICE_OPTIONS = {"status": CallStatus, "direction": Direction}
+_TEXT_OPTIONS = ("outcome", "channel", "campaign", "codec", "transport", "source")
+_ID_OPTIONS = ("agent_id", "team_id", "queue_id", "tracked_number_id")
+_RANGE_OPTIONS = ("duration", "talk", "ring")
+
+
+def filter_options(command: F) -> F:
+    """Every ``CallFilter`` field as an option (the API's query parameters, dashed)."""
+    options = [
+        click.option("--since", type=TimeParam(), help="Calls that started at or after this time."),
+        click.option("--until", type=TimeParam(), help="Calls that started before this time."),
+        click.option("--number", metavar="N", help="Part of the caller's or callee's number."),
+        click.option("--party", metavar="N", help="A whole number as caller or callee."),
+        click.option("--caller", metavar="N", help="A whole number as the caller."),
+        click.option("--callee", metavar="N", help="A whole number as the callee."),
+        *(
+            click.option(
+                f"--{name}",
+                multiple=True,
+                type=click.Choice([member.value for member in enum], case_sensitive=False),
+                help=f"{name.capitalize()}.{_SEVERAL}",
+            )
+            for name, enum in _CHOICE_OPTIONS.items()
+        ),
+        *(
+            click.option(
+                f"--{name.replace('_', '-')}",
+                multiple=True,
+                type=click.IntRange(min=0),
+                metavar="ID",
+                help=f"{name.removesuffix('_id').replace('_', ' ').capitalize()} id.{_SEVERAL}",
+            )
+            for name in _ID_OPTIONS
+        ),
+        click.option("--agent", metavar="NAME", help="An agent's name (whole, any case)."),
+        click.option("--team", metavar="NAME", help="A team's name."),
+        click.option("--queue", metavar="NAME", help="A queue's name."),
+        *(
+            click.option(
+                f"--{bound}-{name}-ms",
+                type=click.IntRange(min=0),
+                metavar="MS",
+                help=f"{'At least' if bound == 'min' else 'At most'} this {name} time, in ms.",
+            )
+            for name in _RANGE_OPTIONS
+            for bound in ("min", "max")
+        ),
+        click.option(
+            "--recorded/--not-recorded",
+            "has_recording",
+            default=None,
+            help="Only calls with (without) a recording.",
+        ),
+        click.option(
+            "--audio-issue/--no-audio-issue",
+            "has_audio_issue",
+            default=None,
+            help="Only calls whose audio was (was not) unusable.",
+        ),
+        *(
+            click.option(
+                f"--{name}", multiple=True, metavar="TEXT", help=f"{name.capitalize()}.{_SEVERAL}"
+            )
+            for name in _TEXT_OPTIONS
+        ),
+        click.option(
+            "--tag", "tags", multiple=True, metavar="TAG", help="A tag; repeated: every one."
+        ),
+        click.option(
+            "--sip-code",
+            multiple=True,
+            type=click.IntRange(100, 699),
+            help=f"Final SIP code.{_SEVERAL}",
+        ),
+        click.option(
+            "--hangup-by", type=click.Choice([side.value for side in Side]), help="Who hung up."
+        ),
+        click.option("--comment", metavar="TEXT", help="Text in the comment (any case)."),
+        click.option(
+            "--sort",
+            type=click.Choice(list(SORT_KEYS)),
+            default="started_at",
+            show_default=True,
+            help="Sort key; the call id breaks ties.",
+        ),
+        click.option(
+            "--oldest-first", "--asc", "ascending", is_flag=True,
+            help="Ascending order (default: descending, newest first).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def call_filter(
+    given: dict[str, Any], *, limit: int | None = None, offset: int = 0, cursor: str | None = None
+) -> CallFilter:
+    """The CallFilter ``filter_options`` collected; a bad combination is a usage error
+    naming the option."""
+    fields = {
+        name: (tuple(value) if isinstance(value, tuple | list) else value)
+        for name, value in given.items()
+        if value is not None and value != ()
+    }
+    ascending = bool(fields.pop("ascending", False))
+    try:
+        return CallFilter(
+            **fields, newest_first=not ascending, limit=limit, offset=offset, cursor=cursor
+        )
+    except FilterError as exc:
+        option = {"tags": "tag", "newest_first": "oldest-first"}.get(exc.field, exc.field)
+        raise click.UsageError(f"--{option.replace('_', '-')}: {exc}") from None
+
 
 @click.command()
-@click.option("--since", type=TimeParam(), help="Calls that started at or after this time.")
-@click.option("--until", type=TimeParam(), help="Calls that started before this time.")
-@click.option("--number", metavar="N", help="Part of the caller's or callee's number.")
-@click.option("--status", type=click.Choice([s.value for s in CallStatus], case_sensitive=False))
-@click.option("--direction", type=click.Choice([d.value for d in Direction], case_sensitive=False))
+@filter_options
 @click.option(
     "--limit",
     type=click.IntRange(min=0),
     help=f"At most N calls [default: {TABLE_LIMIT} in a table, all in csv and json].",
 )
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip the first N calls.")
-@click.option("--oldest-first", is_flag=True, help="Oldest call first (default: newest first).")
+@click.option(
+    "--cursor", metavar="CURSOR", help="Continue after a previous page (the cursor it printed)."
+)
 @click.option(
     "--format",
     "output",
@@ -57,17 +178,13 @@ NONE = "-"
 )
 @journal_options
 def calls(
-    since: datetime | None,
-    until: datetime | None,
-    number: str | None,
-    status: str | None,
-    direction: str | None,
     limit: int | None,
     offset: int,
-    oldest_first: bool,
+    cursor: str | None,
     output: str,
     data_dir: Path | None,
     db: str | None,
+    **given: Any,
 ) -> None:
     """List calls from the journal, newest first.
 
@@ -76,18 +193,10 @@ def calls(
     """
     if limit is None and output == "table":
         limit = TABLE_LIMIT
-    wanted = CallFilter(
-        since=since,
-        until=until,
-        number=number,
-        status=CallStatus(status) if status else None,
-        direction=Direction(direction) if direction else None,
-        limit=limit,
-        offset=offset,
-        newest_first=not oldest_first,
-    )
+    wanted = call_filter(given, limit=limit, offset=offset, cursor=cursor)
     with open_journal(settings_from(data_dir, db)) as journal:
-        found = journal.list_calls(wanted)
+        page = journal.page_calls(wanted)
+        found = page.calls
         if output == "json":
             click.echo(json.dumps([call_record(c) for c in found], ensure_ascii=False, indent=2))
         elif output == "csv":
@@ -97,15 +206,17 @@ def calls(
         elif found:
             console = _console()
             console.print(_calls_table(found))
-            total = journal.count_calls(wanted)
-            console.print(_shown(offset, len(found), total), style="dim")
-        elif journal.count_calls() == 0:
+            total = journal.count_calls(wanted, cap=COUNT_CAP)
+            footer = _shown(offset, len(found), total, cursor, page.next_cursor)
+            console.print(footer, style="dim", overflow="ignore", crop=False, soft_wrap=True)
+        elif (everything := journal.count_calls(cap=COUNT_CAP)) == 0:
             click.echo(
                 "The journal has no calls yet: `callvault ingest CAPTURE` records some "
                 f"({journal.url})."
             )
         else:
-            click.echo(f"No calls match; {_count(journal.count_calls())} in the journal.")
+            many = _count(everything) if everything <= COUNT_CAP else f"over {COUNT_CAP:,} calls"
+            click.echo(f"No calls match; {many} in the journal.")
 
 
 @click.command()
@@ -186,10 +297,19 @@ def _count(n: int) -> str:
     return f"{n:,} call" + ("" if n == 1 else "s")
 
 
-def _shown(offset: int, shown: int, total: int) -> str:
-    if offset == 0 and shown == total:
-        return f"{_count(total)}."
-    return f"Calls {offset + 1:,}-{offset + shown:,} of {total:,}; --limit and --offset for more."
+def _shown(
+    offset: int, shown: int, total: int, cursor: str | None, next_cursor: str | None
+) -> str:
+    """The table's footer: which calls it shows, and how to ask for the next page."""
+    if offset == 0 and cursor is None and next_cursor is None:
+        return f"{_count(shown)}."
+    of = f"more than {COUNT_CAP:,}" if total > COUNT_CAP else f"{total:,}"
+    where = f"Calls {offset + 1:,}-{offset + shown:,} of {of}"
+    if cursor is not None:
+        where = f"{_count(shown)} of {of}"
+    if next_cursor is None:
+        return f"{where}."
+    return f"{where}; the next page: --cursor {next_cursor}"
 
 
 def _call_text(c: Call) -> Group:

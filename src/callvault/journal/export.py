@@ -46,6 +46,16 @@ CSV_FIELDS = (
     "comment",
     "outcome",
     "tags",
+    "agent_id",
+    "team_id",
+    "queue_id",
+    "tracked_number_id",
+    "channel",
+    "campaign",
+    "hold_ms",
+    "transferred",
+    "wrap_up_ms",
+    "csat",
 )
 """The columns of a CSV export, in order: every field of the journal's ``calls`` table."""
 
@@ -87,6 +97,16 @@ def call_record(call: Call, *, detail: bool = False) -> Record:
         "comment": call.comment,
         "outcome": call.outcome,
         "tags": list(call.tags),
+        "agent_id": call.agent_id,
+        "team_id": call.team_id,
+        "queue_id": call.queue_id,
+        "tracked_number_id": call.tracked_number_id,
+        "channel": call.channel,
+        "campaign": call.campaign,
+        "hold_ms": call.hold_ms,
+        "transferred": call.transferred,
+        "wrap_up_ms": call.wrap_up_ms,
+        "csat": call.csat,
     }
     if detail:
         record["streams"] = [_stream(call, stream) for stream in call.streams]

@@ -21,7 +21,7 @@ from callvault.calls.model import Call
 from callvault.errors import JournalError
 from callvault.journal import migrate, rows
 from callvault.journal.engine import WRITER, Checkpointer, create_engine, is_sqlite_file
-from callvault.journal.filters import CallFilter
+from callvault.journal.filters import SORT_KEY_LABEL, CallFilter
 from callvault.journal.migrate import CommandError
 from callvault.journal.schema import audit, calls, events, streams
 from callvault.journal.writer import UPSERTS, CallWriter
@@ -34,16 +34,16 @@ _IN_CHUNK = 500
 
 _MAX_ID = 2**31 - 1
 
+DIRECTORY_REFRESH_S = 5.0
+"""How old the writer's directory lookups may grow before they are read again (changes
+this process makes reach them at once)."""
+
 logger = logging.getLogger(__name__)
 
 SavedListener = Callable[[Sequence[Call]], None]
 """Told the calls (ids set) of each commit of ``Journal.save_many``."""
 AnnotatedListener = Callable[[int, tuple[str, ...]], None]
 """Told the journal id of an annotated call and the annotations set, after the commit."""
-
-DIRECTORY_REFRESH_S = 5.0
-"""How old the writer's directory lookups may grow before they are read again (changes
-this process makes reach them at once)."""
 
 AUDIT_ACTIONS: Final = ("playback", "download", "export", "annotate")
 """What the audit trail records."""
@@ -89,6 +89,14 @@ class AuditFilter:
         if self.action is not None:
             found.append(audit.c.action == self.action)
         return found
+
+
+@dataclass(frozen=True, slots=True)
+class CallPage:
+    """A page of the call list: its calls and the cursor that continues after them."""
+
+    calls: list[Call]
+    next_cursor: str | None
 
 
 class Journal:
@@ -311,24 +319,40 @@ class Journal:
             return int(connection.execute(query).scalar_one())
 
     def list_calls(self, filter: CallFilter | None = None) -> list[Call]:
-        """The calls ``filter`` selects, with their streams and events, newest first unless
-        the filter says otherwise."""
+        """The calls ``filter`` selects, with their streams and events, in its order
+        (newest first by default), from its cursor on."""
+        return self.page_calls(filter).calls
+
+    def page_calls(self, filter: CallFilter | None = None) -> CallPage:
+        """One page of the calls ``filter`` selects, and the cursor of the next page (None
+        when this one is the last; always None without a limit)."""
         filter = filter or CallFilter()
         query = (
-            sa.select(calls)
-            .where(*filter.conditions())
+            sa.select(calls, filter.sort_key.label(SORT_KEY_LABEL))
+            .where(*filter.conditions(), *filter.keyset())
             .order_by(*filter.order_by())
-            .limit(filter.limit)
+            .limit(None if filter.limit is None else filter.limit + 1)
             .offset(filter.offset or None)
         )
         with self._reading() as connection:
             found = connection.execute(query).mappings().all()
-            return _with_children(connection, found)
+            next_cursor = None
+            if filter.limit is not None and len(found) > filter.limit:
+                found = found[: filter.limit]
+                if found:
+                    next_cursor = filter.cursor_of(found[-1])
+            return CallPage(_with_children(connection, found), next_cursor)
 
-    def count_calls(self, filter: CallFilter | None = None) -> int:
-        """How many calls ``filter`` selects, its limit and offset aside."""
+    def count_calls(self, filter: CallFilter | None = None, *, cap: int | None = None) -> int:
+        """How many calls ``filter`` selects, its cursor, limit and offset aside; with
+        ``cap``, counting stops past ``cap`` (the answer is then ``cap + 1``): a count
+        that stays cheap on a journal of millions of calls."""
         filter = filter or CallFilter()
-        query = sa.select(sa.func.count()).select_from(calls).where(*filter.conditions())
+        if cap is None:
+            query = sa.select(sa.func.count()).select_from(calls).where(*filter.conditions())
+        else:
+            some = sa.select(calls.c.id).where(*filter.conditions()).limit(cap + 1).subquery()
+            query = sa.select(sa.func.count()).select_from(some)
         with self._reading() as connection:
             return int(connection.execute(query).scalar_one())
 
