@@ -24,6 +24,7 @@ COMMAND_MODULES = {
     "compact": "callvault.commands.audio",
     "import": "callvault.commands.imports",
     "users": "callvault.commands.users",
+    "directory": "callvault.commands.directory",
     "serve": "callvault.commands.serve",
 }
 """Each command's module, imported only when the command runs (start-up stays short)."""

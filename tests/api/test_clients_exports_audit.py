@@ -39,7 +39,7 @@ def repeat_client(settings: Settings, tokens: dict[str, str]) -> None:
 def test_a_clients_calls_newest_first_whatever_the_numbers_format(
     client: TestClient, tokens: dict[str, str], repeat_client: None, number: str
 ) -> None:
-    assert uids(client, tokens["sam"], f"/api/clients/{number}/calls") == ["back", "bobs"]
+    assert uids(client, tokens["cleo"], f"/api/clients/{number}/calls") == ["back", "bobs"]
 
 
 def test_client_history_is_paginated_and_counted(
@@ -145,7 +145,7 @@ def audit(client: TestClient, token: str, **params: Any) -> Any:
 
 def test_exports_and_annotations_are_audited(client: TestClient, tokens: dict[str, str]) -> None:
     csv_rows(client, tokens["ann"], direction="inbound", since="2024-05-01T00:00:00Z")
-    client.patch("/api/calls/anns", headers=bearer(tokens["sam"]), json={"outcome": "resolved"})
+    client.patch("/api/calls/anns", headers=bearer(tokens["ada"]), json={"outcome": "resolved"})
     client.patch("/api/calls/bobs", headers=bearer(tokens["ann"]), json={"outcome": "x"})  # 404
     body = audit(client, tokens["cleo"])
     assert body["count"] == 2
@@ -156,7 +156,7 @@ def test_exports_and_annotations_are_audited(client: TestClient, tokens: dict[st
         'csv {"since": "2024-05-01T00:00:00+00:00", "direction": "inbound"}'
     )
     assert export["client"] == "testclient"
-    assert annotate["username"] == "sam" and annotate["action"] == "annotate"
+    assert annotate["username"] == "ada" and annotate["action"] == "annotate"
     assert annotate["call_id"] == 1
     assert json.loads(annotate["detail"]) == {"outcome": "resolved"}
     assert set(annotate) == {"id", "at", "username", "action", "call_id", "detail", "client"}

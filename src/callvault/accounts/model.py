@@ -16,8 +16,10 @@ class Role(StrEnum):
     """What an account may see and do (docs/api.md has the table)."""
 
     AGENT = "agent"
-    """Sees only calls where one party's number is one of the agent's extensions."""
+    """Sees only calls where one party's number is one of the agent's extensions, or that
+    the directory assigned to the agent linked to the account."""
     SUPERVISOR = "supervisor"
+    """Sees only the calls of the teams the account supervises."""
     MANAGER = "manager"
     COMPLIANCE = "compliance"
     ADMIN = "admin"
@@ -43,10 +45,15 @@ class User:
     disabled: bool
     created_at: float
     """Epoch seconds."""
+    supervised_teams: tuple[int, ...] = ()
+    """Directory ids of the teams the account supervises (``team_supervisors``)."""
+    agent_ids: tuple[int, ...] = ()
+    """Directory ids of the agents linked to the account (``agents.user_id``)."""
 
     @property
     def sees_all_calls(self) -> bool:
-        return self.role is not Role.AGENT
+        """Every role but agents and supervisors (``callvault.api.scope``)."""
+        return self.role not in (Role.AGENT, Role.SUPERVISOR)
 
 
 @dataclass(frozen=True, slots=True)

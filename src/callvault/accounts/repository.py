@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, RowMapping
+from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 
 from callvault.accounts.credentials import hash_password, new_token, token_digest, verify_password
@@ -16,7 +16,7 @@ from callvault.accounts.model import AccountError, ApiToken, Role, User
 from callvault.errors import JournalError
 from callvault.journal import Journal
 from callvault.journal.engine import WRITER, create_engine
-from callvault.journal.schema import api_tokens, users
+from callvault.journal.schema import agents, api_tokens, team_supervisors, users
 
 LAST_USED_RESOLUTION_S = 60.0
 """A token's ``last_used_at`` is rewritten at most this often (not a write per request)."""
@@ -46,6 +46,12 @@ class Accounts:
             return cls(create_engine(sa.make_url(url)))
         except (ArgumentError, SQLAlchemyError, ImportError) as exc:
             raise JournalError(f"cannot open the journal: {exc}") from exc
+
+    @property
+    def engine(self) -> Engine:
+        """The journal's engine, for what keeps its tables beside the accounts (the
+        directory)."""
+        return self._engine
 
     def close(self) -> None:
         self._engine.dispose()
@@ -103,12 +109,12 @@ class Accounts:
                 .mappings()
                 .first()
             )
-        return None if row is None else _user(row)
+            return None if row is None else _user(row, connection)
 
     def list_users(self) -> list[User]:
         with self._engine.connect() as connection:
             rows = connection.execute(sa.select(users).order_by(users.c.username)).mappings()
-            return [_user(row) for row in rows]
+            return [_user(row, connection) for row in rows.all()]
 
     def set_disabled(self, username: str, disabled: bool = True) -> User:
         with self._writer.begin() as connection:
@@ -182,7 +188,8 @@ class Accounts:
         )
         with self._engine.connect() as connection:
             row = connection.execute(query).mappings().first()
-        if row is None or row["disabled"]:
+            user = None if row is None or row["disabled"] else _user(row, connection)
+        if row is None or user is None:
             return None
         last_used = row["last_used_at"]
         if last_used is None or now - last_used >= LAST_USED_RESOLUTION_S:
@@ -192,7 +199,7 @@ class Accounts:
                     .where(api_tokens.c.id == row["token_id"])
                     .values(last_used_at=now)
                 )
-        return _user(row)
+        return user
 
     def user_for_password(self, username: str, password: str) -> User | None:
         """The enabled user whose password this is; None otherwise (in about the same time)."""
@@ -207,10 +214,21 @@ class Accounts:
             return None
         if not verify_password(password, row["password_hash"]) or row["disabled"]:
             return None
-        return _user(row)
+        with self._engine.connect() as connection:
+            return _user(row, connection)
 
 
-def _user(row: RowMapping) -> User:
+def _user(row: RowMapping, connection: Connection) -> User:
+    """The account of ``row``, with its links into the directory (the teams it supervises,
+    the agents it is): what scopes the calls it may see."""
+    supervised = connection.execute(
+        sa.select(team_supervisors.c.team_id)
+        .where(team_supervisors.c.user_id == row["id"])
+        .order_by(team_supervisors.c.team_id)
+    ).scalars().all()
+    linked = connection.execute(
+        sa.select(agents.c.id).where(agents.c.user_id == row["id"]).order_by(agents.c.id)
+    ).scalars().all()
     return User(
         id=row["id"],
         username=row["username"],
@@ -220,6 +238,8 @@ def _user(row: RowMapping) -> User:
         team=row["team"],
         disabled=bool(row["disabled"]),
         created_at=row["created_at"],
+        supervised_teams=tuple(supervised),
+        agent_ids=tuple(linked),
     )
 
 

@@ -14,6 +14,7 @@ from callvault.accounts.sessions import Sessions
 from callvault.api import errors
 from callvault.api.cdr_push import cdr_router
 from callvault.api.deps import CurrentUser
+from callvault.api.directory_routes import directory_router
 from callvault.api.routes import router
 from callvault.api.session_routes import session_router
 from callvault.config import Settings
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     app.include_router(router)
     app.include_router(cdr_router)
+    app.include_router(directory_router)
     app.include_router(session_router)
 
     @app.get("/api/openapi.json", include_in_schema=False)

@@ -9,6 +9,7 @@ from callvault.directory.model import (
     Queue,
     Team,
     TrackedNumber,
+    UnknownName,
 )
 from callvault.directory.repository import UNCHANGED, Directory
 from callvault.directory.snapshot import Snapshot, Verdict
@@ -24,6 +25,7 @@ __all__ = [
     "Snapshot",
     "Team",
     "TrackedNumber",
+    "UnknownName",
     "Verdict",
     "import_csv",
 ]

@@ -122,7 +122,7 @@ def import_csv(directory: Directory, kind: str, text: str | bytes) -> int:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise DirectoryError(f"the file is not UTF-8 text (byte {exc.start})") from None
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), strict=True)
     try:
         header = [name.strip().lower() for name in next(reader, [])]
     except csv.Error as exc:

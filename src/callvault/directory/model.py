@@ -19,6 +19,10 @@ class DirectoryError(CallvaultError):
         """The field (CSV column) the error is about, where it is about one."""
 
 
+class UnknownName(DirectoryError):
+    """A team, agent, queue, tracked number, cost or user that the directory does not hold."""
+
+
 @dataclass(frozen=True, slots=True)
 class Team:
     id: int

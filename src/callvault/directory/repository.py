@@ -16,7 +16,15 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 
 from callvault.directory import reapply as reapplying
-from callvault.directory.model import Agent, Cost, DirectoryError, Queue, Team, TrackedNumber
+from callvault.directory.model import (
+    Agent,
+    Cost,
+    DirectoryError,
+    Queue,
+    Team,
+    TrackedNumber,
+    UnknownName,
+)
 from callvault.directory.snapshot import Snapshot, directory_changed, number_forms
 from callvault.errors import JournalError
 from callvault.journal.engine import WRITER, create_engine
@@ -161,7 +169,7 @@ class Directory:
                 )
             )
             if done.rowcount == 0:
-                raise DirectoryError(f"{username!r} does not supervise team {team!r}")
+                raise UnknownName(f"{username!r} does not supervise team {team!r}")
         return self.get_team(team)
 
     def supervised_team_ids(self, username: str) -> tuple[int, ...]:
@@ -313,7 +321,7 @@ class Directory:
                 )
             )
             if done.rowcount == 0:
-                raise DirectoryError(f"tracked number {number!r} has no cost with id {cost_id}")
+                raise UnknownName(f"tracked number {number!r} has no cost with id {cost_id}")
 
     # -- re-applying ---------------------------------------------------------------------
 
@@ -379,14 +387,14 @@ def save_agent(connection: Connection, agent_id: int | None, fields: dict[str, A
         username = _optional(fields["username"], "username")
         values["user_id"] = None if username is None else _user_id(connection, username, "username")
     if "active" in fields or agent_id is None:
-        values["active"] = bool(fields.get("active", True))
+        values["active"] = _active(fields.get("active", True))
     if agent_id is None:
         values["created_at"] = time.time()
         agent_id = int(connection.execute(agents.insert().values(values)).inserted_primary_key[0])
     elif values:
         connection.execute(agents.update().where(agents.c.id == agent_id).values(values))
     if "extensions" in fields:
-        extensions = numbers_of(fields["extensions"], "extension", "extensions")
+        extensions = numbers_of(fields["extensions"] or (), "extension", "extensions")
         owners = connection.execute(
             sa.select(agent_extensions.c.extension, agents.c.name)
             .join(agents, agents.c.id == agent_extensions.c.agent_id)
@@ -416,7 +424,7 @@ def save_queue(connection: Connection, queue_id: int | None, fields: dict[str, A
         if other is not None and other != queue_id:
             raise DirectoryError(f"queue {values['name']!r} already exists", field="name")
     if "numbers" in fields or queue_id is None:
-        numbers = numbers_of(fields.get("numbers", ()), "queue number", "numbers")
+        numbers = numbers_of(fields.get("numbers") or (), "queue number", "numbers")
         for row in connection.execute(sa.select(queues.c.id, queues.c.name, queues.c.numbers)):
             taken = set(numbers) & set(row.numbers.split())
             if taken and row.id != queue_id:
@@ -456,7 +464,7 @@ def save_number(connection: Connection, number_id: int | None, fields: dict[str,
     if "campaign" in fields:
         values["campaign"] = _optional(fields["campaign"], "campaign")
     if "active" in fields or number_id is None:
-        values["active"] = bool(fields.get("active", True))
+        values["active"] = _active(fields.get("active", True))
     if number_id is None:
         values["created_at"] = time.time()
         inserted = connection.execute(tracked_numbers.insert().values(values))
@@ -611,7 +619,7 @@ def _find_team(connection: Connection, name: str) -> int | None:
 def _team_id(connection: Connection, name: str, field: str | None = None) -> int:
     found = _find_team(connection, str(name).strip())
     if found is None:
-        raise DirectoryError(f"no team {name!r}", field=field)
+        raise UnknownName(f"no team {name!r}", field=field)
     return found
 
 
@@ -620,7 +628,7 @@ def _user_id(connection: Connection, username: str, field: str | None = None) ->
         sa.select(users.c.id).where(users.c.username == str(username).strip())
     ).scalar()
     if found is None:
-        raise DirectoryError(f"no user {username!r}", field=field)
+        raise UnknownName(f"no user {username!r}", field=field)
     return int(found)
 
 
@@ -630,14 +638,14 @@ def _agent_id(connection: Connection, ref: str | int) -> int:
     if found is None and text.isascii() and text.isdigit() and int(text) < 2**31:
         found = connection.execute(sa.select(agents.c.id).where(agents.c.id == int(text))).scalar()
     if found is None:
-        raise DirectoryError(f"no agent with employee id or id {text!r}")
+        raise UnknownName(f"no agent with employee id or id {text!r}")
     return int(found)
 
 
 def _queue_id(connection: Connection, name: str) -> int:
     found = connection.execute(sa.select(queues.c.id).where(queues.c.name == name)).scalar()
     if found is None:
-        raise DirectoryError(f"no queue {name!r}")
+        raise UnknownName(f"no queue {name!r}")
     return int(found)
 
 
@@ -647,7 +655,7 @@ def _number_id(connection: Connection, number: str, field: str | None = None) ->
         sa.select(tracked_numbers.c.id).where(tracked_numbers.c.number == text)
     ).scalar()
     if found is None:
-        raise DirectoryError(f"no tracked number {text!r}", field=field)
+        raise UnknownName(f"no tracked number {text!r}", field=field)
     return int(found)
 
 
@@ -668,6 +676,12 @@ def _optional(value: object, field: str) -> str | None:
     if len(text) > NAME_MAX:
         raise DirectoryError(f"{field} is longer than {NAME_MAX} characters", field=field)
     return text or None
+
+
+def _active(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise DirectoryError(f"active {value!r}: send true or false", field="active")
+    return value
 
 
 def _date(value: date | str, what: str) -> date:
