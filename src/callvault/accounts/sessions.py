@@ -110,7 +110,9 @@ class Sessions:
                     .where(sessions.c.id == row["session_id"])
                     .values(last_seen_at=now)
                 )
-        return Session(row["session_id"], _user(row), row["expires_at"], csrf_token(cookie))
+        with self._engine.connect() as connection:
+            user = _user(row, connection)
+        return Session(row["session_id"], user, row["expires_at"], csrf_token(cookie))
 
     def close(self, cookie: str) -> bool:
         """End the session of this cookie (logout); False when there was none."""
