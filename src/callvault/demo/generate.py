@@ -205,10 +205,15 @@ class _Days:
     def calls_of(self, day: date) -> list[Call]:
         rng = np.random.default_rng([self.config.seed, day.toordinal()])
         weekday = traffic.WEEKLY_PATTERN[day.weekday()]
-        midnight = datetime(day.year, day.month, day.day, tzinfo=self.zone)
+        midnight = datetime(day.year, day.month, day.day, tzinfo=self.zone).timestamp()
+        following = day + timedelta(days=1)
+        until = datetime(following.year, following.month, following.day,
+                         tzinfo=self.zone).timestamp()
         calls: list[Call] = []
-        for hour, level in enumerate(traffic.DAILY_CURVE):
-            start = (midnight + timedelta(hours=hour)).timestamp()
+        # the day's real hours: 23 or 25 of them when the clocks change
+        for start in np.arange(midnight, until, 3600.0).tolist():
+            hour = datetime.fromtimestamp(start, self.zone).hour
+            level = traffic.DAILY_CURVE[hour]
             hour_inbound = 0.0
             for plan in QUEUES:
                 rate = self.peak[plan.name] * level * weekday
