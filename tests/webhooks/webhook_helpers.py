@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from callvault.calls.model import CallStatus, Direction, MediaStream, Party, Side, Call, CallEvent
+from callvault.calls.model import Call, CallEvent, CallStatus, Direction, MediaStream, Party, Side
 from callvault.webhooks import verify
 
 T0 = 1_714_567_890.0

@@ -17,8 +17,10 @@ from callvault.api.deps import CurrentUser
 from callvault.api.directory_routes import directory_router
 from callvault.api.routes import router
 from callvault.api.session_routes import session_router
+from callvault.api.webhook_routes import webhook_router
 from callvault.config import Settings
 from callvault.journal import Journal
+from callvault.webhooks import Dispatcher, attach
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -26,11 +28,15 @@ def create_app(settings: Settings) -> FastAPI:
     when the app shuts down."""
     journal = Journal.open(settings.journal_url)
     accounts = Accounts.open(settings.journal_url)
+    webhooks = attach(journal)
+    dispatcher = Dispatcher.from_settings(webhooks, settings)
     sessions = Sessions.connect(settings.journal_url)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        dispatcher.start()
         yield
+        dispatcher.stop()
         sessions.dispose()
         accounts.close()
         journal.close()
@@ -48,10 +54,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.journal = journal
     app.state.accounts = accounts
+    app.state.webhooks = webhooks
     app.state.sessions = sessions
     errors.install(app)
     app.include_router(router)
     app.include_router(cdr_router)
+    app.include_router(webhook_router)
     app.include_router(directory_router)
     app.include_router(session_router)
 

@@ -42,8 +42,13 @@ def settings_from(
 
 
 def open_journal(settings: Settings) -> Journal:
-    """The journal the settings name, opened (and migrated); close it when done."""
-    return Journal.open(settings.journal_url)
+    """The journal the settings name, opened (and migrated); close it when done. Calls it
+    saves or annotates are enqueued for the webhooks configured."""
+    from callvault.webhooks import attach
+
+    journal = Journal.open(settings.journal_url)
+    attach(journal)
+    return journal
 
 
 _RELATIVE = re.compile(r"-(\d+)([smhdw])")
