@@ -58,29 +58,66 @@ def test_teams_agents_queues_and_numbers_round_trip(api: tuple[TestClient, dict[
     assert team["supervisors"] == ["sam"]
     team = ok(client.patch(f"{base}/teams/Sales", headers=admin, json={"department": "Revenue"}))
     assert team["department"] == "Revenue"
-    agent = ok(client.post(f"{base}/agents", headers=admin, json={
-        "name": "Ann", "employee_id": "E1", "extensions": ["201"], "team": "Sales"}), 201)
+    agent = ok(
+        client.post(
+            f"{base}/agents",
+            headers=admin,
+            json={"name": "Ann", "employee_id": "E1", "extensions": ["201"], "team": "Sales"},
+        ),
+        201,
+    )
     assert (agent["extensions"], agent["team"], agent["active"]) == (["201"], "Sales", True)
-    agent = ok(client.patch(f"{base}/agents/E1", headers=admin, json={"extensions": ["201", "2011"]}))
+    agent = ok(
+        client.patch(f"{base}/agents/E1", headers=admin, json={"extensions": ["201", "2011"]})
+    )
     assert agent["extensions"] == ["201", "2011"]
-    queue = ok(client.post(f"{base}/queues", headers=admin,
-                           json={"name": "support", "numbers": ["600"], "team": "Sales"}), 201)
+    queue = ok(
+        client.post(
+            f"{base}/queues",
+            headers=admin,
+            json={"name": "support", "numbers": ["600"], "team": "Sales"},
+        ),
+        201,
+    )
     assert queue["numbers"] == ["600"]
-    number = ok(client.post(f"{base}/numbers", headers=admin,
-                            json={"number": "+4570101010", "channel": "google-ads"}), 201)
+    number = ok(
+        client.post(
+            f"{base}/numbers",
+            headers=admin,
+            json={"number": "+4570101010", "channel": "google-ads"},
+        ),
+        201,
+    )
     assert number["campaign"] is None
-    number = ok(client.post(f"{base}/numbers/+4570101010/costs", headers=admin, json={
-        "period_start": "2024-05-01", "period_end": "2024-05-31", "cost": "1250.50",
-        "currency": "EUR"}), 201)
+    number = ok(
+        client.post(
+            f"{base}/numbers/+4570101010/costs",
+            headers=admin,
+            json={
+                "period_start": "2024-05-01",
+                "period_end": "2024-05-31",
+                "cost": "1250.50",
+                "currency": "EUR",
+            },
+        ),
+        201,
+    )
     assert number["costs"][0]["cost"] == "1250.50"
-    listed = {kind: ok(client.get(f"{base}/{kind}", headers=admin))
-              for kind in ("teams", "agents", "queues", "numbers")}
+    listed = {
+        kind: ok(client.get(f"{base}/{kind}", headers=admin))
+        for kind in ("teams", "agents", "queues", "numbers")
+    }
     assert [len(listed[kind]) for kind in listed] == [1, 1, 1, 1]
     assert ok(client.post(f"{base}/reapply", headers=admin, json={})) == {"changed": 2}
     calls = {c["uid"]: c for c in client.get("/api/calls", headers=admin).json()["data"]}
     assert calls["in-ads"]["channel"] == "google-ads"
-    assert ok(client.post(f"{base}/reapply", headers=admin, json={
-        "since": "2024-05-01T00:00:00Z", "until": "2024-05-02T00:00:00Z"})) == {"changed": 0}
+    assert ok(
+        client.post(
+            f"{base}/reapply",
+            headers=admin,
+            json={"since": "2024-05-01T00:00:00Z", "until": "2024-05-02T00:00:00Z"},
+        )
+    ) == {"changed": 0}
     cost_id = number["costs"][0]["id"]
     ok(client.delete(f"{base}/numbers/+4570101010/costs/{cost_id}", headers=admin), 204)
     ok(client.delete(f"{base}/teams/Sales/supervisors/sam", headers=admin))
@@ -92,9 +129,11 @@ def test_teams_agents_queues_and_numbers_round_trip(api: tuple[TestClient, dict[
 def test_csv_uploads_are_whole_or_refused(api: tuple[TestClient, dict[str, str]]) -> None:
     client, admin = api
     base = "/api/directory"
-    good = "name,department\nSales,Revenue\nSupport,\n".encode()
+    good = b"name,department\nSales,Revenue\nSupport,\n"
     assert ok(client.post(f"{base}/teams/import", headers=admin, content=good)) == {
-        "kind": "teams", "rows": 2}
+        "kind": "teams",
+        "rows": 2,
+    }
     bad = b"name,employee_id,extensions,team\nAnn,E1,201,Sales\nBob,E2,202,Nope\n"
     message = error(client.post(f"{base}/agents/import", headers=admin, content=bad), 422)
     assert message == "line 3, column 'team': no team 'Nope'"
@@ -118,17 +157,35 @@ def test_errors_say_what_to_fix(api: tuple[TestClient, dict[str, str]]) -> None:
     assert "send at least one field" in error(
         client.patch(f"{base}/teams/Sales", headers=admin, json={}), 422
     )
-    assert "extra" in error(client.post(f"{base}/teams", headers=admin,
-                                        json={"name": "X", "colour": "red"}), 422).lower()
+    assert (
+        "extra"
+        in error(
+            client.post(f"{base}/teams", headers=admin, json={"name": "X", "colour": "red"}), 422
+        ).lower()
+    )
     assert "no user 'ghost'" in error(
         client.put(f"{base}/teams/Sales/supervisors/ghost", headers=admin), 404
     )
-    assert "until must be after since" in error(client.post(f"{base}/reapply", headers=admin, json={
-        "since": "2024-05-02T00:00:00Z", "until": "2024-05-01T00:00:00Z"}), 422)
-    ok(client.post(f"{base}/numbers", headers=admin,
-                   json={"number": "+4570101010", "channel": "ads"}), 201)
-    cost = {"period_start": "2024-05-01", "period_end": "2024-05-31", "cost": "1",
-            "currency": "eu1"}
+    assert "until must be after since" in error(
+        client.post(
+            f"{base}/reapply",
+            headers=admin,
+            json={"since": "2024-05-02T00:00:00Z", "until": "2024-05-01T00:00:00Z"},
+        ),
+        422,
+    )
+    ok(
+        client.post(
+            f"{base}/numbers", headers=admin, json={"number": "+4570101010", "channel": "ads"}
+        ),
+        201,
+    )
+    cost = {
+        "period_start": "2024-05-01",
+        "period_end": "2024-05-31",
+        "cost": "1",
+        "currency": "eu1",
+    }
     assert "ISO 4217" in error(
         client.post(f"{base}/numbers/+4570101010/costs", headers=admin, json=cost), 422
     )

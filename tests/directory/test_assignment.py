@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 from directory_calls import T0, call, party
 
 from callvault.calls.model import Call, Direction
 from callvault.directory import Directory
 from callvault.journal import Journal
 from callvault.journal.filters import CallFilter
+from callvault.journal.schema import agent_extensions, agents
 
 
 @pytest.fixture
@@ -47,32 +49,82 @@ def cases() -> list[Case]:
     return [
         # inbound: the callee; the tracked number is the dialled one, in any stored form
         (call("in-ann", "+4511111111", "201"), "Ann", "Sales", None, None, None),
-        (call("in-e164", "+4511111111", party("33000201", "+4533000201")),
-         "Ann", "Sales", None, None, None),
-        (call("in-tracked", "+4511111111", party("70101010", "+4570101010")),
-         None, None, None, "google-ads", "spring"),
+        (
+            call("in-e164", "+4511111111", party("33000201", "+4533000201")),
+            "Ann",
+            "Sales",
+            None,
+            None,
+            None,
+        ),
+        (
+            call("in-tracked", "+4511111111", party("70101010", "+4570101010")),
+            None,
+            None,
+            None,
+            "google-ads",
+            "spring",
+        ),
         (call("in-digits", "+4511111111", "4570101010"), None, None, None, "google-ads", "spring"),
         (call("in-inactive-number", "+4511111111", "+4570202020"), None, None, None, None, None),
         (call("in-queue", "+4511111111", "600"), None, "Support", "support", None, None),
-        (call("in-queue-e164", "+4511111111", party("70000600", "+4570000600")),
-         None, "Support", "support", None, None),
+        (
+            call("in-queue-e164", "+4511111111", party("70000600", "+4570000600")),
+            None,
+            "Support",
+            "support",
+            None,
+            None,
+        ),
         # an inbound call from an agent's number is not the agent's
         (call("in-from-agent", "201", "+4599999999"), None, None, None, None, None),
         # outbound: the caller; the queue's number as caller id gives the queue
-        (call("out-bob", "202", "+4599999999", Direction.OUTBOUND), "Bob", "Sales", None, None, None),
-        (call("out-queue", "600", "+4599999999", Direction.OUTBOUND),
-         None, "Support", "support", None, None),
-        (call("out-bob-queue", "202", "600", Direction.OUTBOUND),
-         "Bob", "Sales", "support", None, None),
+        (
+            call("out-bob", "202", "+4599999999", Direction.OUTBOUND),
+            "Bob",
+            "Sales",
+            None,
+            None,
+            None,
+        ),
+        (
+            call("out-queue", "600", "+4599999999", Direction.OUTBOUND),
+            None,
+            "Support",
+            "support",
+            None,
+            None,
+        ),
+        (
+            call("out-bob-queue", "202", "600", Direction.OUTBOUND),
+            "Bob",
+            "Sales",
+            "support",
+            None,
+            None,
+        ),
         # internal and unknown: the caller first, then the callee
         (call("int-ann-bob", "201", "202", Direction.INTERNAL), "Ann", "Sales", None, None, None),
         (call("int-x-bob", "999", "202", Direction.INTERNAL), "Bob", "Sales", None, None, None),
-        (call("unk-bob", "+4599999999", "202", Direction.UNKNOWN), "Bob", "Sales", None, None, None),
+        (
+            call("unk-bob", "+4599999999", "202", Direction.UNKNOWN),
+            "Bob",
+            "Sales",
+            None,
+            None,
+            None,
+        ),
         # inactive agents take no calls; an agent without a team leaves the queue's team
         (call("in-gone", "+4511111111", "299"), None, None, None, None, None),
         (call("in-solo", "+4511111111", "203"), "Solo", None, None, None, None),
-        (call("int-solo-queue", "203", "600", Direction.INTERNAL),
-         "Solo", "Support", "support", None, None),
+        (
+            call("int-solo-queue", "203", "600", Direction.INTERNAL),
+            "Solo",
+            "Support",
+            "support",
+            None,
+            None,
+        ),
         (call("in-nobody", "+4511111111", "+4512121212"), None, None, None, None, None),
     ]
 
@@ -81,15 +133,19 @@ def expected(directory: Directory, case: Case) -> tuple[object, ...]:
     names = ids(directory)
     _, *wanted = case
     agent, team, queue, tracked, campaign = wanted
-    channel = tracked
-    return tuple(
-        None if name is None else names[name] for name in (agent, team, queue, tracked)
-    ) + (channel, campaign)
+    found = [None if name is None else names[name] for name in (agent, team, queue, tracked)]
+    return (*found, tracked, campaign)  # the tracked number is named by its channel
 
 
 def verdict_of(found: Call) -> tuple[object, ...]:
-    return (found.agent_id, found.team_id, found.queue_id, found.tracked_number_id,
-            found.channel, found.campaign)
+    return (
+        found.agent_id,
+        found.team_id,
+        found.queue_id,
+        found.tracked_number_id,
+        found.channel,
+        found.campaign,
+    )
 
 
 @pytest.fixture
@@ -162,3 +218,25 @@ def test_a_running_writer_sees_directory_changes_at_once(
     journal.save(call("after", "+4511111111", "201"))
     assert journal.get_call("before").agent_id is None  # type: ignore[union-attr]
     assert journal.get_call("after").agent_id == directory.get_agent("1").id  # type: ignore[union-attr]
+
+
+def test_changes_made_by_another_process_reach_the_writer_within_the_refresh(
+    journal_url: str, journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process's change tells this one nothing: the snapshot's age decides."""
+    from callvault.journal import repository
+
+    monkeypatch.setattr(repository, "DIRECTORY_REFRESH_S", 3600.0)
+    journal.save(call("warm", "+4511111111", "201"))  # the writer reads the directory now
+    engine = sa.create_engine(journal_url)
+    with engine.begin() as connection:  # as `callvault directory` in another process would
+        agent = connection.execute(
+            agents.insert().values(name="Ann", active=True, created_at=T0)
+        ).inserted_primary_key[0]
+        connection.execute(agent_extensions.insert().values(agent_id=agent, extension="201"))
+    engine.dispose()
+    journal.save(call("stale", "+4511111111", "201"))
+    assert journal.get_call("stale").agent_id is None  # type: ignore[union-attr]
+    monkeypatch.setattr(repository, "DIRECTORY_REFRESH_S", 0.0)
+    journal.save(call("fresh", "+4511111111", "201"))
+    assert journal.get_call("fresh").agent_id == agent  # type: ignore[union-attr]

@@ -34,18 +34,22 @@ def test_add_list_import_remove_and_reapply(db: str, tmp_path: Path) -> None:
         journal.save(call("in-ads", "+4511111111", "+4570101010"))
     run(db, "teams", "add", "Sales", "--department", "Revenue")
     assert "Sales\tdepartment=Revenue\tsupervisors=-" in run(db, "teams", "list").output
-    added = run(db, "agents", "add", "Ann", "--employee-id", "E1", "--extension", "201",
-                "--team", "Sales")
+    added = run(
+        db, "agents", "add", "Ann", "--employee-id", "E1", "--extension", "201", "--team", "Sales"
+    )
     assert "added agent Ann" in added.output
-    assert "Ann\temployee_id=E1\textensions=201\tteam=Sales\tuser=-\tactive" in run(
-        db, "agents", "list"
-    ).output
+    assert (
+        "Ann\temployee_id=E1\textensions=201\tteam=Sales\tuser=-\tactive"
+        in run(db, "agents", "list").output
+    )
     numbers = tmp_path / "numbers.csv"
     numbers.write_text("number,channel,campaign\n+4570101010,google-ads,spring\n")
     assert "imported 1 numbers rows" in run(db, "numbers", "import", str(numbers)).output
     costs = tmp_path / "costs.csv"
-    costs.write_text("number,period_start,period_end,cost,currency\n"
-                     "+4570101010,2024-05-01,2024-05-31,99.90,EUR\n")
+    costs.write_text(
+        "number,period_start,period_end,cost,currency\n"
+        "+4570101010,2024-05-01,2024-05-31,99.90,EUR\n"
+    )
     run(db, "costs", "import", str(costs))
     assert "costs=2024-05-01..2024-05-31=99.90 EUR" in run(db, "numbers", "list").output
     run(db, "queues", "add", "support", "--number", "600", "--team", "Sales")

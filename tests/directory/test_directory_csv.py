@@ -28,7 +28,10 @@ def test_every_kind_imports_and_a_second_import_updates(
     assert import_csv(directory, "queues", "name,numbers,team\nsupport,600;601,Support\n") == 1
     numbers = "number,channel,campaign\n+4570101010,google-ads,spring\n+4570202020,radio,\n"
     assert import_csv(directory, "numbers", numbers) == 2
-    costs = "number,period_start,period_end,cost,currency\n+4570101010,2024-05-01,2024-05-31,1250.50,EUR\n"
+    costs = (
+        "number,period_start,period_end,cost,currency\n"
+        "+4570101010,2024-05-01,2024-05-31,1250.50,EUR\n"
+    )
     assert import_csv(directory, "costs", costs) == 1
     found = {agent.name: agent for agent in directory.list_agents()}
     assert found["Ann Berg"].extensions == ("201", "+4533000201")
@@ -49,26 +52,44 @@ def test_every_kind_imports_and_a_second_import_updates(
 @pytest.mark.parametrize(
     ("kind", "text", "message"),
     [
-        ("agents", "name,employee_id,extensions,team\nAnn,E1,201,Sales\nBob,E2,202,Nope\n",
-         "line 3, column 'team': no team 'Nope'"),
-        ("agents", "name,employee_id,extensions\nAnn,E1,201\nBob,E2,201\n",
-         "line 3, column 'extensions': extension '201' already belongs to agent 'Ann'"),
+        (
+            "agents",
+            "name,employee_id,extensions,team\nAnn,E1,201,Sales\nBob,E2,202,Nope\n",
+            "line 3, column 'team': no team 'Nope'",
+        ),
+        (
+            "agents",
+            "name,employee_id,extensions\nAnn,E1,201\nBob,E2,201\n",
+            "line 3, column 'extensions': extension '201' already belongs to agent 'Ann'",
+        ),
         ("agents", "name,employee_id\nAnn,E1\n,E2\n", "line 3, column 'name': empty"),
         ("agents", "name,employee_id,active\nAnn,E1,perhaps\n", "line 2, column 'active'"),
         ("agents", "name,phone\nAnn,201\n", "line 1: unknown column 'phone'"),
         ("agents", "", "line 1: the file is empty"),
         ("numbers", "number,campaign\n+4570101010,spring\n", "column 'channel' is missing"),
-        ("numbers", "number,channel\n+4570101010,ads\n004570101010,radio\n",
-         "line 3, column 'number': number '004570101010' is tracked as '+4570101010'"),
-        ("costs", "number,period_start,period_end,cost,currency\n"
-                  "+4570101010,2024-05-01,2024-05-31,12.50,EUR\n"
-                  "+4570101010,2024-06-01,2024-06-31,12.50,EUR\n",
-         "line 3, column 'period_end': period_end '2024-06-31': send a date as YYYY-MM-DD"),
-        ("costs", "number,period_start,period_end,cost,currency\n"
-                  "+4599999999,2024-05-01,2024-05-31,12.50,EUR\n",
-         "line 2, column 'number': no tracked number '+4599999999'"),
-        ("queues", "name,numbers\nsupport,600\nsales,600 700\n",
-         "line 3, column 'numbers': number '600' already belongs to queue 'support'"),
+        (
+            "numbers",
+            "number,channel\n+4570101010,ads\n004570101010,radio\n",
+            "line 3, column 'number': number '004570101010' is tracked as '+4570101010'",
+        ),
+        (
+            "costs",
+            "number,period_start,period_end,cost,currency\n"
+            "+4570101010,2024-05-01,2024-05-31,12.50,EUR\n"
+            "+4570101010,2024-06-01,2024-06-31,12.50,EUR\n",
+            "line 3, column 'period_end': period_end '2024-06-31': send a date as YYYY-MM-DD",
+        ),
+        (
+            "costs",
+            "number,period_start,period_end,cost,currency\n"
+            "+4599999999,2024-05-01,2024-05-31,12.50,EUR\n",
+            "line 2, column 'number': no tracked number '+4599999999'",
+        ),
+        (
+            "queues",
+            "name,numbers\nsupport,600\nsales,600 700\n",
+            "line 3, column 'numbers': number '600' already belongs to queue 'support'",
+        ),
         ("queues", 'name,numbers\n"support,600\n', "line 2: unexpected end of data"),
         ("teams", "name,department,x\nSales,Revenue,1,2\n", "line 1: unknown column 'x'"),
         ("teams", "name\nSales,extra\n", "line 2: 2 columns, the header names 1"),
@@ -81,11 +102,19 @@ def test_a_bad_row_names_its_line_and_column_and_nothing_is_kept(
     directory.add_team("Sales")
     if kind == "costs":
         directory.add_number("+4570101010", channel="ads")
-    before = (directory.list_agents(), directory.list_queues(), directory.list_numbers(),
-              directory.list_teams())
+    before = (
+        directory.list_agents(),
+        directory.list_queues(),
+        directory.list_numbers(),
+        directory.list_teams(),
+    )
     with pytest.raises(DirectoryError) as raised:
         import_csv(directory, kind, text)
     assert message in str(raised.value)
-    after = (directory.list_agents(), directory.list_queues(), directory.list_numbers(),
-             directory.list_teams())
+    after = (
+        directory.list_agents(),
+        directory.list_queues(),
+        directory.list_numbers(),
+        directory.list_teams(),
+    )
     assert after == before

@@ -40,11 +40,17 @@ def test_agents_with_extensions_teams_and_accounts(directory: Directory, journal
         accounts.add_user("ann", "agent")
     directory.add_team("Sales")
     ann = directory.add_agent(
-        "Ann Berg", employee_id="E1", extensions=["201", "+4533000201"], team="Sales",
+        "Ann Berg",
+        employee_id="E1",
+        extensions=["201", "+4533000201"],
+        team="Sales",
         username="ann",
     )
     assert (ann.extensions, ann.team, ann.username, ann.active) == (
-        ("201", "+4533000201"), "Sales", "ann", True
+        ("201", "+4533000201"),
+        "Sales",
+        "ann",
+        True,
     )
     assert directory.get_agent("E1") == ann
     assert directory.get_agent(ann.id) == ann
@@ -86,7 +92,10 @@ def test_tracked_numbers_and_their_costs(directory: Directory) -> None:
         directory.add_number("+4570101010", channel="radio")
     cost = directory.add_cost("+4570101010", "2024-05-01", "2024-05-31", "1250.50", "eur")
     assert (cost.period_start, cost.period_end, cost.cost, cost.currency) == (
-        date(2024, 5, 1), date(2024, 5, 31), Decimal("1250.50"), "EUR"
+        date(2024, 5, 1),
+        date(2024, 5, 31),
+        Decimal("1250.50"),
+        "EUR",
     )
     for args, message in (
         (("2024-05-31", "2024-05-01", "1", "EUR"), "period_end 2024-05-01 is before"),

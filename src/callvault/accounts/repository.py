@@ -221,14 +221,22 @@ class Accounts:
 def _user(row: RowMapping, connection: Connection) -> User:
     """The account of ``row``, with its links into the directory (the teams it supervises,
     the agents it is): what scopes the calls it may see."""
-    supervised = connection.execute(
-        sa.select(team_supervisors.c.team_id)
-        .where(team_supervisors.c.user_id == row["id"])
-        .order_by(team_supervisors.c.team_id)
-    ).scalars().all()
-    linked = connection.execute(
-        sa.select(agents.c.id).where(agents.c.user_id == row["id"]).order_by(agents.c.id)
-    ).scalars().all()
+    supervised = (
+        connection.execute(
+            sa.select(team_supervisors.c.team_id)
+            .where(team_supervisors.c.user_id == row["id"])
+            .order_by(team_supervisors.c.team_id)
+        )
+        .scalars()
+        .all()
+    )
+    linked = (
+        connection.execute(
+            sa.select(agents.c.id).where(agents.c.user_id == row["id"]).order_by(agents.c.id)
+        )
+        .scalars()
+        .all()
+    )
     return User(
         id=row["id"],
         username=row["username"],

@@ -214,9 +214,7 @@ def remove_team(name: str, _: Manager, directory: DirectoryDep) -> None:
 
 
 @directory_router.put("/teams/{name}/supervisors/{username}")
-def add_supervisor(
-    name: str, username: str, _: Manager, directory: DirectoryDep
-) -> dict[str, Any]:
+def add_supervisor(name: str, username: str, _: Manager, directory: DirectoryDep) -> dict[str, Any]:
     """Let the account ``username`` supervise the team: it sees the team's calls."""
     with _answering():
         return _data(_team(directory.add_supervisor(name, username)))
@@ -245,7 +243,9 @@ def add_agent(body: AgentIn, _: Manager, directory: DirectoryDep) -> dict[str, A
 
 
 @directory_router.patch("/agents/{ref}")
-def change_agent(ref: str, body: AgentChange, _: Manager, directory: DirectoryDep) -> dict[str, Any]:
+def change_agent(
+    ref: str, body: AgentChange, _: Manager, directory: DirectoryDep
+) -> dict[str, Any]:
     """``ref``: the agent's employee id, else its directory id."""
     changes = _changes(body)
     with _answering():
@@ -273,7 +273,9 @@ def add_queue(body: QueueIn, _: Manager, directory: DirectoryDep) -> dict[str, A
 
 
 @directory_router.patch("/queues/{name}")
-def change_queue(name: str, body: QueueChange, _: Manager, directory: DirectoryDep) -> dict[str, Any]:
+def change_queue(
+    name: str, body: QueueChange, _: Manager, directory: DirectoryDep
+) -> dict[str, Any]:
     changes = _changes(body)
     with _answering():
         return _data(_queue(directory.update_queue(name, **changes)))

@@ -186,8 +186,13 @@ def queues_list(data_dir: Path | None, db: str | None) -> None:
 
 @queues.command("add")
 @click.argument("name")
-@click.option("--number", "numbers", multiple=True, metavar="NUMBER",
-              help="A number of the queue (repeatable).")
+@click.option(
+    "--number",
+    "numbers",
+    multiple=True,
+    metavar="NUMBER",
+    help="A number of the queue (repeatable).",
+)
 @click.option("--team", help="The team that answers the queue.")
 @journal_options
 def queues_add(

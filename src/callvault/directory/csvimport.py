@@ -64,8 +64,9 @@ def _queue(connection: Connection, row: dict[str, str]) -> None:
     found = connection.execute(
         sa.select(queues.c.id).where(queues.c.name == row["name"].strip())
     ).scalar()
-    repo.save_queue(connection, found, {name: row[name] for name in ("name", "numbers", "team")
-                                        if name in row})
+    repo.save_queue(
+        connection, found, {name: row[name] for name in ("name", "numbers", "team") if name in row}
+    )
 
 
 def _number(connection: Connection, row: dict[str, str]) -> None:
@@ -97,9 +98,7 @@ KINDS: Final[dict[str, CsvKind]] = {
         ("name", "employee_id", "extensions", "team", "username", "active"), ("name",), _agent
     ),
     "queues": CsvKind(("name", "numbers", "team"), ("name",), _queue),
-    "numbers": CsvKind(
-        ("number", "channel", "campaign", "active"), ("number", "channel"), _number
-    ),
+    "numbers": CsvKind(("number", "channel", "campaign", "active"), ("number", "channel"), _number),
     "costs": CsvKind(
         ("number", "period_start", "period_end", "cost", "currency"),
         ("number", "period_start", "period_end", "cost", "currency"),

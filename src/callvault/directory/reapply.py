@@ -80,7 +80,9 @@ def reapply(
             _fill(connection, snapshot)
         try:
             new = _verdict_columns()
-            differs = sa.or_(*(calls.c[name].is_distinct_from(value) for name, value in new.items()))
+            differs = sa.or_(
+                *(calls.c[name].is_distinct_from(value) for name, value in new.items())
+            )
             for start in range(low, high + 1, chunk):
                 statement = (
                     calls.update()
@@ -100,13 +102,32 @@ def _fill(connection: Connection, snapshot: Snapshot) -> None:
     for table in (_agent_lookup, _queue_lookup, _tracked_lookup):
         table.create(connection)
     rows: list[tuple[sa.Table, list[dict[str, Any]]]] = [
-        (_agent_lookup, [{"number": number, "agent_id": entry.id, "team_id": entry.team_id}
-                         for number, entry in snapshot.agents.items()]),
-        (_queue_lookup, [{"number": number, "queue_id": entry.id, "team_id": entry.team_id}
-                         for number, entry in snapshot.queues.items()]),
-        (_tracked_lookup, [{"number": number, "tracked_number_id": entry.id,
-                            "channel": entry.channel, "campaign": entry.campaign}
-                           for number, entry in snapshot.tracked.items()]),
+        (
+            _agent_lookup,
+            [
+                {"number": number, "agent_id": entry.id, "team_id": entry.team_id}
+                for number, entry in snapshot.agents.items()
+            ],
+        ),
+        (
+            _queue_lookup,
+            [
+                {"number": number, "queue_id": entry.id, "team_id": entry.team_id}
+                for number, entry in snapshot.queues.items()
+            ],
+        ),
+        (
+            _tracked_lookup,
+            [
+                {
+                    "number": number,
+                    "tracked_number_id": entry.id,
+                    "channel": entry.channel,
+                    "campaign": entry.campaign,
+                }
+                for number, entry in snapshot.tracked.items()
+            ],
+        ),
     ]
     for table, values in rows:
         if values:
@@ -121,9 +142,7 @@ def _verdict_columns() -> dict[str, sa.ColumnElement[Any]]:
         "agent_id": _by_direction(_agent_lookup.c.agent_id),
         "team_id": sa.func.coalesce(agent_team, queue_team),
         "queue_id": _first(_queue_lookup, _queue_lookup.c.queue_id, (*_CALLEE, *_CALLER)),
-        "tracked_number_id": _first(
-            _tracked_lookup, _tracked_lookup.c.tracked_number_id, _CALLEE
-        ),
+        "tracked_number_id": _first(_tracked_lookup, _tracked_lookup.c.tracked_number_id, _CALLEE),
         "channel": _first(_tracked_lookup, _tracked_lookup.c.channel, _CALLEE),
         "campaign": _first(_tracked_lookup, _tracked_lookup.c.campaign, _CALLEE),
     }
@@ -143,6 +162,7 @@ def _first(
     table: sa.Table, column: sa.Column[Any], numbers: tuple[sa.Column[Any], ...]
 ) -> sa.ColumnElement[Any]:
     """``column`` of the lookup row of the first of ``numbers`` that has one."""
+
     def lookup(what: sa.Column[Any], number: sa.Column[Any]) -> sa.ScalarSelect[Any]:
         return sa.select(what).where(table.c.number == number).scalar_subquery()
 

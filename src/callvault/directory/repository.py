@@ -123,7 +123,7 @@ class Directory:
         name: str,
         *,
         new_name: str | _Unchanged = UNCHANGED,
-        department: str | None | _Unchanged = UNCHANGED,
+        department: str | _Unchanged | None = UNCHANGED,
     ) -> Team:
         values: dict[str, Any] = {}
         if not isinstance(new_name, _Unchanged):
@@ -132,7 +132,11 @@ class Directory:
             values["department"] = _optional(department, "department")
         with self.changing() as connection:
             team_id = _team_id(connection, name)
-            if "name" in values and values["name"] != name and _find_team(connection, values["name"]):
+            if (
+                "name" in values
+                and values["name"] != name
+                and _find_team(connection, values["name"])
+            ):
                 raise DirectoryError(f"team {values['name']!r} already exists", field="name")
             if values:
                 connection.execute(teams.update().where(teams.c.id == team_id).values(values))
@@ -243,7 +247,9 @@ class Directory:
         with self._engine.connect() as connection:
             return _queues(connection, _queue_id(connection, name))[0]
 
-    def add_queue(self, name: str, *, numbers: Iterable[str] = (), team: str | None = None) -> Queue:
+    def add_queue(
+        self, name: str, *, numbers: Iterable[str] = (), team: str | None = None
+    ) -> Queue:
         with self.changing() as connection:
             save_queue(connection, None, {"name": name, "numbers": numbers, "team": team})
         return self.get_queue(name)
@@ -295,7 +301,9 @@ class Directory:
         """Remove a tracked number and its costs; calls keep what they were assigned."""
         with self.changing() as connection:
             connection.execute(
-                tracked_numbers.delete().where(tracked_numbers.c.id == _number_id(connection, number))
+                tracked_numbers.delete().where(
+                    tracked_numbers.c.id == _number_id(connection, number)
+                )
             )
 
     def add_cost(
@@ -351,7 +359,9 @@ def save_team(
         if create_only:
             raise DirectoryError(f"team {name!r} already exists", field="name")
         connection.execute(
-            teams.update().where(teams.c.id == found).values(department=_optional(department, "department"))
+            teams.update()
+            .where(teams.c.id == found)
+            .values(department=_optional(department, "department"))
         )
         return found
     inserted = connection.execute(
@@ -376,8 +386,9 @@ def save_agent(connection: Connection, agent_id: int | None, fields: dict[str, A
                 )
             ).first()
             if other is not None and other.id != agent_id:
+                employee = values["employee_id"]
                 raise DirectoryError(
-                    f"employee id {values['employee_id']!r} already belongs to agent {other.name!r}",
+                    f"employee id {employee!r} already belongs to agent {other.name!r}",
                     field="employee_id",
                 )
     if "team" in fields:
@@ -589,21 +600,35 @@ def _queues(connection: Connection, queue_id: int | None = None) -> list[Queue]:
 
 def _numbers(connection: Connection, number_id: int | None = None) -> list[TrackedNumber]:
     query = sa.select(tracked_numbers).order_by(tracked_numbers.c.number)
-    costs_query = sa.select(tracked_number_costs, tracked_numbers.c.number).join(
-        tracked_numbers, tracked_numbers.c.id == tracked_number_costs.c.tracked_number_id
-    ).order_by(tracked_number_costs.c.period_start, tracked_number_costs.c.id)
+    costs_query = (
+        sa.select(tracked_number_costs, tracked_numbers.c.number)
+        .join(tracked_numbers, tracked_numbers.c.id == tracked_number_costs.c.tracked_number_id)
+        .order_by(tracked_number_costs.c.period_start, tracked_number_costs.c.id)
+    )
     if number_id is not None:
         query = query.where(tracked_numbers.c.id == number_id)
         costs_query = costs_query.where(tracked_number_costs.c.tracked_number_id == number_id)
     costs: dict[int, list[Cost]] = {}
     for row in connection.execute(costs_query):
         costs.setdefault(row.tracked_number_id, []).append(
-            Cost(row.id, row.number, row.period_start, row.period_end,
-                 Decimal(row.cost).quantize(Decimal("0.01")), row.currency)
+            Cost(
+                row.id,
+                row.number,
+                row.period_start,
+                row.period_end,
+                Decimal(row.cost).quantize(Decimal("0.01")),
+                row.currency,
+            )
         )
     return [
-        TrackedNumber(row.id, row.number, row.channel, row.campaign, bool(row.active),
-                      tuple(costs.get(row.id, ())))
+        TrackedNumber(
+            row.id,
+            row.number,
+            row.channel,
+            row.campaign,
+            bool(row.active),
+            tuple(costs.get(row.id, ())),
+        )
         for row in connection.execute(query)
     ]
 
@@ -697,9 +722,13 @@ def _amount(value: Decimal | str | float) -> Decimal:
     try:
         amount = Decimal(str(value).strip())
     except ArithmeticError:
-        raise DirectoryError(f"cost {value!r}: send an amount such as 1250.00", field="cost") from None
+        raise DirectoryError(
+            f"cost {value!r}: send an amount such as 1250.00", field="cost"
+        ) from None
     if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
-        raise DirectoryError(f"cost {value!r}: send an amount from 0 to 999999999999.99", field="cost")
+        raise DirectoryError(
+            f"cost {value!r}: send an amount from 0 to 999999999999.99", field="cost"
+        )
     if amount != amount.quantize(Decimal("0.01")):
         raise DirectoryError(f"cost {value!r}: at most two decimals", field="cost")
     return amount

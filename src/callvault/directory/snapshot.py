@@ -118,15 +118,15 @@ class Snapshot:
         by_extension = {
             row.extension: AgentEntry(row.agent_id, row.team_id)
             for row in connection.execute(
-                sa.select(agent_extensions.c.extension, agent_extensions.c.agent_id,
-                          agents.c.team_id)
+                sa.select(
+                    agent_extensions.c.extension, agent_extensions.c.agent_id, agents.c.team_id
+                )
                 .join(agents, agents.c.id == agent_extensions.c.agent_id)
                 .where(agents.c.active.is_(True))
             )
         }
         by_number: dict[str, QueueEntry] = {}
-        for row in connection.execute(sa.select(queues.c.id, queues.c.numbers,
-                                                queues.c.team_id)):
+        for row in connection.execute(sa.select(queues.c.id, queues.c.numbers, queues.c.team_id)):
             for number in row.numbers.split():
                 by_number[number] = QueueEntry(row.id, row.team_id)
         by_form: dict[str, TrackedEntry] = {}
