@@ -17,7 +17,7 @@ from callvault.errors import CallvaultError
 
 COMMAND_MODULES = {
     "ingest": "callvault.commands.ingest",
-    "demo": "callvault.commands.ingest",
+    "demo": "callvault.commands.demo",
     "calls": "callvault.commands.journal",
     "call": "callvault.commands.journal",
     "audio": "callvault.commands.audio",
