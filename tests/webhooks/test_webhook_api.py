@@ -137,6 +137,9 @@ def test_admin_creates_lists_updates_and_deletes(
          "unknown webhook event 'call.deleted'"),
         ({"name": "crm", "url": "https://c.example/", "events": []}, 422, "at least one event"),
         ({"name": "crm", "url": "https://c.example/", "secret": "short"}, 422, "secret"),
+        ({"name": "crm", "url": "https://c.example/\u0000"}, 422, "control characters"),
+        ({"name": "crm", "url": "https://c.example/", "secret": "0123456789abcdef\u0000"}, 422,
+         "printable"),
         ({"name": "crm"}, 422, "url"),
         ({"name": "crm", "url": "https://c.example/", "colour": "red"}, 422, "colour"),
     ],
@@ -162,6 +165,9 @@ def test_duplicates_and_unknowns(client: TestClient, tokens: dict[str, str]) -> 
     bad_url = client.patch("/api/webhooks/crm", json={"url": "mailto:x@y"}, headers=admin)
     assert bad_url.status_code == 422
     assert client.post("/api/webhooks/nope/test", headers=admin).status_code == 404
+    assert client.delete("/api/webhooks/n%00pe", headers=admin).status_code == 404
+    nul = client.get("/api/webhooks/deliveries?webhook=n%00pe", headers=admin)
+    assert nul.json() == {"data": [], "count": 0}
     assert client.get("/api/webhooks/deliveries/999", headers=admin).status_code == 404
     assert client.get("/api/webhooks/deliveries/x", headers=admin).status_code == 422
     assert client.get("/api/webhooks/deliveries?status=lost", headers=admin).status_code == 422

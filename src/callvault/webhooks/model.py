@@ -98,8 +98,10 @@ def check_url(url: str) -> str:
         raise WebhookError(f"invalid webhook URL {url!r}: send http(s)://host[:port]/path") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise WebhookError(f"invalid webhook URL {url!r}: send http(s)://host[:port]/path")
-    if any(ch.isspace() for ch in url):
-        raise WebhookError(f"invalid webhook URL {url!r}: it contains whitespace")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise WebhookError(
+            f"invalid webhook URL {url!r}: it contains whitespace or control characters"
+        )
     return url
 
 

@@ -32,6 +32,7 @@ from callvault.webhooks.model import (
     CALL_FINISHED,
     CALL_UPDATED,
     EVENTS,
+    NAME,
     TEST_EVENT,
     Delivery,
     DeliveryStatus,
@@ -122,8 +123,8 @@ class Webhooks:
     ) -> Webhook:
         """Add a webhook; without ``secret`` one is generated (the returned webhook holds it:
         show it once)."""
-        if secret is not None and len(secret) < 16:
-            raise WebhookError("a webhook secret needs at least 16 characters")
+        if secret is not None and (len(secret) < 16 or not secret.isprintable()):
+            raise WebhookError("a webhook secret needs at least 16 printable characters")
         row = {
             "name": check_name(name),
             "url": check_url(url),
@@ -148,6 +149,8 @@ class Webhooks:
             return [_webhook(row) for row in found]
 
     def get(self, name: str) -> Webhook:
+        if not NAME.fullmatch(name):
+            raise NoSuchWebhook(f"no webhook named {name!r}")
         with self._reading() as connection:
             row = (
                 connection.execute(sa.select(webhooks).where(webhooks.c.name == name))
@@ -167,6 +170,7 @@ class Webhooks:
         active: bool | None = None,
     ) -> Webhook:
         """Change what is given; deliveries not yet made go to the new URL."""
+        self.get(name)
         values: dict[str, Any] = {}
         if url is not None:
             values["url"] = check_url(url)
@@ -502,7 +506,7 @@ def _deliveries_query(
             raise WebhookError(f"unknown delivery status {status!r} (one of: {accepted})") from None
         query = query.where(d.c.status == wanted.value)
     if webhook is not None:
-        query = query.where(w.c.name == webhook)
+        query = query.where(w.c.name == webhook if NAME.fullmatch(webhook) else sa.false())
     if call_id is not None:
         query = query.where(d.c.call_id == call_id)
     return query
