@@ -56,6 +56,12 @@
     }
   }
 
+  /* Where an event is in the recording, in seconds (the recording may start after the call). */
+  function recordingSecond(call, event) {
+    if (!call.recording || !call.recording.started_at) return null;
+    return (Date.parse(event.at) - Date.parse(call.recording.started_at)) / 1000;
+  }
+
   function events(call, seek) {
     const body = document.querySelector("#cv-events tbody");
     if (!call.events.length) {
@@ -64,7 +70,9 @@
     for (const e of call.events) {
       const at = cv.el("button", { type: "button", class: "secondary outline cv-compact", dataset: { offsetMs: e.offset_ms } },
         cv.clock((e.offset_ms || 0) / 1000));
-      at.addEventListener("click", () => seek((e.offset_ms || 0) / 1000));
+      const second = recordingSecond(call, e);
+      if (second === null) at.disabled = true;
+      else at.addEventListener("click", () => seek(Math.max(0, second)));
       body.append(cv.el("tr", {}, cv.el("td", {}, at), cv.el("td", {}, e.kind),
         cv.el("td", {}, e.party ? cv.t(`call.lane_${e.party}`) : "—"), cv.el("td", {}, e.value || e.detail || "")));
     }
@@ -92,6 +100,18 @@
       cursorColor: "#dc2626",
       cspNonce: cv.meta("csp-nonce"),
       plugins: [WaveSurfer.Timeline.create({ container: "#cv-timeline" })],
+    });
+    /* The call's events as markers on the waveform (DTMF, hold, transfer, quality…). */
+    const regions = ws.registerPlugin(WaveSurfer.Regions.create());
+    ws.once("decode", () => {
+      for (const e of call.events) {
+        const second = recordingSecond(call, e);
+        if (second === null || second < 0 || second > ws.getDuration()) continue;
+        const label = cv.el("span", { class: "cv-marker", title: `${e.kind} ${e.value || ""}`.trim() },
+          e.kind === "dtmf" && e.value ? e.value : e.kind);
+        regions.addRegion({ start: second, content: label, color: "#dc2626", drag: false, resize: false });
+      }
+      waveform.dataset.markers = String(regions.getRegions().length);
     });
     const show = (seconds) => {
       const total = ws.getDuration() || 0;

@@ -4,7 +4,9 @@
 "use strict";
 (function () {
   const PAGE_SIZE = 50;
-  const PASSED = ["number", "status", "direction", "has_recording", "outcome", "comment"];
+  const PASSED = ["number", "status", "direction", "has_recording", "outcome", "comment", "agent",
+    "team", "queue", "tag", "channel", "campaign", "has_audio_issue", "sort", "order"];
+  const DEFAULTS = { sort: "started_at", order: "desc" };
 
   function localInput(date) {
     const pad = (n) => String(n).padStart(2, "0");
@@ -23,8 +25,10 @@
       const value = params.get(name);
       if (value) query.set(name, value.trim());
     }
-    const minimum = params.get("min_duration_s");
-    if (minimum) query.set("min_duration_ms", String(Math.round(Number(minimum) * 1000)));
+    for (const bound of ["min", "max"]) {
+      const seconds = params.get(`${bound}_duration_s`);
+      if (seconds) query.set(`${bound}_duration_ms`, String(Math.round(Number(seconds) * 1000)));
+    }
     return query;
   }
 
@@ -57,7 +61,7 @@
       cv.el("td", { class: "cv-num" }, cv.duration(call.duration_ms)),
       cv.el("td", { class: "cv-num" }, cv.duration(call.talk_ms)),
       cv.el("td", {}, call.outcome || ""),
-      cv.el("td", {}, call.recording ? "●" : ""));
+      cv.el("td", {}, call.recording ? cv.el("span", { role: "img", "aria-label": cv.t("yes") }, "●") : ""));
   }
 
   document.addEventListener("DOMContentLoaded", async () => {
@@ -65,6 +69,10 @@
     const params = new URLSearchParams(location.search);
     for (const element of form.elements) {
       if (element.name && params.has(element.name)) element.value = params.get(element.name);
+    }
+    const more = document.getElementById("cv-more");
+    if ([...more.querySelectorAll("[name]")].some((element) => params.has(element.name))) {
+      more.open = true;
     }
     for (const button of form.querySelectorAll("[data-quick]")) {
       button.addEventListener("click", () => {
@@ -79,7 +87,9 @@
       event.preventDefault();
       const query = new URLSearchParams();
       for (const element of form.elements) {
-        if (element.name && element.value) query.set(element.name, element.value);
+        if (element.name && element.value && element.value !== DEFAULTS[element.name]) {
+          query.set(element.name, element.value);
+        }
       }
       location.assign(`/calls${query.size ? "?" + query : ""}`);
     });
