@@ -26,6 +26,7 @@ COMMAND_MODULES = {
     "users": "callvault.commands.users",
     "directory": "callvault.commands.directory",
     "serve": "callvault.commands.serve",
+    "report": "callvault.commands.report",
     "webhooks": "callvault.commands.webhooks",
 }
 """Each command's module, imported only when the command runs (start-up stays short)."""

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Annotated, Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from callvault.errors import CallvaultError
 from callvault.journal.schema import KPI_WAIT_BOUNDS_S
@@ -184,3 +187,39 @@ def evaluate(
 ) -> dict[str, float | int | None]:
     """The KPIs' values for one group's measures (None where the denominator is 0)."""
     return {kpi.name: kpi.formula(measures, settings) for kpi in kpis}
+
+
+class CenterSettings(BaseSettings):
+    """The center's KPI settings, from CALLVAULT_* environment variables (docs/analytics.md);
+    outcome lists are comma-separated there."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLVAULT_", extra="ignore")
+
+    timezone: str = "UTC"
+    service_level_s: int = 20
+    short_abandon_s: int = 5
+    resolved_outcomes: Annotated[list[str], NoDecode] = sorted(DEFAULT_RESOLVED_OUTCOMES)
+    deal_outcomes: Annotated[list[str], NoDecode] = sorted(DEFAULT_DEAL_OUTCOMES)
+    deal_value: float | None = None
+
+    @field_validator("resolved_outcomes", "deal_outcomes", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+
+def center_settings(**overrides: object) -> KpiSettings:
+    """The center's KPI settings (environment), with the overrides given (None: not given)."""
+    try:
+        center = CenterSettings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise AnalyticsError(f"CALLVAULT_{where.upper()}: {error['msg']}") from exc
+    values: dict[str, Any] = center.model_dump()
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    values["resolved_outcomes"] = frozenset(values["resolved_outcomes"])
+    values["deal_outcomes"] = frozenset(values["deal_outcomes"])
+    return KpiSettings(**values)

@@ -99,16 +99,21 @@ def read(
     teams: Sequence[int] | None = None,
     *,
     follow: bool = False,
+    known_flags: dict[int, dict[str, int]] | None = None,
 ) -> CallMeasures:
     """The measures of the contacts that started in [since, until) (of ``teams`` only, when
-    given), exactly, from the calls, their streams and their clients' histories."""
+    given), exactly, from the calls, their streams and their clients' histories
+    (``known_flags``: those histories' measures, already worked out by ``all_flags``)."""
     conditions = contact_conditions(since, until)
     if teams is not None:
         conditions.append(calls.c.team_id.in_(list(teams)))
     rows = connection.execute(sa.select(*_COLUMNS).where(*conditions)).all()
     quality = _quality(connection, conditions)
-    clients = {row.client for row in rows if row.client}
-    flags, history = _client_flags(connection, clients, settings)
+    if known_flags is not None:
+        flags, history = known_flags, []
+    else:
+        clients = {row.client for row in rows if row.client}
+        flags, history = _client_flags(connection, clients, settings)
     found = _measure(rows, quality, flags, settings)
     if follow:
         horizon = since - max(REPEAT_WINDOWS_S.values())
@@ -136,6 +141,34 @@ def _quality(
     }
 
 
+Contact = tuple[float, int, str, str, str | None]
+"""(started_at, id, direction, status, outcome) of one of a client's calls."""
+
+
+def all_flags(connection: Connection, settings: KpiSettings) -> dict[int, dict[str, int]]:
+    """``_client_flags`` of every client at once, in one pass over the calls in order of
+    client (for a rebuild)."""
+    client = client_key.label("client")
+    query = (
+        sa.select(calls.c.started_at, calls.c.id, calls.c.direction, calls.c.status,
+                  calls.c.outcome, client)
+        .where(calls.c.direction.in_(CONTACT_DIRECTIONS), calls.c.status.in_(CONTACT_STATUSES),
+               client_key.is_not(None))
+        .order_by(client_key, calls.c.started_at, calls.c.id)
+    )
+    flags: dict[int, dict[str, int]] = {}
+    current: str | None = None
+    contacts: list[Contact] = []
+    result = connection.execute(query.execution_options(stream_results=True, yield_per=20_000))
+    for row in result:
+        if row.client != current:
+            client_flags(contacts, settings, flags)
+            current, contacts = row.client, []
+        contacts.append((row.started_at, row.id, row.direction, row.status, row.outcome))
+    client_flags(contacts, settings, flags)
+    return flags
+
+
 def _client_flags(
     connection: Connection, clients: set[str], settings: KpiSettings
 ) -> tuple[dict[int, dict[str, int]], list[float]]:
@@ -143,7 +176,7 @@ def _client_flags(
     followed by another inbound contact of the client within the window) and, for a deal,
     deal_prior_contacts (the client's contacts since their previous deal); and the start of
     every call of theirs."""
-    history: dict[str, list[tuple[float, int, str, str, str | None]]] = defaultdict(list)
+    history: dict[str, list[Contact]] = defaultdict(list)
     keys = sorted(clients)
     columns = (calls.c.id, calls.c.started_at, calls.c.direction, calls.c.status,
                calls.c.outcome, client_key.label("client"))
@@ -166,22 +199,31 @@ def _client_flags(
     flags: dict[int, dict[str, int]] = {}
     for contacts in history.values():
         contacts.sort()
-        next_inbound: float | None = None
-        for started_at, call_id, direction, status, _ in reversed(contacts):
-            if direction == "inbound":
-                if status == "answered" and next_inbound is not None:
-                    gap = next_inbound - started_at
-                    marks = {name: int(gap <= window) for name, window in REPEAT_WINDOWS_S.items()}
-                    flags.setdefault(call_id, {}).update(marks)
-                next_inbound = started_at
-        since_deal = 0
-        for _, call_id, _, _, outcome in contacts:
-            if _normal(outcome) in settings.deal_outcomes:
-                flags.setdefault(call_id, {})["deal_prior_contacts"] = since_deal
-                since_deal = 0
-            else:
-                since_deal += 1
+        client_flags(contacts, settings, flags)
     return flags, [c[0] for contacts in history.values() for c in contacts]
+
+
+def client_flags(
+    contacts: Sequence[Contact], settings: KpiSettings, flags: dict[int, dict[str, int]]
+) -> None:
+    """Add to ``flags`` the repeat and contacts-before-deal measures of one client's
+    contacts (in order of their start)."""
+    next_inbound: float | None = None
+    for started_at, call_id, direction, status, _ in reversed(contacts):
+        if direction == "inbound":
+            if status == "answered" and next_inbound is not None:
+                gap = next_inbound - started_at
+                marks = {name: 1 for name, window in REPEAT_WINDOWS_S.items() if gap <= window}
+                if marks:
+                    flags.setdefault(call_id, {}).update(marks)
+            next_inbound = started_at
+    since_deal = 0
+    for _, call_id, _, _, outcome in contacts:
+        if _normal(outcome) in settings.deal_outcomes:
+            flags.setdefault(call_id, {})["deal_prior_contacts"] = since_deal
+            since_deal = 0
+        else:
+            since_deal += 1
 
 
 def _normal(outcome: str | None) -> str | None:
@@ -272,13 +314,17 @@ def group(
     labels: Iterable[Any], matrix: npt.NDArray[np.int64]
 ) -> dict[Any, npt.NDArray[np.int64]]:
     """The measures of ``matrix``'s rows summed per label (``wait_max_ms``: the maximum)."""
-    found: dict[Any, npt.NDArray[np.int64]] = {}
-    positions: dict[Any, list[int]] = defaultdict(list)
-    for i, label in enumerate(labels):
-        positions[label].append(i)
-    for label, where in positions.items():
-        found[label] = combine(matrix[where])
-    return found
+    codes: dict[Any, int] = {}
+    indices = np.fromiter((codes.setdefault(label, len(codes)) for label in labels),
+                          dtype=np.int64, count=len(matrix))
+    if not codes:
+        return {}
+    order = np.argsort(indices, kind="stable")
+    ordered = matrix[order]
+    starts = np.flatnonzero(np.diff(indices[order], prepend=-1))
+    sums = np.add.reduceat(ordered, starts, axis=0)
+    sums[:, WAIT_MAX] = np.maximum.reduceat(ordered[:, WAIT_MAX], starts)
+    return {label: sums[code] for label, code in codes.items()}
 
 
 def combine(rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:

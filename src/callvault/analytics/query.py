@@ -383,6 +383,8 @@ def _read_rollups(
     settings: KpiSettings,
     teams_only: Sequence[int] | None,
 ) -> dict[str, Vector]:
+    if grain == "hour" and by in ("hour", "weekday_hour"):
+        return _read_clock_hours(connection, start, end, by, settings, teams_only)
     r = kpi_rollups.c
     if by in measures.DIMENSIONS:
         key: Any = r.value
@@ -414,6 +416,54 @@ def _read_rollups(
             label = str(row[0])
         found.setdefault(label, []).append(vector)
     return {label: measures.combine(np.array(v)) for label, v in found.items()}
+
+
+def _read_clock_hours(
+    connection: Connection,
+    start: float,
+    end: float,
+    by: str,
+    settings: KpiSettings,
+    teams_only: Sequence[int] | None,
+) -> dict[str, Vector]:
+    """Hour rows summed per local hour of day (and weekday) in the database: a year is 8,760
+    hours, but at most three stretches of one UTC offset, each grouped by UTC clock hour."""
+    r = kpi_rollups.c
+    sums = [sa.func.max(r[n]) if n == "wait_max_ms" else sa.func.sum(r[n]) for n in KPI_MEASURES]
+    found: dict[str, list[Vector]] = {}
+    for first, last, offset in _offset_stretches(int(start), int(end), settings):
+        local = r.bucket + offset
+        hour = (local // HOUR) % 24
+        keys: list[Any] = [hour]
+        if by == "weekday_hour":
+            keys.append(((local // 86400) + 3) % 7 + 1)  # 1970-01-01 was a Thursday
+        conditions = [r.grain == "hour", r.dimension == "center", r.bucket >= first,
+                      r.bucket < last]
+        if teams_only is not None:
+            conditions.append(r.team_id.in_(list(teams_only)))
+        query = sa.select(*keys, *sums).where(*conditions).group_by(*keys)
+        width = len(keys)
+        for row in connection.execute(query):
+            if row[width] is None:
+                continue
+            label = (f"{int(row[0]):02d}" if by == "hour" else f"{int(row[1])}:{int(row[0])}")
+            vector = np.array([int(v) for v in row[width:]], np.int64)
+            found.setdefault(label, []).append(vector)
+    return {label: measures.combine(np.array(v)) for label, v in found.items()}
+
+
+def _offset_stretches(start: int, end: int, settings: KpiSettings) -> list[tuple[int, int, int]]:
+    """[start, end) cut where the zone's UTC offset changes: (first, last, offset seconds)."""
+    stretches: list[tuple[int, int, int]] = []
+    zone = settings.zone
+    for hour in range(start, end, HOUR):
+        offset = datetime.fromtimestamp(hour, zone).utcoffset()
+        seconds = int(offset.total_seconds()) if offset is not None else 0
+        if stretches and stretches[-1][2] == seconds:
+            stretches[-1] = (stretches[-1][0], hour + HOUR, seconds)
+        else:
+            stretches.append((hour, hour + HOUR, seconds))
+    return stretches
 
 
 def _offered(vector: Vector | None, settings: KpiSettings) -> int:

@@ -1,0 +1,168 @@
+"""/api/analytics: KPIs by any dimension, the volume heatmap, intervals, outcomes and
+marketing, within the user's scope (a supervisor's cover the calls of their teams)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from sqlalchemy.engine import Engine
+
+from callvault.accounts import User
+from callvault.analytics import query
+from callvault.analytics.kpis import AnalyticsError, KpiSettings, center_settings
+from callvault.api.deps import JournalDep
+from callvault.api.errors import BadRequest
+from callvault.api.permissions import Allowed, Permission
+from callvault.api.scope import scope_of
+from callvault.journal import Journal
+
+analytics_router = APIRouter(prefix="/api/analytics", tags=["analytics"])
+
+Reader = Annotated[User, Allowed(Permission.ANALYTICS_READ)]
+Since = Annotated[
+    datetime | None,
+    Query(description="Calls that started at or after: ISO 8601 (UTC unless zoned), epoch s. "
+          "Default: 30 days before until."),
+]
+Until = Annotated[datetime | None, Query(description="Calls that started before. Default: now.")]
+ServiceLevel = Annotated[
+    int | None, Query(ge=0, le=3600, description="Service level threshold N (answered within "
+                      "N s); default: the center's.")
+]
+ShortAbandon = Annotated[
+    int | None, Query(ge=0, le=3600, description="Abandons within N s are short (not offered).")
+]
+DEFAULT_DAYS = 30
+
+
+def _engine(journal: Journal) -> Engine:
+    engine: Engine = journal._engine  # the journal's own pool: analytics reads beside it
+    return engine
+
+
+def _settings(service_level_s: int | None = None, short_abandon_s: int | None = None) -> KpiSettings:
+    try:
+        return center_settings(service_level_s=service_level_s, short_abandon_s=short_abandon_s)
+    except AnalyticsError as exc:
+        raise BadRequest(str(exc)) from exc
+
+
+def _range(since: datetime | None, until: datetime | None) -> tuple[float, float]:
+    end = until.timestamp() if until is not None else time.time()
+    start = since.timestamp() if since is not None else end - DEFAULT_DAYS * 86400
+    return start, end
+
+
+def _teams(user: User) -> tuple[int, ...] | None:
+    """The teams whose calls the user's KPIs cover; None: every call."""
+    scope = scope_of(user)
+    if scope is None:
+        return None
+    _, _, team_ids = scope
+    return team_ids
+
+
+def _answer(action: Any) -> Any:
+    try:
+        return action()
+    except AnalyticsError as exc:
+        raise BadRequest(str(exc)) from exc
+
+
+@analytics_router.get("/kpis")
+def kpis(
+    user: Reader,
+    journal: JournalDep,
+    since: Since = None,
+    until: Until = None,
+    by: Annotated[
+        str, Query(max_length=40, description=f"Group by: {', '.join(query.GROUPINGS)}.")
+    ] = "center",
+    kpi: Annotated[
+        list[str] | None, Query(description="A KPI's name; repeat for several (default: all).")
+    ] = None,
+    service_level_s: ServiceLevel = None,
+    short_abandon_s: ShortAbandon = None,
+) -> dict[str, Any]:
+    """The KPIs of the contacts that started in the range, per group and in total."""
+    settings = _settings(service_level_s, short_abandon_s)
+    start, end = _range(since, until)
+    report = _answer(lambda: query.kpis(_engine(journal), start, end, by=by, settings=settings,
+                                        teams_only=_teams(user), names=kpi))
+    return {
+        "by": report.by,
+        "since": report.since,
+        "until": report.until,
+        "timezone": settings.timezone,
+        "service_level_s": settings.service_level_s,
+        "short_abandon_s": settings.short_abandon_s,
+        "source": report.source,
+        "kpis": [{"name": k.name, "version": k.version, "unit": k.unit, "label": k.label}
+                 for k in report.kpis],
+        "rows": [{"key": r.key, "label": r.label, "values": r.values} for r in report.rows],
+        "total": report.total.values,
+    }
+
+
+@analytics_router.get("/heatmap")
+def heatmap(user: Reader, journal: JournalDep, since: Since = None,
+            until: Until = None) -> dict[str, Any]:
+    """Offered inbound calls per local weekday (Monday first) and hour of day."""
+    start, end = _range(since, until)
+    settings = _settings()
+    grid = _answer(lambda: query.heatmap(_engine(journal), start, end, settings=settings,
+                                         teams_only=_teams(user)))
+    return {"since": start, "until": end, "timezone": settings.timezone,
+            "weekdays": list(query.WEEKDAYS), "hours": list(range(24)), "offered": grid}
+
+
+@analytics_router.get("/intervals")
+def intervals(
+    user: Reader,
+    journal: JournalDep,
+    since: Since = None,
+    until: Until = None,
+    minutes: Annotated[Literal[15, 30, 60], Query(description="Interval length.")] = 60,
+    service_level_s: ServiceLevel = None,
+) -> dict[str, Any]:
+    """Arrivals, answers, abandons, handle time and service level per interval (staffing)."""
+    start, end = _range(since, until)
+    if (end - start) / (minutes * 60) > 50_000:
+        raise BadRequest("too many intervals: shorten the range or lengthen the interval")
+    settings = _settings(service_level_s)
+    found = _answer(lambda: query.intervals(_engine(journal), start, end, minutes=minutes,
+                                            settings=settings, teams_only=_teams(user)))
+    return {"minutes": minutes, "data": [vars_of(i) for i in found]}
+
+
+@analytics_router.get("/outcomes")
+def outcomes(user: Reader, journal: JournalDep, since: Since = None,
+             until: Until = None) -> dict[str, Any]:
+    """How many contacts ended with each outcome ("" for none)."""
+    start, end = _range(since, until)
+    found = _answer(lambda: query.outcomes(_engine(journal), start, end,
+                                           teams_only=_teams(user)))
+    return {"data": [{"outcome": o, "calls": n} for o, n in found]}
+
+
+@analytics_router.get("/marketing")
+def marketing(
+    user: Reader,
+    journal: JournalDep,
+    since: Since = None,
+    until: Until = None,
+    by: Annotated[Literal["channel", "campaign"], Query()] = "channel",
+) -> dict[str, Any]:
+    """Calls, answers, conversions, cost per call and ROI per channel or campaign."""
+    start, end = _range(since, until)
+    settings = _settings()
+    found = _answer(lambda: query.marketing(_engine(journal), start, end, by=by,
+                                            settings=settings, teams_only=_teams(user)))
+    return {"by": by, "deal_value": settings.deal_value, "data": [vars_of(r) for r in found]}
+
+
+def vars_of(value: Any) -> dict[str, Any]:
+    return {name: getattr(value, name) for name in value.__dataclass_fields__}
