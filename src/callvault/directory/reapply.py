@@ -1,9 +1,10 @@
 """Re-applying the directory to calls already in the journal, in SQL.
 
 The snapshot's lookups go into temporary tables (extension → agent, queue number → queue,
-tracked-number form → tracked number); one UPDATE per range of call ids then sets the six
-directory columns with correlated lookups that follow the rules of ``snapshot`` exactly,
-and touches only the rows whose verdict differs (so its row count is "calls changed").
+tracked-number form → tracked number); one UPDATE … FROM per range of call ids then sets
+the six directory columns from a verdict that joins each party number to each lookup and
+follows the rules of ``snapshot`` exactly, touching only the rows whose verdict differs (so
+its row count is "calls changed").
 """
 
 from __future__ import annotations
@@ -48,8 +49,12 @@ _tracked_lookup = sa.Table(
     prefixes=["TEMPORARY"],
 )
 
-_CALLER = (calls.c.caller_number, calls.c.caller_e164)
-_CALLEE = (calls.c.callee_number, calls.c.callee_e164)
+_CALLER = ("caller_number", "caller_e164")
+_CALLEE = ("callee_number", "callee_e164")
+_PARTIES = (*_CALLER, *_CALLEE)
+
+COLUMNS = ("agent_id", "team_id", "queue_id", "tracked_number_id", "channel", "campaign")
+"""The directory's columns of ``calls``."""
 
 
 def reapply(
@@ -79,15 +84,15 @@ def reapply(
         with connection.begin():
             _fill(connection, snapshot)
         try:
-            new = _verdict_columns()
-            differs = sa.or_(
-                *(calls.c[name].is_distinct_from(value) for name, value in new.items())
-            )
             for start in range(low, high + 1, chunk):
+                verdict = _verdict(window, start, start + chunk)
+                differs = sa.or_(
+                    *(calls.c[name].is_distinct_from(verdict.c[name]) for name in COLUMNS)
+                )
                 statement = (
                     calls.update()
-                    .where(calls.c.id >= start, calls.c.id < start + chunk, *window, differs)
-                    .values(new)
+                    .where(calls.c.id == verdict.c.call_id, differs)
+                    .values({name: verdict.c[name] for name in COLUMNS})
                 )
                 with connection.begin():
                     changed += connection.execute(statement).rowcount
@@ -132,45 +137,59 @@ def _fill(connection: Connection, snapshot: Snapshot) -> None:
     for table, values in rows:
         if values:
             connection.execute(table.insert(), values)
+        # Statistics, so that PostgreSQL's planner probes the lookups by their keys.
+        connection.exec_driver_sql(f"ANALYZE {table.name}")
 
 
-def _verdict_columns() -> dict[str, sa.ColumnElement[Any]]:
-    """The six directory columns as SQL over the lookup tables (``Snapshot.verdict``)."""
-    agent_team = _by_direction(_agent_lookup.c.team_id)
-    queue_team = _first(_queue_lookup, _queue_lookup.c.team_id, (*_CALLEE, *_CALLER))
-    return {
-        "agent_id": _by_direction(_agent_lookup.c.agent_id),
-        "team_id": sa.func.coalesce(agent_team, queue_team),
-        "queue_id": _first(_queue_lookup, _queue_lookup.c.queue_id, (*_CALLEE, *_CALLER)),
-        "tracked_number_id": _first(_tracked_lookup, _tracked_lookup.c.tracked_number_id, _CALLEE),
-        "channel": _first(_tracked_lookup, _tracked_lookup.c.channel, _CALLEE),
-        "campaign": _first(_tracked_lookup, _tracked_lookup.c.campaign, _CALLEE),
+def _verdict(window: list[sa.ColumnElement[bool]], start: int, stop: int) -> sa.Subquery:
+    """(call id, the six directory columns) for the calls with ids in [start, stop) in the
+    window, by the rules of ``Snapshot.verdict``: every party number is joined once to each
+    lookup table, and the first number of the rule's order that found a row decides."""
+    source = calls.alias("source")
+    joined: sa.FromClause = source
+    found: dict[tuple[str, str], sa.FromClause] = {}
+    for lookup in (_agent_lookup, _queue_lookup, _tracked_lookup):
+        for party in _PARTIES:
+            hit = lookup.alias(f"{lookup.name}_{party}")
+            joined = joined.outerjoin(hit, hit.c.number == source.c[party])
+            found[(lookup.name, party)] = hit
+
+    def first(lookup: sa.Table, column: str, parties: tuple[str, ...]) -> sa.ColumnElement[Any]:
+        hits = [found[(lookup.name, party)] for party in parties]
+        return sa.case(*((hit.c.number.is_not(None), hit.c[column]) for hit in hits))
+
+    def by_direction(column: str) -> sa.ColumnElement[Any]:
+        return sa.case(
+            (source.c.direction == Direction.INBOUND.value, first(_agent_lookup, column, _CALLEE)),
+            (source.c.direction == Direction.OUTBOUND.value, first(_agent_lookup, column, _CALLER)),
+            else_=first(_agent_lookup, column, (*_CALLER, *_CALLEE)),
+        )
+
+    queue_order = (*_CALLEE, *_CALLER)
+    columns = {
+        "agent_id": by_direction("agent_id"),
+        "team_id": sa.func.coalesce(
+            by_direction("team_id"), first(_queue_lookup, "team_id", queue_order)
+        ),
+        "queue_id": first(_queue_lookup, "queue_id", queue_order),
+        "tracked_number_id": first(_tracked_lookup, "tracked_number_id", _CALLEE),
+        "channel": first(_tracked_lookup, "channel", _CALLEE),
+        "campaign": first(_tracked_lookup, "campaign", _CALLEE),
     }
-
-
-def _by_direction(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
-    """The agent lookup's ``column`` for the side the call's direction names."""
-    table = _agent_lookup
-    return sa.case(
-        (calls.c.direction == Direction.INBOUND.value, _first(table, column, _CALLEE)),
-        (calls.c.direction == Direction.OUTBOUND.value, _first(table, column, _CALLER)),
-        else_=_first(table, column, (*_CALLER, *_CALLEE)),
+    return (
+        sa.select(source.c.id.label("call_id"), *(v.label(k) for k, v in columns.items()))
+        .select_from(joined)
+        .where(source.c.id >= start, source.c.id < stop, *_on(source, window))
+        .subquery("verdict")
     )
 
 
-def _first(
-    table: sa.Table, column: sa.Column[Any], numbers: tuple[sa.Column[Any], ...]
-) -> sa.ColumnElement[Any]:
-    """``column`` of the lookup row of the first of ``numbers`` that has one."""
+def _on(table: sa.FromClause, window: list[sa.ColumnElement[bool]]) -> list[Any]:
+    """The window's conditions on ``calls`` as conditions on its alias ``table``."""
+    from sqlalchemy.sql.util import ClauseAdapter
 
-    def lookup(what: sa.Column[Any], number: sa.Column[Any]) -> sa.ScalarSelect[Any]:
-        return sa.select(what).where(table.c.number == number).scalar_subquery()
-
-    key = table.c.number
-    return sa.case(
-        *((lookup(key, number).is_not(None), lookup(column, number)) for number in numbers),
-        else_=sa.null(),
-    )
+    adapter = ClauseAdapter(table)
+    return [adapter.traverse(condition) for condition in window]
 
 
 def _epoch(moment: datetime | float) -> float:
