@@ -144,6 +144,24 @@ def test_no_match_says_so_and_how_many_calls_there_are(run: Run, three_calls: li
         (["--limit", "2"], ["rtp-3", "missed-2"]),
         (["--offset", "2"], ["answered-1"]),
         (["--limit", "0"], []),
+        (["--status", "missed", "--status", "unsignalled"], ["rtp-3", "missed-2"]),
+        (["--direction", "outbound", "--direction", "inbound"], ["missed-2", "answered-1"]),
+        (["--party", "+45 22 33 44 55"], ["missed-2"]),  # exact, in any written form
+        (["--party", "2233"], []),
+        (["--caller", "202"], ["missed-2"]),
+        (["--callee", "202"], []),
+        (["--min-talk-ms", "1"], ["answered-1"]),
+        (["--min-ring-ms", "25000"], ["rtp-3"]),
+        (["--min-duration-ms", "3725000"], ["answered-1"]),
+        (["--sip-code", "487", "--sip-code", "200"], ["missed-2", "answered-1"]),
+        (["--hangup-by", "caller"], ["missed-2", "answered-1"]),
+        (["--codec", "pcma"], ["answered-1"]),
+        (["--transport", "TCP"], ["missed-2"]),
+        (["--recorded"], []),
+        (["--not-recorded", "--no-audio-issue"], ["rtp-3", "missed-2", "answered-1"]),
+        (["--agent-id", "1"], []),
+        (["--sort", "talk", "--limit", "1"], ["answered-1"]),
+        (["--sort", "caller", "--asc"], ["rtp-3", "answered-1", "missed-2"]),
     ],
 )
 def test_filters(run: Run, three_calls: list[Call], args: list[str], uids: list[str]) -> None:
@@ -229,6 +247,9 @@ def test_csv_has_a_header_and_every_journal_field(run: Run, three_calls: list[Ca
         (["--since", "-2y"], "'-2y' is not a time; use"),
         (["--limit", "-1"], "-1 is not in the range x>=0"),
         (["--format", "xml"], "'xml' is not one of 'table', 'csv', 'json'"),
+        (["--sort", "length"], "'length' is not one of 'started_at', 'duration'"),
+        (["--agent-id", "x"], "'x' is not a valid integer"),
+        (["--sip-code", "99"], "99 is not in the range 100<=x<=699"),
     ],
 )
 def test_bad_arguments_are_usage_errors(
@@ -387,3 +408,35 @@ def test_an_unknown_call_is_one_line_and_exit_code_1(run: Run, three_calls: list
     result = run("call", "x")
     assert result.exit_code == 1
     assert result.output == "Error: no call with id, uid or Call-ID 'x' in the journal\n"
+
+
+def test_a_table_pages_on_by_the_cursor_it_prints(run: Run, three_calls: list[Call]) -> None:
+    seen: list[str] = []
+    args = ["calls", "--limit", "1", "--sort", "duration"]
+    for _ in range(4):
+        result = run(*args)
+        assert result.exit_code == 0, result.output
+        *_, row, footer = table_rows(result.output)
+        seen.append(row[0])
+        if "--cursor" not in footer[0]:
+            break
+        args = ["calls", "--limit", "1", "--sort", "duration", "--cursor", footer[0].split()[-1]]
+    assert seen == ["1", "3", "2"]  # ids, longest call first
+    assert footer == ["1 call of 3."]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--cursor", "bogus"], "Error: --cursor: cursor 'bogus' is not one this list gave"),
+        (["--min-talk-ms", "9", "--max-talk-ms", "1"], "Error: --min-talk-ms: min_talk_ms (9) is"),
+        (["--party", " "], "Error: --party: party: send a phone number or extension"),
+    ],
+)
+def test_filters_that_mean_nothing_are_one_line_usage_errors(
+    run: Run, data_dir: Path, args: list[str], message: str
+) -> None:
+    result = run("calls", *args)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1].startswith(message), result.output
+    assert "Traceback" not in result.output

@@ -42,7 +42,7 @@ MAX_OFFSET = 2**31 - 1
 EXPORT_CHUNK = 500
 """Calls read from the journal at a time while an export streams."""
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 """``count=capped`` counts at most this many calls (cheap on any journal)."""
 COUNT_HELP = (
     f"capped (default): exact up to {COUNT_CAP:,}, else {COUNT_CAP:,} with count_capped; "

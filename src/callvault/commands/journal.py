@@ -35,7 +35,7 @@ WIDE = 200
 
 NONE = "-"
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 """A table's footer counts matching calls up to this many (cheap on any journal)."""
 
 F = TypeVar("F", bound=Callable[..., Any])

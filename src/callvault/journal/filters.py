@@ -128,7 +128,8 @@ class CallFilter:
     sip_code: int | tuple[int, ...] | None = None
     hangup_by: Side | None = None
     codec: str | tuple[str, ...] | None = None
-    """Calls that negotiated one of these codecs (case-insensitive, e.g. "PCMA", "opus")."""
+    """Calls that negotiated one of these codecs (case-insensitive; "PCMA" finds "PCMA/8000",
+    "PCMA/8000" only that rate)."""
     transport: str | tuple[str, ...] | None = None
     source: str | tuple[str, ...] | None = None
     comment: str | None = None
@@ -241,15 +242,15 @@ class CallFilter:
                 quoted = json.dumps(tag, ensure_ascii=False)
                 found.append(c.tags.contains(quoted, autoescape=True))
         if self.codec:
+            # ``codecs`` is names (with or without "/rate") joined by spaces.
             padded = " " + sa.func.lower(c.codecs) + " "
-            found.append(
-                sa.or_(
-                    *(
-                        padded.contains(f" {codec.strip().lower()} ", autoescape=True)
-                        for codec in self.codec
-                    )
-                )
-            )
+            either = []
+            for codec in self.codec:
+                name = codec.strip().lower()
+                either.append(padded.contains(f" {name} ", autoescape=True))
+                if "/" not in name:
+                    either.append(padded.contains(f" {name}/", autoescape=True))
+            found.append(sa.or_(*either))
         if self.hangup_by is not None:
             found.append(c.hangup_by == self.hangup_by.value)
         if self.comment and not self.comment.isspace():
