@@ -94,3 +94,15 @@ def test_errors_are_one_line(db: str, tmp_path: Path) -> None:
         assert done.returncode != 0
         assert message in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_staffing_for_the_typical_week(db: str) -> None:
+    result = run(db, "staffing", *RANGE, "--format", "json")
+    assert result.exit_code == 0, result.output
+    plan = {r["interval"]: r for r in json.loads(result.output)}
+    assert len(plan) == 7 * 24
+    # Saturday 23:00: C1, once in the range's 9 days of 215 hours (summer time began).
+    saturday = plan["Sat 23:00"]
+    assert saturday["calls_per_week"] == pytest.approx(168 / 215)
+    assert saturday["aht_s"] == pytest.approx(360.0) and saturday["agents"] >= 1
+    assert plan["Mon 03:00"]["agents"] == 0

@@ -167,15 +167,56 @@ def intervals(
         m = measures.as_mapping(vector if vector is not None else measures.empty(settings),
                                 settings)
         values = evaluate(m, settings)
-        gave_up = m["inbound_abandoned"]
-        abandoned_wait = m["wait_ms"] - m["answer_wait_ms"]
         out.append(Interval(
             float(start), _offered(vector, settings) if vector is not None else 0,
             m["inbound_answered"], int(values["abandoned"] or 0),
-            _float(values["avg_handle_s"]),
-            abandoned_wait / 1000 / gave_up if gave_up else None,
-            _float(values["service_level"]),
+            _float(values["avg_handle_s"]), _patience(m), _float(values["service_level"]),
         ))
+    return out
+
+
+def _patience(m: dict[str, int]) -> float | None:
+    """Mean caller patience: all inbound waiting time over the callers who gave up (the
+    maximum-likelihood estimate for exponential patience); None when nobody gave up."""
+    gave_up = m["inbound_abandoned"]
+    return m["wait_ms"] / 1000 / gave_up if gave_up else None
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyInterval:
+    """One hour of the typical week over a range: the input of a staffing plan."""
+
+    weekday: int
+    """1 (Monday) … 7 (Sunday), local."""
+    hour: int
+    calls_per_week: float
+    """Offered calls in this hour, averaged over the weeks of the range."""
+    aht_s: float | None
+    patience_s: float | None
+
+
+def weekly_profile(
+    engine: Engine,
+    since: float,
+    until: float,
+    *,
+    settings: KpiSettings | None = None,
+    teams_only: Sequence[int] | None = None,
+) -> list[WeeklyInterval]:
+    """The typical week of [since, until): per local weekday and hour, offered calls per
+    week, average handle time and caller patience (for ``analytics.staffing``)."""
+    settings = settings or KpiSettings()
+    groups, _ = _groups(engine, since, until, "weekday_hour", settings, teams_only)
+    weeks = (until - since) / (7 * 86400)
+    out = []
+    for weekday in range(1, 8):
+        for hour in range(24):
+            vector = groups.get(f"{weekday}:{hour}")
+            m = measures.as_mapping(vector if vector is not None else measures.empty(settings),
+                                    settings)
+            values = evaluate(m, settings)
+            out.append(WeeklyInterval(weekday, hour, _offered(vector, settings) / weeks,
+                                      _float(values["avg_handle_s"]), _patience(m)))
     return out
 
 
@@ -538,3 +579,23 @@ def _costs(
         previous, seen = found.get(label, (0.0, currency))
         found[label] = (previous + share, seen if seen == currency else "mixed")
     return found
+
+
+def staffing_plan(
+    profile: Sequence[WeeklyInterval], target: Any
+) -> list[Any]:
+    """``analytics.staffing.recommend`` for every hour of a typical week (Erlang A where
+    callers gave up, else Erlang C); ``target`` is a ``staffing.StaffingTarget``."""
+    from callvault.analytics import staffing
+
+    handled = [(p.aht_s, p.calls_per_week) for p in profile if p.aht_s]
+    weight = sum(calls for _, calls in handled)
+    overall = sum(a * c for a, c in handled) / weight if weight else 0.0
+    intervals = [
+        staffing.Interval(
+            label=f"{WEEKDAYS[p.weekday - 1][:3]} {p.hour:02d}:00", seconds=3600.0,
+            calls=p.calls_per_week, aht_s=p.aht_s or overall, patience_s=p.patience_s,
+        )
+        for p in profile
+    ]
+    return staffing.recommend(intervals, target)

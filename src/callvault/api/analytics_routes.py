@@ -138,6 +138,36 @@ def intervals(
     return {"minutes": minutes, "data": [vars_of(i) for i in found]}
 
 
+@analytics_router.get("/staffing")
+def staffing(
+    user: Reader,
+    journal: JournalDep,
+    since: Since = None,
+    until: Until = None,
+    target: Annotated[float, Query(gt=0, lt=1, description="Service level to reach.")] = 0.8,
+    answer_within_s: Annotated[float, Query(ge=0, le=3600)] = 20.0,
+    shrinkage: Annotated[float, Query(ge=0, lt=1)] = 0.0,
+    max_occupancy: Annotated[float | None, Query(gt=0, le=1)] = None,
+) -> dict[str, Any]:
+    """Agents needed per hour of the range's typical week (Erlang C, or A where callers
+    gave up), from its observed arrivals, handle times and patience."""
+    from callvault.analytics.staffing import StaffingTarget
+
+    start, end = _range(since, until)
+    settings = _settings()
+    goal = StaffingTarget(service_level=target, answer_within_s=answer_within_s,
+                          shrinkage=shrinkage, max_occupancy=max_occupancy)
+    profile = _answer(lambda: query.weekly_profile(_engine(journal), start, end,
+                                                   settings=settings, teams_only=_teams(user)))
+    plan = query.staffing_plan(profile, goal)
+    return {"timezone": settings.timezone, "data": [{
+        "weekday": p.weekday, "hour": p.hour, "calls_per_week": p.calls_per_week,
+        "aht_s": r.interval.aht_s, "patience_s": p.patience_s, "model": r.model,
+        "agents": r.agents, "scheduled": r.scheduled, "service_level": r.service_level,
+        "asa_s": r.average_speed_of_answer, "occupancy": r.occupancy,
+    } for p, r in zip(profile, plan, strict=True)]}
+
+
 @analytics_router.get("/outcomes")
 def outcomes(user: Reader, journal: JournalDep, since: Since = None,
              until: Until = None) -> dict[str, Any]:

@@ -109,7 +109,7 @@ def report() -> None:
     \b
     callvault report --by agent --since 2025-01-01 --until 2026-01-01
     callvault report --by hour --kpi offered --kpi service_level --format csv
-    callvault report heatmap | intervals | outcomes | marketing | rebuild
+    callvault report heatmap | intervals | staffing | outcomes | marketing | rebuild
     """
 
 
@@ -232,6 +232,43 @@ def intervals(minutes: str, since: str | None, until: str | None, timezone: str 
     _records(records, fields, output, "Intervals")
 
 
+@report.command("staffing")
+@click.option("--target", "target_sl", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=0.8, show_default=True, help="Service level to reach (0.8 for 80 %).")
+@click.option("--answer-within", type=click.FloatRange(min=0), default=20.0, show_default=True,
+              help="… answered within this many seconds.")
+@click.option("--shrinkage", type=click.FloatRange(0, 1, max_open=True), default=0.0,
+              show_default=True, help="Share of paid time agents are off the phones.")
+@click.option("--max-occupancy", type=click.FloatRange(0, 1, min_open=True),
+              help="Highest share of agent time on calls.")
+@_common
+def staffing(target_sl: float, answer_within: float, shrinkage: float,
+             max_occupancy: float | None, since: str | None, until: str | None,
+             timezone: str | None, output: str, data_dir: Path | None, db: str | None) -> None:
+    """Agents needed per hour of a typical week of the range (Erlang C / Erlang A)."""
+    from callvault.analytics.staffing import StaffingTarget
+
+    settings, start, end = _context(since, until, timezone)
+    try:
+        target = StaffingTarget(service_level=target_sl, answer_within_s=answer_within,
+                                shrinkage=shrinkage, max_occupancy=max_occupancy)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    with open_journal(settings_from(data_dir, db)) as journal:
+        profile = _run(lambda: query.weekly_profile(journal._engine, start, end,
+                                                    settings=settings))
+    plan = query.staffing_plan(profile, target)
+    fields = ["interval", "calls_per_week", "aht_s", "model", "agents", "scheduled",
+              "service_level", "asa_s", "occupancy"]
+    records = [{
+        "interval": r.interval.label, "calls_per_week": r.interval.calls,
+        "aht_s": r.interval.aht_s, "model": r.model, "agents": r.agents,
+        "scheduled": r.scheduled, "service_level": r.service_level,
+        "asa_s": r.average_speed_of_answer, "occupancy": r.occupancy,
+    } for r in plan if r.interval.calls > 0 or output != "table"]
+    _records(records, fields, output, f"Staffing for {100 * target_sl:.0f}/{answer_within:g}")
+
+
 @report.command("outcomes")
 @_common
 def outcomes(since: str | None, until: str | None, timezone: str | None, output: str,
@@ -286,7 +323,7 @@ def _records(records: Sequence[dict[str, Any]], fields: list[str], output: str,
         table = Table(title=title)
         for field in fields:
             table.add_column(field.replace("_", " "), justify="left" if field in
-                             ("key", "outcome", "start", "currency") else "right")
+                             ("key", "outcome", "start", "currency", "interval", "model") else "right")
         for record in records:
             table.add_row(*(_plain(record[f]) for f in fields))
         Console(width=None if sys.stdout.isatty() else 200).print(table)
