@@ -123,6 +123,20 @@ def test_dates_hours_and_weekdays_are_local_across_midnight_and_dst(engine: sa.E
     assert hours_utc == {"00": 1, "01": 1, "08": 1, "09": 2, "10": 2, "22": 1}
 
 
+def test_whole_months_read_month_rows_with_the_same_answer(engine: sa.Engine) -> None:
+    # March and April 2024, local: month rows (and month × weekday × hour rows).
+    months = (utc("2024-02-29T23:00:00"), utc("2024-04-30T22:00:00"))
+    for by in ("center", "agent", "hour", "date"):
+        whole = query.kpis(engine, *months, by=by, settings=CENTER)
+        days = query.kpis(engine, SINCE, UNTIL, by=by, settings=CENTER)
+        assert whole.source == "rollups"
+        assert [(r.key, r.measures) for r in whole.rows] == [(r.key, r.measures) for r in days.rows]
+    with engine.connect() as connection:
+        grains = dict(connection.execute(sa.text(
+            "SELECT grain, count(*) FROM kpi_rollups GROUP BY grain")).all())
+    assert set(grains) == {"hour", "day", "month", "month_hour"}
+
+
 def test_the_dst_day_alone_and_ranges_cut_inside_hours(engine: sa.Engine) -> None:
     sunday = query.kpis(engine, utc("2024-03-30T23:00:00"), utc("2024-03-31T22:00:00"),
                         settings=CENTER)

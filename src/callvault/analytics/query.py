@@ -391,18 +391,16 @@ def _group_rollups(
         if edge[0] < edge[1]:
             found = measures.read(connection, edge[0], edge[1], settings, teams_only)
             parts.append(_group_calls(found, by, settings))
-    hour_ranges = [(first_hour, last_hour)]
-    if by not in ("hour", "weekday_hour", "interval"):
-        days = [d for d in rollups.day_starts(settings, first_hour, last_hour)
-                if d >= first_hour and _next_midnight(d, settings) <= last_hour]
-        if days:
-            day_end = _next_midnight(days[-1], settings)
-            parts.append(_read_rollups(connection, "day", days[0], day_end, by, settings,
-                                       teams_only))
-            hour_ranges = [(first_hour, int(days[0])), (int(day_end), last_hour)]
-    for start, end in hour_ranges:
-        if start < end:
-            parts.append(_read_rollups(connection, "hour", start, end, by, settings, teams_only))
+    if by in ("hour", "weekday_hour"):
+        levels: tuple[str, ...] = ("month_hour",)
+    elif by in ("date", "weekday"):
+        levels = ("day",)
+    elif by == "interval":
+        levels = ()
+    else:
+        levels = ("month", "day")
+    for grain, start, end in _pieces(first_hour, last_hour, levels, settings):
+        parts.append(_read_rollups(connection, grain, start, end, by, settings, teams_only))
     merged: dict[str, list[Vector]] = {}
     for part in parts:
         for key, vector in part.items():
@@ -410,9 +408,37 @@ def _group_rollups(
     return {key: measures.combine(np.array(vectors)) for key, vectors in merged.items()}
 
 
-def _next_midnight(start: float, settings: KpiSettings) -> float:
+def _pieces(
+    start: float, end: float, levels: tuple[str, ...], settings: KpiSettings
+) -> list[tuple[str, float, float]]:
+    """[start, end) as (grain, start, end) pieces: the whole local months (or days) inside
+    it, then the whole days, then the hours left at either side."""
+    if start >= end:
+        return []
+    if not levels:
+        return [("hour", start, end)]
+    inner = _whole(start, end, "day" if levels[0] == "day" else "month", settings)
+    if inner is None:
+        return _pieces(start, end, levels[1:], settings)
+    first, last = inner
+    return [*_pieces(start, first, levels[1:], settings), (levels[0], first, last),
+            *_pieces(last, end, levels[1:], settings)]
+
+
+def _whole(start: float, end: float, unit: str, settings: KpiSettings) -> tuple[float, float] | None:
+    """The first and last boundary of the whole local days (months) inside [start, end)."""
     day = datetime.fromtimestamp(start, settings.zone).date()
-    return rollups.local_midnight(day + timedelta(days=1), settings)
+    if unit == "month":
+        day = day.replace(day=1)
+    inside: list[float] = []
+    while (begin := rollups.local_midnight(day, settings)) < end:
+        following = (day + timedelta(days=1) if unit == "day"
+                     else (day.replace(day=28) + timedelta(days=4)).replace(day=1))
+        finish = rollups.local_midnight(following, settings)
+        if begin >= start and finish <= end:
+            inside += [begin, finish] if not inside else [finish]
+        day = following
+    return (inside[0], inside[-1]) if inside else None
 
 
 def _read_rollups(
@@ -427,6 +453,20 @@ def _read_rollups(
     if grain == "hour" and by in ("hour", "weekday_hour"):
         return _read_clock_hours(connection, start, end, by, settings, teams_only)
     r = kpi_rollups.c
+    if grain == "month_hour":
+        conditions = [r.grain == grain, r.dimension == "center", r.bucket >= int(start),
+                      r.bucket < int(end)]
+        if teams_only is not None:
+            conditions.append(r.team_id.in_(list(teams_only)))
+        query = sa.select(r.value, *_sums()).where(*conditions).group_by(r.value)
+        merged: dict[str, list[Vector]] = {}
+        for row in connection.execute(query):
+            if row[1] is None:
+                continue
+            hour = row[0].split(":")[1]
+            key = f"{int(hour):02d}" if by == "hour" else row[0]
+            merged.setdefault(key, []).append(np.array([int(v) for v in row[1:]], np.int64))
+        return {key: measures.combine(np.array(v)) for key, v in merged.items()}
     if by in measures.DIMENSIONS:
         key: Any = r.value
     elif by in ("team", "department"):
@@ -467,30 +507,51 @@ def _read_clock_hours(
     settings: KpiSettings,
     teams_only: Sequence[int] | None,
 ) -> dict[str, Vector]:
-    """Hour rows summed per local hour of day (and weekday) in the database: a year is 8,760
-    hours, but at most three stretches of one UTC offset, each grouped by UTC clock hour."""
+    found = clock_hour_groups(connection, int(start), int(end), settings, teams_only=teams_only)
+    merged: dict[str, list[Vector]] = {}
+    for (label, _), vector in found.items():
+        weekday, hour = label.split(":")
+        key = f"{int(hour):02d}" if by == "hour" else label
+        merged.setdefault(key, []).append(vector)
+    return {key: measures.combine(np.array(v)) for key, v in merged.items()}
+
+
+def clock_hour_groups(
+    connection: Connection,
+    start: int,
+    end: int,
+    settings: KpiSettings,
+    *,
+    teams_only: Sequence[int] | None = None,
+    per_team: bool = False,
+) -> dict[tuple[str, int], Vector]:
+    """The center's hour rows of [start, end) summed per local "weekday:hour" (and team),
+    in the database: a year is 8,760 hours but at most three stretches of one UTC offset,
+    each grouped by UTC clock hour."""
     r = kpi_rollups.c
-    sums = [sa.func.max(r[n]) if n == "wait_max_ms" else sa.func.sum(r[n]) for n in KPI_MEASURES]
-    found: dict[str, list[Vector]] = {}
-    for first, last, offset in _offset_stretches(int(start), int(end), settings):
+    found: dict[tuple[str, int], list[Vector]] = {}
+    for first, last, offset in _offset_stretches(start, end, settings):
         local = r.bucket + offset
-        hour = (local // HOUR) % 24
-        keys: list[Any] = [hour]
-        if by == "weekday_hour":
-            keys.append(((local // 86400) + 3) % 7 + 1)  # 1970-01-01 was a Thursday
+        keys: list[Any] = [(local // HOUR) % 24, ((local // 86400) + 3) % 7 + 1]  # 1970-01-01: Thu
+        if per_team:
+            keys.append(r.team_id)
         conditions = [r.grain == "hour", r.dimension == "center", r.bucket >= first,
                       r.bucket < last]
         if teams_only is not None:
             conditions.append(r.team_id.in_(list(teams_only)))
-        query = sa.select(*keys, *sums).where(*conditions).group_by(*keys)
+        query = sa.select(*keys, *_sums()).where(*conditions).group_by(*keys)
         width = len(keys)
         for row in connection.execute(query):
             if row[width] is None:
                 continue
-            label = (f"{int(row[0]):02d}" if by == "hour" else f"{int(row[1])}:{int(row[0])}")
-            vector = np.array([int(v) for v in row[width:]], np.int64)
-            found.setdefault(label, []).append(vector)
-    return {label: measures.combine(np.array(v)) for label, v in found.items()}
+            key = (f"{int(row[1])}:{int(row[0])}", int(row[2]) if per_team else 0)
+            found.setdefault(key, []).append(np.array([int(v) for v in row[width:]], np.int64))
+    return {key: measures.combine(np.array(v)) for key, v in found.items()}
+
+
+def _sums() -> list[Any]:
+    r = kpi_rollups.c
+    return [sa.func.max(r[n]) if n == "wait_max_ms" else sa.func.sum(r[n]) for n in KPI_MEASURES]
 
 
 def _offset_stretches(start: int, end: int, settings: KpiSettings) -> list[tuple[int, int, int]]:

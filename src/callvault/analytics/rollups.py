@@ -167,49 +167,87 @@ def _recompute(
         for (hour, value, team), vector in measures.group(labels, found.matrix).items():
             rows.append(("hour", dimension, hour, value, team, *vector.tolist()))
     if rows:
-        # The driver's executemany: SQLAlchemy's per-row parameter work would cost more
-        # than the database's.
-        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        columns = ", ".join(c.name for c in kpi_rollups.c)
-        marks = ", ".join([mark] * len(kpi_rollups.c))
-        connection.exec_driver_sql(
-            f"INSERT INTO kpi_rollups ({columns}) VALUES ({marks})", rows
-        )
+        _insert(connection, rows)
     return {h for h in found.follow_hours if not start <= h < end}
 
 
 def _recompute_days(connection: Connection, hours: list[int], settings: KpiSettings) -> None:
-    """Sum the hour rows of every local day that holds one of ``hours`` into its day rows
-    (in zones whose midnights fall on UTC hours; elsewhere queries use hour rows)."""
+    """Sum the hour rows of every local day that holds one of ``hours`` into its day rows,
+    those days into their months' rows, and the months' hours into their weekday × hour
+    profile ("month_hour" rows of the whole center, ``value`` "weekday:hour"). Only in
+    zones whose midnights fall on UTC hours; elsewhere queries use hour rows."""
     days = sorted({local_midnight(datetime.fromtimestamp(h, settings.zone).date(), settings)
                    for h in hours})
-    sums = [
-        sa.func.max(kpi_rollups.c[name]) if name == "wait_max_ms" else sa.func.sum(kpi_rollups.c[name])
-        for name in KPI_MEASURES
-    ]
+    months = sorted({local_midnight(datetime.fromtimestamp(d, settings.zone).date()
+                                    .replace(day=1), settings) for d in days})
     for start in days:
         day = datetime.fromtimestamp(start, settings.zone).date()
-        end = local_midnight(day + timedelta(days=1), settings)
-        for dimension in ALL_DIMENSIONS:
-            connection.execute(kpi_rollups.delete().where(
-                kpi_rollups.c.grain == "day", kpi_rollups.c.dimension == dimension,
-                kpi_rollups.c.bucket == int(start)))
-        if start % HOUR or end % HOUR:
-            continue
-        columns = ["grain", "dimension", "bucket", "value", "team_id", *KPI_MEASURES]
-        for dimension in ALL_DIMENSIONS:
-            select = (
-                sa.select(
-                    sa.literal("day"), sa.literal(dimension),
-                    sa.literal(int(start), sa.BigInteger), kpi_rollups.c.value,
-                    kpi_rollups.c.team_id, *sums,
-                )
-                .where(
-                    kpi_rollups.c.grain == "hour",
-                    kpi_rollups.c.dimension == dimension,
-                    kpi_rollups.c.bucket >= int(start),
-                    kpi_rollups.c.bucket < int(end),
-                )
-                .group_by(kpi_rollups.c.value, kpi_rollups.c.team_id)
+        _sum_into(connection, "day", "hour", start, local_midnight(day + timedelta(days=1),
+                                                                   settings))
+    for start in months:
+        first = datetime.fromtimestamp(start, settings.zone).date()
+        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        end = local_midnight(following, settings)
+        _sum_into(connection, "month", "day", start, end)
+        _profile_month(connection, start, end, settings)
+
+
+def _sums() -> list[Any]:
+    return [sa.func.max(kpi_rollups.c[n]) if n == "wait_max_ms" else sa.func.sum(kpi_rollups.c[n])
+            for n in KPI_MEASURES]
+
+
+def _delete(connection: Connection, grain: str, bucket: int) -> None:
+    for dimension in ALL_DIMENSIONS:
+        connection.execute(kpi_rollups.delete().where(
+            kpi_rollups.c.grain == grain, kpi_rollups.c.dimension == dimension,
+            kpi_rollups.c.bucket == bucket))
+
+
+def _sum_into(connection: Connection, grain: str, source: str, start: float, end: float) -> None:
+    """The ``grain`` rows of [start, end) as the sums of its ``source`` rows."""
+    _delete(connection, grain, int(start))
+    if start % HOUR or end % HOUR:
+        return
+    columns = ["grain", "dimension", "bucket", "value", "team_id", *KPI_MEASURES]
+    for dimension in ALL_DIMENSIONS:
+        select = (
+            sa.select(
+                sa.literal(grain), sa.literal(dimension), sa.literal(int(start), sa.BigInteger),
+                kpi_rollups.c.value, kpi_rollups.c.team_id, *_sums(),
             )
-            connection.execute(kpi_rollups.insert().from_select(columns, select))
+            .where(
+                kpi_rollups.c.grain == source,
+                kpi_rollups.c.dimension == dimension,
+                kpi_rollups.c.bucket >= int(start),
+                kpi_rollups.c.bucket < int(end),
+            )
+            .group_by(kpi_rollups.c.value, kpi_rollups.c.team_id)
+        )
+        connection.execute(kpi_rollups.insert().from_select(columns, select))
+
+
+def _profile_month(connection: Connection, start: float, end: float,
+                   settings: KpiSettings) -> None:
+    """The month's center hour rows per local weekday × hour and team."""
+    from callvault.analytics.query import clock_hour_groups
+
+    connection.execute(kpi_rollups.delete().where(
+        kpi_rollups.c.grain == "month_hour", kpi_rollups.c.dimension == "center",
+        kpi_rollups.c.bucket == int(start)))
+    if start % HOUR or end % HOUR:
+        return
+    found = clock_hour_groups(connection, int(start), int(end), settings, per_team=True)
+    rows = [("month_hour", "center", int(start), label, team, *vector.tolist())
+            for (label, team), vector in found.items()]
+    if rows:
+        _insert(connection, rows)
+
+
+def _insert(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """The driver's executemany: SQLAlchemy's per-row parameter work would cost more than
+    the database's."""
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    columns = ", ".join(c.name for c in kpi_rollups.c)
+    marks = ", ".join([mark] * len(kpi_rollups.c))
+    connection.exec_driver_sql(f"INSERT INTO kpi_rollups ({columns}) VALUES ({marks})", rows)
