@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,14 +27,15 @@ from callvault.config import Settings
 from callvault.errors import CaptureError, ParseError
 from callvault.net.datagram import DatagramBatch, StreamData
 from callvault.net.decode import NetDecoder
-from callvault.recording.recorder import CHANNEL, Recorder
 from callvault.rtp import packet as rtp
 from callvault.rtp.dtmf import TelephoneEvent
 from callvault.rtp.quality import QualityTable
 from callvault.sip.framing import SipStreamFramer
 from callvault.sip.message import parse_message
 from callvault.sip.sdp import static_payload_name
-from callvault.vault.filesystem import FilesystemVault
+
+if TYPE_CHECKING:  # recording is imported only when a recorder is asked for
+    from callvault.recording.recorder import Recorder
 
 CN_PAYLOAD_TYPE = 13
 """RFC 3551 §6: comfort noise (RFC 3389)."""
@@ -118,7 +120,11 @@ class Engine:
         self.quality = QualityTable()
         self.correlator = Correlator(settings, self.net.addresses, self._emit, source)
         self.correlator.quality = self.quality
+        self._channel: dict[Side, int] = {}
         if recorder is not None:
+            from callvault.recording.recorder import CHANNEL
+
+            self._channel = CHANNEL
             self.correlator.on_discard = recorder.discard
         self._framers: dict[tuple[int, int, int, int], tuple[SipStreamFramer, float]] = {}
 
@@ -354,34 +360,41 @@ class Engine:
         """Add a window's RTP groups to their streams (the hot loop: one pass per group)."""
         correlator = self.correlator
         recorder = self.recorder
+        channel = self._channel
         audio: list = []  # type: ignore[type-arg]
         q_slots: list[int] = []
         q_groups: list[int] = []
         q_clocks: list[int] = []
         quality = self.quality
         streams = correlator.streams
-        keys, pts, counts, sizes = g.keys, g.pts, g.counts, g.payload_bytes
-        firsts, lasts, seq_first, seq_last = g.first_at, g.last_at, g.seq_first, g.seq_last
-        for i in range(lo, hi):
-            key = keys[i]
+        window = slice(lo, hi)
+        for i, key, pt, n, size, first, last, seq_first, seq_last in zip(
+            range(lo, hi),
+            g.keys[window],
+            g.pts[window],
+            g.counts[window],
+            g.payload_bytes[window],
+            g.first_at[window],
+            g.last_at[window],
+            g.seq_first[window],
+            g.seq_last[window],
+            strict=True,
+        ):
             stream = streams.get(key)
             if stream is None:
-                stream = correlator.stream_for(key, firsts[i])
+                stream = correlator.stream_for(key, first)
                 if stream is None:
-                    self.summary.skip("rtp of a call already written", counts[i])
+                    self.summary.skip("rtp of a call already written", n)
                     continue
-            pt = pts[i]
-            n = counts[i]
             stream.packets += n
-            stream.bytes += sizes[i]
+            stream.bytes += size
             by_pt = stream.packets_by_pt
             by_pt[pt] = by_pt.get(pt, 0) + n
-            last = lasts[i]
             if last > stream.last_at:
                 stream.last_at = last
             if stream.seq_first is None:
-                stream.seq_first = seq_first[i]
-            stream.seq_last = seq_last[i]
+                stream.seq_first = seq_first
+            stream.seq_last = seq_last
             if stream.quality_slot is None:
                 stream.quality_slot = quality.open_slot()
             clock = stream.clocks.get(pt)
@@ -403,7 +416,7 @@ class Engine:
                         correlator.sealed_reason(stream),
                     )
                     if target is not None:
-                        audio.append((*target, CHANNEL[stream.side], i))
+                        audio.append((*target, channel[stream.side], i))
                 continue
             if last > call.last_activity:
                 call.last_activity = last
@@ -417,7 +430,7 @@ class Engine:
                     call.uid, call.started_at, stream, pt, codec, correlator.sealed_reason(stream)
                 )
                 if target is not None:
-                    audio.append((*target, CHANNEL[stream.side], i))
+                    audio.append((*target, channel[stream.side], i))
         if q_groups:
             chosen = np.array(q_groups)
             h = g.headers
@@ -503,15 +516,28 @@ def _group_order(window: np.ndarray, k1: np.ndarray, k2: np.ndarray, k3: np.ndar
 
     One stable sort on (window rank, 40-bit hash of the keys) instead of a four-key lexsort;
     if two different keys ever share a hash within a window, fall back to the lexsort.
+    Where the rank, the hash and a packet's position fit one 64-bit word together, that word
+    is sorted by value (SIMD sort, several times faster than a stable argsort) and the
+    position read back from its low bits: the same order.
     """
-    ranks = (
-        window - window[0] if window[-1] == window[0] else np.unique(window, return_inverse=True)[1]
-    )
+    # Windows come ascending (datagrams are in time order): their offset from the first is
+    # already a rank, unless the batch spans more windows than 24 bits hold.
+    span = int(window[-1] - window[0])
+    ascending = span < (1 << 24) and (span == 0 or bool((window[1:] >= window[:-1]).all()))
+    ranks = window - window[0] if ascending else np.unique(window, return_inverse=True)[1]
     mixed = (k1 * _MIX[0]) ^ (k2 * _MIX[1]) ^ (k3 * _MIX[2])
     mixed ^= mixed >> np.uint64(29)
     sort_key = (ranks.astype(np.uint64) << np.uint64(40)) | (mixed & np.uint64((1 << 40) - 1))
-    order = np.argsort(sort_key, kind="stable")
-    h = sort_key[order]
+    n = sort_key.shape[0]
+    position_bits = max(1, (n - 1).bit_length())
+    if int(ranks.max(initial=0)).bit_length() + 40 + position_bits <= 64:
+        shift = np.uint64(position_bits)
+        packed = np.sort((sort_key << shift) | np.arange(n, dtype=np.uint64))
+        order = (packed & np.uint64((1 << position_bits) - 1)).astype(np.intp)
+        h = packed >> shift
+    else:
+        order = np.argsort(sort_key, kind="stable")
+        h = sort_key[order]
     same = h[1:] == h[:-1]
     if same.any():
         a, b = order[:-1][same], order[1:][same]
@@ -578,6 +604,9 @@ def ingest_file(
     path = Path(path)
     recorder = None
     if settings.record_audio:
+        from callvault.recording.recorder import Recorder
+        from callvault.vault.filesystem import FilesystemVault
+
         recorder = Recorder(
             FilesystemVault(settings.recordings_dir), settings.audio_format, _decoder_factory()
         )

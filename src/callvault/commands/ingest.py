@@ -6,16 +6,17 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from callvault.calls.model import Call
 from callvault.commands.common import journal_options, open_journal, settings_from
 from callvault.engine import IngestSummary
 from callvault.ingest import ingest_files
+
+if TYPE_CHECKING:  # rich is imported when a progress bar or a table is shown
+    from rich.table import Table
 
 
 def direction_options(f):  # type: ignore[no-untyped-def]
@@ -91,8 +92,11 @@ def ingest(files: tuple[Path, ...], progress: bool | None, fmt: str, **options: 
 
 
 def run_ingest(files, settings, progress: bool | None, fmt: str) -> IngestSummary:  # type: ignore[no-untyped-def]
-    err = Console(stderr=True)
-    show = err.is_terminal if progress is None else progress
+    show = progress
+    if show is None:
+        from rich.console import Console
+
+        show = Console(stderr=True).is_terminal
     statuses: Counter[str] = Counter()
     with open_journal(settings) as journal:
         # A window's calls (≤ 1 s of capture time) are committed together: a transaction
@@ -109,12 +113,21 @@ def run_ingest(files, settings, progress: bool | None, fmt: str) -> IngestSummar
                 pending.clear()
 
         if show:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
             bar = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
                 DownloadColumn(),
                 TimeRemainingColumn(),
-                console=err,
+                console=Console(stderr=True),
                 transient=True,
             )
             with bar:
@@ -135,6 +148,8 @@ def run_ingest(files, settings, progress: bool | None, fmt: str) -> IngestSummar
     if fmt == "json":
         click.echo(json.dumps(summary_dict(summary, statuses), indent=2))
     else:
+        from rich.console import Console
+
         Console().print(summary_table(summary, statuses))
     return summary
 
@@ -158,6 +173,8 @@ def summary_dict(summary: IngestSummary, statuses: Counter[str]) -> dict[str, ob
 
 
 def summary_table(summary: IngestSummary, statuses: Counter[str]) -> Table:
+    from rich.table import Table
+
     table = Table(title="ingest summary", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column(justify="right")

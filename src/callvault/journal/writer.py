@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -22,8 +21,25 @@ from callvault.calls.model import Call
 from callvault.journal import rows
 from callvault.journal.schema import calls, events, streams
 
-UPSERTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
-"""The backends the journal runs on, with their INSERT that knows ON CONFLICT."""
+
+def _sqlite_insert(table: sa.Table) -> Any:
+    from sqlalchemy.dialects.sqlite import insert
+
+    return insert(table)
+
+
+def _postgresql_insert(table: sa.Table) -> Any:
+    from sqlalchemy.dialects.postgresql import insert
+
+    return insert(table)
+
+
+UPSERTS: dict[str, Callable[[sa.Table], Any]] = {
+    "sqlite": _sqlite_insert,
+    "postgresql": _postgresql_insert,
+}
+"""The backends the journal runs on, with their INSERT that knows ON CONFLICT (each
+dialect imported when its journal is opened: PostgreSQL's pulls in asyncio and ssl)."""
 
 
 @dataclass(frozen=True, slots=True)
