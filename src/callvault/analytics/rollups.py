@@ -35,6 +35,8 @@ SPAN_HOURS: Final = 24
 """Dirty hours are recomputed in spans of at most this many consecutive hours."""
 ALL_DIMENSIONS: Final = ("center", *measures.DIMENSIONS)
 MEASURES_VERSION: Final = "1"
+LOCK_KEY: Final = 0x6B7069  # "kpi"
+"""PostgreSQL advisory lock held while rollups are refreshed."""
 """Bumped when what a measure counts changes: rollups of another version are rebuilt."""
 
 
@@ -74,8 +76,14 @@ def local_midnight(day: date, settings: KpiSettings) -> float:
 def refresh(engine: Engine, settings: KpiSettings) -> int:
     """Bring the rollups up to date for ``settings`` (rebuilding them when they were made
     with other settings); return how many hours were recomputed."""
+    wanted = state_of(settings)
+    with engine.connect() as connection:  # the usual case, without taking the write lock
+        dirty_row = connection.execute(sa.select(kpi_rollup_dirty.c.hour).limit(1)).first()
+        if dirty_row is None and stored_state(connection) == wanted:
+            return 0
     with engine.execution_options(**{WRITER: True}).begin() as connection:
-        wanted = state_of(settings)
+        if connection.dialect.name == "postgresql":  # one refresh at a time
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
         known_flags = None
         if stored_state(connection) != wanted:
             _reset(connection, wanted)
