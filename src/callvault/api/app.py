@@ -12,6 +12,7 @@ from callvault import __version__
 from callvault.accounts import Accounts
 from callvault.accounts.sessions import Sessions
 from callvault.api import errors
+from callvault.api.analytics_routes import analytics_router
 from callvault.api.cdr_push import cdr_router
 from callvault.api.deps import CurrentUser
 from callvault.api.directory_routes import directory_router
@@ -59,6 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     app.include_router(router)
     app.include_router(cdr_router)
+    app.include_router(analytics_router)
     app.include_router(webhook_router)
     app.include_router(directory_router)
     app.include_router(session_router)
