@@ -13,6 +13,7 @@ from callvault.calls.model import Call, CallStatus, Direction, Party, Recording,
 from callvault.journal import CallFilter, Journal
 from callvault.journal.filters import FilterError
 from callvault.journal.schema import agents, queues, teams
+from callvault.journal.schema import calls as calls_table
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -282,7 +283,9 @@ def rich(journal: Journal) -> Journal:
         ({"tags": ("billing", "vip")}, ["r1"]),  # every one
         ({"tags": "bill"}, []),  # whole tags only
         ({"channel": "facebook"}, ["r3"]),
-        ({"channel": ("Google_Ads", "facebook")}, ["r3", "r1"]),
+        ({"channel": ("google_ads", "facebook")}, ["r3", "r1"]),
+        ({"channel": "Facebook"}, []),  # as the directory spells it (indexed)
+        ({"agent_id": ()}, []),  # none of no agents
         ({"campaign": "spring"}, ["r1"]),
         ({"sip_code": (486, 487)}, ["r4", "r3"]),
         ({"hangup_by": "caller"}, ["r3", "r1"]),
@@ -301,7 +304,9 @@ def rich(journal: Journal) -> Journal:
         ({"since": T0 + HOUR, "until": T0 + 4 * HOUR, "source": "capture"}, ["r4", "r3"]),
     ],
 )
-def test_every_field_filters(rich: Journal, criteria: dict[str, object], expected: list[str]) -> None:
+def test_every_field_filters(
+    rich: Journal, criteria: dict[str, object], expected: list[str]
+) -> None:
     assert uids(rich, **criteria) == expected
     assert rich.count_calls(CallFilter(**criteria)) == len(expected)  # type: ignore[arg-type]
 
@@ -325,6 +330,13 @@ def test_agents_teams_and_queues_by_their_directory_names(rich: Journal, journal
     assert uids(rich, team="support") == ["r5", "r3"]
     assert uids(rich, queue="HOTLINE") == ["r5", "r3"]
     assert uids(rich, queue="nobody's") == []
+    assert uids(rich, agent="ann agent", agent_id=(1, 2)) == ["r4", "r1"]
+    assert uids(rich, agent="ann agent", agent_id=2) == []  # both must hold
+    assert rich.count_calls(CallFilter(team="sales")) == 3
+    # The SQL alone (a subquery, for those who build their own queries) selects the same.
+    with rich._engine.connect() as connection:  # noqa: SLF001
+        query = sa.select(calls_table.c.uid).where(*CallFilter(team="SALES").conditions())
+        assert sorted(connection.execute(query).scalars()) == ["r1", "r2", "r4"]
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ import binascii
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, TypeVar
 
@@ -43,6 +43,9 @@ SORT_KEYS: Final[dict[str, sa.ColumnElement[Any]]] = {
 }
 """What a list can be sorted by. A call without a duration, ring time or number sorts as
 the smallest value (last when descending)."""
+
+NAMED: Final = {"agent": agents, "team": teams, "queue": queues}
+"""The filter fields that name a directory entry, and its table."""
 
 SORT_KEY_LABEL: Final = "sort_key"
 """The label of the sort key among a list query's columns (the cursor is made from it)."""
@@ -78,8 +81,9 @@ class CallFilter:
     """Every field narrows the selection; the default selects every call, newest first.
 
     Fields that take several values (tuples) select calls matching any one of them; a single
-    value may be given for a tuple field. Text values of ``outcome``, ``channel``,
-    ``campaign``, ``transport`` and ``source`` compare case-insensitively."""
+    value may be given for a tuple field; an empty tuple of ids selects nothing. Text values of
+    ``outcome``, ``transport`` and ``source`` compare case-insensitively; ``channel`` and
+    ``campaign`` exactly (their indexes serve them)."""
 
     since: datetime | float | None = None
     """Calls that started at or after this moment (epoch seconds, or a datetime; a naive
@@ -203,13 +207,11 @@ class CallFilter:
             values = getattr(self, name)
             if values is not None:
                 found.append(_one_of(c[name], values))
-        for name, table in (("agent", agents), ("team", teams), ("queue", queues)):
+        for name in NAMED:
             wanted = getattr(self, name)
             if wanted is not None:
-                named = sa.select(table.c.id).where(
-                    sa.func.lower(table.c.name) == wanted.strip().lower()
-                )
-                found.append(c[f"{name}_id"].in_(named.scalar_subquery()))
+                named = self.named_ids(name).scalar_subquery()
+                found.append(c[f"{name}_id"].in_(named))
         if self.number and not self.number.isspace():
             found.append(_number_condition(self.number))
         if self.party is not None:
@@ -232,7 +234,11 @@ class CallFilter:
             found.append(
                 c.audio_issue.is_not(None) if self.has_audio_issue else c.audio_issue.is_(None)
             )
-        for name in ("outcome", "channel", "campaign", "transport", "source"):
+        for name in ("channel", "campaign"):  # indexed: as the directory spells them
+            texts = getattr(self, name)
+            if texts:
+                found.append(_one_of(c[name], [text.strip() for text in texts]))
+        for name in ("outcome", "transport", "source"):
             texts = getattr(self, name)
             if texts:
                 found.append(_one_of(sa.func.lower(c[name]), [t.strip().lower() for t in texts]))
@@ -256,6 +262,24 @@ class CallFilter:
         if self.comment and not self.comment.isspace():
             found.append(c.comment.icontains(self.comment.strip(), autoescape=True))
         return found
+
+    def named_ids(self, name: str) -> sa.Select[tuple[int]]:
+        """The ids of the directory's agents, teams or queues (``name`` of ``NAMED``) called
+        as this filter's field ``name`` says (whole name, any case)."""
+        table = NAMED[name]
+        wanted = str(getattr(self, name)).strip().lower()
+        return sa.select(table.c.id).where(sa.func.lower(table.c.name) == wanted)
+
+    def with_ids(self, found: Mapping[str, Iterable[int]]) -> CallFilter:
+        """This filter with names replaced by the ids they name (``found``: field name →
+        ids), intersected with the ids it already has: literal ids let the database plan
+        an index range where a subquery would make it guess."""
+        changes: dict[str, Any] = {}
+        for name, ids in found.items():
+            given = getattr(self, f"{name}_id")
+            kept = tuple(i for i in ids if given is None or i in given)
+            changes.update({name: None, f"{name}_id": kept})
+        return replace(self, **changes) if changes else self
 
     @property
     def sort_key(self) -> sa.ColumnElement[Any]:
@@ -348,6 +372,8 @@ def _several(value: object) -> tuple[Any, ...]:
 
 def _one_of(column: sa.ColumnElement[Any], values: Iterable[Any]) -> sa.ColumnElement[bool]:
     values = list(dict.fromkeys(values))
+    if not values:
+        return sa.false()
     return column == values[0] if len(values) == 1 else column.in_(values)
 
 

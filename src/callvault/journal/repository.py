@@ -21,7 +21,7 @@ from callvault.calls.model import Call
 from callvault.errors import JournalError
 from callvault.journal import migrate, rows
 from callvault.journal.engine import WRITER, Checkpointer, create_engine, is_sqlite_file
-from callvault.journal.filters import SORT_KEY_LABEL, CallFilter
+from callvault.journal.filters import NAMED, SORT_KEY_LABEL, CallFilter
 from callvault.journal.migrate import CommandError
 from callvault.journal.schema import audit, calls, events, streams
 from callvault.journal.writer import UPSERTS, CallWriter
@@ -327,14 +327,15 @@ class Journal:
         """One page of the calls ``filter`` selects, and the cursor of the next page (None
         when this one is the last; always None without a limit)."""
         filter = filter or CallFilter()
-        query = (
-            sa.select(calls, filter.sort_key.label(SORT_KEY_LABEL))
-            .where(*filter.conditions(), *filter.keyset())
-            .order_by(*filter.order_by())
-            .limit(None if filter.limit is None else filter.limit + 1)
-            .offset(filter.offset or None)
-        )
         with self._reading() as connection:
+            filter = _with_named_ids(connection, filter)
+            query = (
+                sa.select(calls, filter.sort_key.label(SORT_KEY_LABEL))
+                .where(*filter.conditions(), *filter.keyset())
+                .order_by(*filter.order_by())
+                .limit(None if filter.limit is None else filter.limit + 1)
+                .offset(filter.offset or None)
+            )
             found = connection.execute(query).mappings().all()
             next_cursor = None
             if filter.limit is not None and len(found) > filter.limit:
@@ -348,12 +349,13 @@ class Journal:
         ``cap``, counting stops past ``cap`` (the answer is then ``cap + 1``): a count
         that stays cheap on a journal of millions of calls."""
         filter = filter or CallFilter()
-        if cap is None:
-            query = sa.select(sa.func.count()).select_from(calls).where(*filter.conditions())
-        else:
-            some = sa.select(calls.c.id).where(*filter.conditions()).limit(cap + 1).subquery()
-            query = sa.select(sa.func.count()).select_from(some)
         with self._reading() as connection:
+            filter = _with_named_ids(connection, filter)
+            if cap is None:
+                query = sa.select(sa.func.count()).select_from(calls).where(*filter.conditions())
+            else:
+                some = sa.select(calls.c.id).where(*filter.conditions()).limit(cap + 1).subquery()
+                query = sa.select(sa.func.count()).select_from(some)
             return int(connection.execute(query).scalar_one())
 
     def get_call(self, ref: int | str) -> Call | None:
@@ -378,6 +380,16 @@ class Journal:
                 yield connection
         except SQLAlchemyError as exc:
             raise JournalError(f"cannot read the journal: {_reason(exc)}") from exc
+
+
+def _with_named_ids(connection: Connection, filter: CallFilter) -> CallFilter:
+    """``filter`` with agent, team and queue names resolved to their ids."""
+    found = {
+        name: connection.execute(filter.named_ids(name)).scalars().all()
+        for name in NAMED
+        if getattr(filter, name) is not None
+    }
+    return filter.with_ids(found) if found else filter
 
 
 def _with_children(connection: Connection, found: Sequence[RowMapping]) -> list[Call]:
