@@ -130,8 +130,8 @@ QUERIES: dict[str, Query] = {
     "agent, last 30 days": lambda rnd, j, n: CallFilter(
         agent_id=rnd.randint(1, AGENTS), since=END - 30 * DAY, limit=PAGE
     ),
-    "agent, deep cursor page (≥ 1,000 in)": lambda rnd, j, n: _cursor_at(
-        j, CallFilter(agent_id=rnd.randint(1, AGENTS), limit=PAGE), min(n // 5000, 3000)
+    "agent, deep cursor page (n / 5,000 calls in)": lambda rnd, j, n: _cursor_at(
+        j, CallFilter(agent_id=rnd.randint(1, AGENTS), limit=PAGE), n // 5000
     ),
     "agent by name": lambda rnd, j, n: CallFilter(
         agent=f"Agent {rnd.randint(1, AGENTS):03d}", limit=PAGE

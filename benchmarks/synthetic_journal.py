@@ -155,7 +155,6 @@ def synthetic_chunks(
         r = rng.random(size)
         direction = np.where(r < 0.70, "inbound", np.where(r < 0.95, "outbound", "internal"))
         inbound, outbound = direction == "inbound", direction == "outbound"
-        internal = direction == "internal"
         repeat = rng.random(size) < 0.4
         ranks = (REPEAT_CALLERS * rng.random(size) ** 2.2).astype(np.int64)
         e164 = np.where(
@@ -185,7 +184,8 @@ def synthetic_chunks(
             rng.choice([408, 480, 500, 503], size),
         )
         rang = (status == "answered") | (status == "missed")
-        ring = np.minimum(np.where(rang, 2.0 + rng.exponential(8.0, size), 3 * rng.random(size)), 60)
+        ring = np.where(rang, 2.0 + rng.exponential(8.0, size), 3 * rng.random(size))
+        ring = np.minimum(ring, 60.0)
         talk = np.where(answered, np.minimum(rng.exponential(240.0, size), 7200.0), 0.0)
         ended = started + ring + talk
         extension = _text("", 200 + agent).astype(object)
@@ -283,7 +283,6 @@ def synthetic_chunks(
             "channel": _nullable(channels[track], tracked),
             "campaign": _nullable(campaigns[track], tracked),
         }
-        del internal
         yield {name: np.asarray(values) for name, values in columns.items()}
 
 
