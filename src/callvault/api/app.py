@@ -20,6 +20,7 @@ from callvault.api.routes import router
 from callvault.api.session_routes import session_router
 from callvault.api.webhook_routes import webhook_router
 from callvault.config import Settings
+from callvault.console import console_router
 from callvault.journal import Journal
 from callvault.webhooks import Dispatcher, attach
 
@@ -64,6 +65,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(webhook_router)
     app.include_router(directory_router)
     app.include_router(session_router)
+    app.include_router(console_router)
 
     @app.get("/api/openapi.json", include_in_schema=False)
     def openapi(_: CurrentUser) -> dict[str, Any]:

@@ -194,7 +194,7 @@ def home(request: Request) -> Response:
 
 
 @console_router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str | None = None) -> Response:  # noqa: A002
+def login_page(request: Request, next: str | None = None) -> Response:
     """The login form (the one page without a session); logged in already: onwards."""
     target = _safe_next(next)
     if _session(request) is not None:
