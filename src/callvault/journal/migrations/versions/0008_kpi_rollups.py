@@ -116,9 +116,13 @@ _HOUR = {
 
 
 def _sqlite_trigger(event: str, rows: tuple[str, ...]) -> str:
+    # Not INSERT OR IGNORE: the conflict clause of the statement that fires a trigger
+    # overrides the ones inside it, and the journal's upsert (ON CONFLICT … DO UPDATE) would
+    # turn a second mark of the same hour into a UNIQUE failure.
     marks = " ".join(
-        f"INSERT OR IGNORE INTO kpi_rollup_dirty (hour) VALUES ({_HOUR['sqlite'].format(row=row)});"
-        for row in rows
+        f"INSERT INTO kpi_rollup_dirty (hour) SELECT {hour} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM kpi_rollup_dirty WHERE hour = {hour});"
+        for hour in (_HOUR["sqlite"].format(row=row) for row in rows)
     )
     return (
         f"CREATE TRIGGER kpi_rollup_mark_{event.lower()} AFTER {event} ON calls "
