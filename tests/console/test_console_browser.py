@@ -59,7 +59,7 @@ class Tab:
             base_url=console.base, locale=locale, timezone_id="UTC",
             viewport={"width": 1280, "height": 860},
         )
-        self.context.set_default_timeout(10_000)
+        self.context.set_default_timeout(30_000)  # the machine may be busy
         self.page = self.context.new_page()
         self.problems: list[str] = []
         self.failed: list[tuple[int, str]] = []
@@ -258,7 +258,8 @@ def test_the_call_page_plays_and_seeks_the_stereo_recording(
     page.get_by_role("button", name="Play").click()
     page.wait_for_function(
         "() => Number(document.getElementById('cv-position').dataset.seconds) > 0.5",
-        timeout=15_000,
+        polling=100,
+        timeout=30_000,
     )
     assert page.locator("#cv-player").get_attribute("data-playing") == "true"
     page.get_by_role("button", name="Pause").click()
@@ -268,14 +269,16 @@ def test_the_call_page_plays_and_seeks_the_stereo_recording(
     box = page.locator("#cv-waveform").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] / 2)
     page.wait_for_function(
-        "() => Math.abs(Number(document.getElementById('cv-position').dataset.seconds) - 15) < 1"
+        "() => Math.abs(Number(document.getElementById('cv-position').dataset.seconds) - 15) < 1",
+        polling=100,
     )
     # keyboard: Home, then → skips 5 s; ] speeds up
     page.locator("#cv-waveform").focus()
     page.keyboard.press("Home")
     page.keyboard.press("ArrowRight")
     page.wait_for_function(
-        "() => Math.abs(Number(document.getElementById('cv-position').dataset.seconds) - 5) < 0.2"
+        "() => Math.abs(Number(document.getElementById('cv-position').dataset.seconds) - 5) < 0.2",
+        polling=100,
     )
     page.keyboard.press("]")
     assert page.locator("#cv-speed").input_value() == "1.25"
@@ -284,19 +287,22 @@ def test_the_call_page_plays_and_seeks_the_stereo_recording(
     assert page.locator("#cv-waveform").get_attribute("data-markers") == "1"
     page.locator("#cv-events tbody button").click()
     page.wait_for_function(
-        "() => Math.abs(Number(document.getElementById('cv-position').dataset.seconds) - 8) < 0.2"
+        "() => Math.abs(Number(document.getElementById('cv-position').dataset.seconds) - 8) < 0.2",
+        polling=100,
     )
     page.locator("#cv-waveform").focus()
     page.keyboard.press("Home")
     page.keyboard.press("ArrowRight")
     page.wait_for_function(
-        "() => Math.abs(Number(document.getElementById('cv-position').dataset.seconds) - 5) < 0.2"
+        "() => Math.abs(Number(document.getElementById('cv-position').dataset.seconds) - 5) < 0.2",
+        polling=100,
     )
     # playing on from 5 s: the position keeps advancing
     page.keyboard.press(" ")
     page.wait_for_function(
         "() => Number(document.getElementById('cv-position').dataset.seconds) > 5.5",
-        timeout=15_000,
+        polling=100,
+        timeout=30_000,
     )
     page.keyboard.press(" ")
     shoot(page, "call", tmp_path)
@@ -306,6 +312,7 @@ def test_the_call_page_plays_and_seeks_the_stereo_recording(
 def test_editing_a_comment_saves_it_with_the_csrf_token(tab: Tab, console: Console) -> None:
     ref = console.ids["anns"]
     page = tab.log_in("ann", f"/calls/{ref}")
+    page.wait_for_selector("#cv-call[data-loaded]")  # the form holds the call's values
     page.get_by_label("Comment", exact=True).fill("Wants a callback on Friday")
     page.get_by_label("Outcome", exact=True).fill("Callback")
     page.get_by_label("Tags (comma-separated)").fill("vip, callback")
