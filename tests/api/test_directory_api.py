@@ -189,3 +189,21 @@ def test_errors_say_what_to_fix(api: tuple[TestClient, dict[str, str]]) -> None:
     assert "ISO 4217" in error(
         client.post(f"{base}/numbers/+4570101010/costs", headers=admin, json=cost), 422
     )
+
+
+def test_renaming_a_queue_or_a_tracked_number_keeps_the_record(
+    api: tuple[TestClient, dict[str, str]],
+) -> None:
+    """The path names the record and the body may rename it (a body field of the same name
+    as the path's once collided with it: a 500)."""
+    client, admin = api
+    base = "/api/directory"
+    ok(client.post(f"{base}/queues", headers=admin, json={"name": "Sales", "numbers": ["600"]}), 201)
+    queue = ok(client.patch(f"{base}/queues/Sales", headers=admin, json={"name": "Sales DK"}))
+    assert (queue["name"], queue["numbers"]) == ("Sales DK", ["600"])
+    error(client.patch(f"{base}/queues/Sales", headers=admin, json={"name": "x"}), 404)
+    ok(client.post(f"{base}/numbers", headers=admin,
+                   json={"number": "+4570101010", "channel": "radio"}), 201)
+    number = ok(client.patch(f"{base}/numbers/+4570101010", headers=admin,
+                             json={"number": "+4570202020"}))
+    assert (number["number"], number["channel"]) == ("+4570202020", "radio")

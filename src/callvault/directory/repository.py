@@ -222,7 +222,7 @@ class Directory:
             )
         return self.get_agent(agent_id)
 
-    def update_agent(self, ref: str | int, **changes: Any) -> Agent:
+    def update_agent(self, ref: str | int, /, **changes: Any) -> Agent:
         """Change the fields given (name, employee_id, extensions, team, username, active);
         None clears an optional one; extensions given replace the agent's."""
         unknown = set(changes) - {"name", "employee_id", "extensions", "team", "username", "active"}
@@ -254,7 +254,7 @@ class Directory:
             save_queue(connection, None, {"name": name, "numbers": numbers, "team": team})
         return self.get_queue(name)
 
-    def update_queue(self, name: str, **changes: Any) -> Queue:
+    def update_queue(self, name: str, /, **changes: Any) -> Queue:
         """Change the fields given (name, numbers, team); numbers given replace the queue's."""
         unknown = set(changes) - {"name", "numbers", "team"}
         if unknown:
@@ -288,7 +288,7 @@ class Directory:
             )
         return self.get_number(number.strip())
 
-    def update_number(self, number: str, **changes: Any) -> TrackedNumber:
+    def update_number(self, number: str, /, **changes: Any) -> TrackedNumber:
         """Change the fields given (number, channel, campaign, active)."""
         unknown = set(changes) - {"number", "channel", "campaign", "active"}
         if unknown:
