@@ -69,6 +69,8 @@ class _Groups:
     ts_sorted: np.ndarray
     """Capture time of every packet, in group order."""
     seq_sorted: np.ndarray
+    quality_packets: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    """(seq, rtp_ts, arrival, regular, position) in group order, for QualityTable.defer."""
 
 
 @dataclass(slots=True)
@@ -297,6 +299,7 @@ class Engine:
                 self.recorder.tick(now)
             if self._on_window is not None:
                 self._on_window()
+        self.quality.flush()
         self._expire_framers(last)
 
     def _rtp_groups(self, d: DatagramBatch, window: np.ndarray) -> _Groups | None:
@@ -328,6 +331,9 @@ class Engine:
         ends = np.append(starts[1:], n)
         ts_sorted = d.ts[idx][order]
         seq_sorted = headers.sequence[order]
+        # as tshark: marker packets (a talkspurt's first) and comfort noise do not count
+        # towards jitter and delta
+        regular = ~headers.marker[order] & (headers.payload_type[order] != CN_PAYLOAD_TYPE)
         return _Groups(
             headers=headers,
             order=order,
@@ -354,6 +360,7 @@ class Engine:
             seq_last=seq_sorted[ends - 1].tolist(),
             ts_sorted=ts_sorted,
             seq_sorted=seq_sorted,
+            quality_packets=(seq_sorted, headers.timestamp[order], ts_sorted, regular, order),
         )
 
     def _apply_groups(self, d: DatagramBatch, g: _Groups, lo: int, hi: int) -> None:
@@ -433,20 +440,13 @@ class Engine:
                     audio.append((*target, channel[stream.side], i))
         if q_groups:
             chosen = np.array(q_groups)
-            h = g.headers
-            order = g.order
-            self.quality.update(
+            # advanced once per batch (or before a stream's quality is read), not per window
+            self.quality.defer(
                 np.array(q_slots),
                 g.starts[chosen],
                 g.ends[chosen],
-                g.seq_sorted,
-                h.timestamp[order],
-                g.ts_sorted,
                 np.array(q_clocks),
-                # as tshark: marker packets (a talkspurt's first) and comfort noise do not
-                # count towards jitter and delta
-                regular=~h.marker[order] & (h.payload_type[order] != CN_PAYLOAD_TYPE),
-                position=order,
+                g.quality_packets,
             )
         if audio:
             self._record(d, g, audio)

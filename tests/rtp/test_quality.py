@@ -9,7 +9,7 @@ import re
 import shutil
 import subprocess
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -644,3 +644,75 @@ def test_result_mos_uses_the_streams_loss() -> None:
     ratio = burst_ratio(stats.loss_percent, 2, 1)
     assert stats.mos == pytest.approx(mos("G729", stats.loss_percent, stats.jitter_mean_ms, ratio))
     assert stats.mos < one_segment(voice(list(range(1, 60))), codec="G729").mos
+
+
+# --- deferred updates -----------------------------------------------------------------------
+
+
+def _window_segments() -> tuple[tuple[np.ndarray, ...], list[tuple[int, int, int]]]:
+    """Two streams' packets interleaved in one batch (stream a with a loss, a duplicate and a
+    late packet), cut into (stream, start, end) segments as the engine's windows cut them:
+    each stream's packets of a window together, windows one after the other."""
+    rng = np.random.default_rng(7)
+    a_seq = [10, 11, 13, 12, 14, 14, 16, 17, 18, 19, 20, 21]
+    b_seq = list(range(65530, 65536)) + list(range(0, 6))
+    packets: list[tuple[int, Packet]] = []
+    for k, seqs in enumerate((a_seq, b_seq)):
+        for i, seq in enumerate(seqs):
+            arrival = EPOCH + 0.02 * i + 0.003 * k + float(rng.uniform(0, 0.004))
+            packets.append((k, Packet(seq, 1000 * k + 160 * i, arrival)))
+    packets.sort(key=lambda kp: kp[1].arrival)
+    window = [int((p.arrival - EPOCH) // 0.1) for _, p in packets]
+    # group order: by window, then stream, arrival order within; position: index in arrival
+    order = sorted(range(len(packets)), key=lambda i: (window[i], packets[i][0], i))
+    seq, ts, arrival, regular = arrays([packets[i][1] for i in order])
+    segments: list[tuple[int, int, int]] = []
+    for at, i in enumerate(order):
+        key = (window[i], packets[i][0])
+        if segments and (window[order[segments[-1][1]]], packets[order[segments[-1][1]]][0]) == key:
+            segments[-1] = (segments[-1][0], segments[-1][1], at + 1)
+        else:
+            segments.append((packets[i][0], at, at + 1))
+    return (seq, ts, arrival, regular, np.array(order)), segments
+
+
+def test_deferred_segments_give_what_window_by_window_updates_give() -> None:
+    packets, segments = _window_segments()
+    seq, ts, arrival, regular, position = packets
+    assert len(segments) > 4  # several windows: each stream comes as several segments
+    stepwise, deferred = QualityTable(), QualityTable()
+    slots_s = [stepwise.open_slot(), stepwise.open_slot()]
+    slots_d = [deferred.open_slot(), deferred.open_slot()]
+    for k, start, end in segments:
+        stepwise.update([slots_s[k]], [start], [end], seq, ts, arrival, [8000], regular, position)
+        deferred.defer(
+            np.array([slots_d[k]]), np.array([start]), np.array([end]), np.array([8000]), packets
+        )
+    for k in (0, 1):
+        got, want = deferred.result(slots_d[k]), stepwise.result(slots_s[k])  # result flushes
+        # the same sums, added in another order: equal to the last bits or nearly
+        assert asdict(got) == pytest.approx(asdict(want), rel=1e-12, abs=1e-12)
+        assert (got.packets, got.lost, got.duplicates, got.out_of_order) == (
+            want.packets,
+            want.lost,
+            want.duplicates,
+            want.out_of_order,
+        )
+    assert deferred.result(slots_d[0]).duplicates == 1
+
+
+def test_release_and_other_arrays_flush_the_deferred_segments() -> None:
+    packets, segments = _window_segments()
+    table = QualityTable(capacity=1)
+    slot = table.open_slot()
+    mine = [(s, e) for k, s, e in segments if k == 0]
+    for start, end in mine:
+        table.defer(np.array([slot]), np.array([start]), np.array([end]), np.array([8000]), packets)
+    table.release(slot)  # flushed into the old stream, not into the slot's next one
+    again = table.open_slot()
+    assert again == slot and table.result(again).packets == 0
+    copy = tuple(np.array(a) for a in packets)  # equal values, other arrays: flushed apart
+    for arrays_ in (packets, copy):
+        start, end = mine[0]
+        table.defer(np.array([slot]), np.array([start]), np.array([end]), np.array([8000]), arrays_)
+    assert table.result(slot).packets == 2 * (mine[0][1] - mine[0][0])

@@ -107,6 +107,7 @@ class QualityTable:
         }
         self._holes = _Holes.empty()
         self._work = _Work()
+        self._pending: _Pending | None = None
         self._grow(max(capacity, 1))
 
     def __len__(self) -> int:
@@ -123,6 +124,7 @@ class QualityTable:
 
     def release(self, slot: int) -> None:
         """Forget a stream; a later :meth:`open_slot` reuses its slot."""
+        self.flush()
         self._check(slot)
         generation = self._cols["generation"][slot] + 1
         for col in self._cols.values():
@@ -154,6 +156,7 @@ class QualityTable:
         mean and maximum (default all); tshark leaves out marker packets (RFC 3551 §4.1:
         first of a talkspurt) and comfort noise (RFC 3389) with the packet after it.
         """
+        self.flush()  # segments deferred before these come first
         segments = _segments(slots, starts, ends, clock_rate)
         if segments is None:
             return
@@ -177,8 +180,57 @@ class QualityTable:
         self._jitter(runs)
         self._delta(runs)
 
+    def defer(
+        self,
+        slots: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        clock_rate: np.ndarray,
+        packets: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    ) -> None:
+        """:meth:`update` later: segments are kept until :meth:`flush` (or a :meth:`result`
+        or :meth:`release`, which flush first) and then advanced in one update.
+
+        ``packets`` is (seq, rtp_ts, arrival, regular, position) as for :meth:`update`; every
+        deferred segment must name the same arrays (the same objects): segments against
+        other arrays flush those before them. One update per capture batch instead of one
+        per window costs the fixed part of an update once, with the same result, as several
+        segments of a slot are merged in ``position`` order.
+        """
+        pending = self._pending
+        if pending is not None and not all(
+            a is b for a, b in zip(pending.packets, packets, strict=True)
+        ):
+            self.flush()
+            pending = None
+        if pending is None:
+            pending = self._pending = _Pending(packets)
+        pending.slots.append(slots)
+        pending.starts.append(starts)
+        pending.ends.append(ends)
+        pending.clock_rate.append(clock_rate)
+
+    def flush(self) -> None:
+        """Advance the streams by the deferred segments, if any."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        seq, rtp_ts, arrival, regular, position = pending.packets
+        self.update(
+            np.concatenate(pending.slots),
+            np.concatenate(pending.starts),
+            np.concatenate(pending.ends),
+            seq,
+            rtp_ts,
+            arrival,
+            np.concatenate(pending.clock_rate),
+            regular=regular,
+            position=position,
+        )
+
     def result(self, slot: int, codec: str = "PCMU") -> QualityStats:
         """The stream's quality so far; ``codec`` (an SDP encoding name) picks the MOS model."""
+        self.flush()
         self._check(slot)
         c = {name: col[slot].item() for name, col in self._cols.items()}
         if not c["started"]:
@@ -315,6 +367,19 @@ class QualityTable:
             cols["max_delta"][slots], np.maximum.reduceat(gap, runs.starts)
         )
         cols["last_arrival"][slots] = runs.arrival[runs.ends - 1]
+
+
+class _Pending:
+    """Segments deferred against one batch's packet arrays."""
+
+    __slots__ = ("packets", "slots", "starts", "ends", "clock_rate")
+
+    def __init__(self, packets: tuple[np.ndarray, ...]) -> None:
+        self.packets = packets
+        self.slots: list[np.ndarray] = []
+        self.starts: list[np.ndarray] = []
+        self.ends: list[np.ndarray] = []
+        self.clock_rate: list[np.ndarray] = []
 
 
 class _Work:
