@@ -26,6 +26,9 @@ def test_erlang_b_table_values() -> None:
     assert erlang_b(10, 10) == pytest.approx(0.21458, abs=5e-6)
     assert erlang_b(1, 1) == 0.5
     assert erlang_b(5, 10) == pytest.approx(0.018385, abs=5e-6)
+    # Printed Erlang B table rows: 2 erlangs on 5 trunks 3.67 %, 10 erlangs on 14 trunks 5.68 %.
+    assert erlang_b(2, 5) == pytest.approx(0.0367, abs=5e-5)
+    assert erlang_b(10, 14) == pytest.approx(0.0568, abs=5e-5)
     assert erlang_b(3, 0) == 1.0
     assert erlang_b(0, 3) == 0.0
 
