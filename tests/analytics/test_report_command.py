@@ -106,3 +106,21 @@ def test_staffing_for_the_typical_week(db: str) -> None:
     assert saturday["calls_per_week"] == pytest.approx(168 / 215)
     assert saturday["aht_s"] == pytest.approx(360.0) and saturday["agents"] >= 1
     assert plan["Mon 03:00"]["agents"] == 0
+
+
+def test_kpis_by_date_drawn_as_a_trend(db: str, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ElementTree
+
+    svg = tmp_path / "trend.svg"
+    result = run(db, *RANGE, "--by", "date", "--kpi", "offered", "--kpi", "answered",
+                 "--chart", str(svg), "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output[result.output.index("{"):])["rows"]
+    texts = " ".join(t.text or "" for t in ElementTree.parse(svg).iter() if t.text)
+    assert rows and all(row["label"] in texts for row in rows)  # one point per date
+    assert "Offered" in texts and "Answered" in texts
+    png = tmp_path / "trend.png"
+    assert run(db, *RANGE, "--by", "hour", "--chart", str(png)).exit_code == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    refused = run(db, *RANGE, "--chart", str(png))
+    assert refused.exit_code == 2 and "--by date" in refused.output

@@ -123,10 +123,14 @@ def report() -> None:
 @click.option("--short-abandon", "short_abandon_s", type=click.IntRange(0, 3600),
               help="Abandons within N seconds are not offered [env CALLVAULT_SHORT_ABANDON_S; 5].")
 @click.option("--list", "listing", is_flag=True, help="List the KPIs and exit.")
+@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also draw the KPIs (--kpi; default offered and answered) per group as a "
+                   "trend to this PNG or SVG file (with --by date, hour, weekday…).")
 @_common
 def kpis(by: str, names: tuple[str, ...], service_level_s: int | None,
-         short_abandon_s: int | None, listing: bool, since: str | None, until: str | None,
-         timezone: str | None, output: str, data_dir: Path | None, db: str | None) -> None:
+         short_abandon_s: int | None, listing: bool, chart: Path | None, since: str | None,
+         until: str | None, timezone: str | None, output: str, data_dir: Path | None,
+         db: str | None) -> None:
     """KPIs of the contacts that started in the range, per group and in total."""
     if listing:
         for kpi in select(None):
@@ -135,9 +139,21 @@ def kpis(by: str, names: tuple[str, ...], service_level_s: int | None,
     settings, start, end = _context(since, until, timezone, service_level_s=service_level_s,
                                     short_abandon_s=short_abandon_s)
     chosen = select(list(names)) if names else None
+    if chart is not None and by == "center":
+        raise click.UsageError("--chart draws a trend per group: add --by date (or hour, …)")
     with open_journal(settings_from(data_dir, db)) as journal:
         found = _run(lambda: query.kpis(journal._engine, start, end, by=by, settings=settings,
                                         names=[k.name for k in chosen] if chosen else None))
+    if chart is not None:
+        drawn = found.kpis if names else select(["offered", "answered"])
+        _draw_trend(
+            chart,
+            [row.label for row in found.rows],
+            {kpi.label: [_number(row.values.get(kpi.name)) for row in found.rows]
+             for kpi in drawn},
+            f"{_when(start, settings)} – {_when(end, settings)} ({settings.timezone}) by {by}",
+            drawn[0].unit if len({k.unit for k in drawn}) == 1 else "",
+        )
     if output == "json":
         click.echo(json.dumps({
             "by": by, "since": start, "until": end, "timezone": settings.timezone,
@@ -212,6 +228,22 @@ def _draw_heatmap(grid: list[list[int]], path: Path, title: str) -> None:
     except (ValueError, OSError) as exc:
         raise click.UsageError(f"cannot draw {path}: {exc}") from None
     click.echo(f"wrote {path}", err=True)
+
+
+def _draw_trend(path: Path, labels: list[str], series: dict[str, list[float]], title: str,
+                unit: str) -> None:
+    from callvault.analytics import charts
+
+    try:
+        charts.trend(path, labels, series, title=title, unit=unit)
+    except (ValueError, OSError) as exc:
+        raise click.UsageError(f"cannot draw {path}: {exc}") from None
+    click.echo(f"wrote {path}", err=True)
+
+
+def _number(value: object) -> float:
+    """A KPI value as a chart's number: no value (nothing to measure) is drawn as 0."""
+    return float(value) if isinstance(value, int | float) else 0.0
 
 
 @report.command("intervals")
