@@ -188,29 +188,34 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def measure(url: str, n: int, repeat: int, seed: int) -> list[dict[str, Any]]:
+    """Each query kind ``repeat`` times with fresh parameters, then all of it again with the
+    same parameters: the first pass is *cold* (those calls' pages may not be in memory yet),
+    the second *warm*."""
     results = []
     with Journal.open(url) as journal:
         for name, make in QUERIES.items():
             rnd = random.Random(f"{seed}-{name}")
-            page_ms, count_ms, rows = [], [], []
-            for _ in range(repeat):
-                wanted = make(rnd, journal, n)
-                began = time.perf_counter()
-                page = journal.page_calls(wanted)
-                page_ms.append((time.perf_counter() - began) * 1000)
-                began = time.perf_counter()
-                journal.count_calls(wanted, cap=COUNT_CAP)
-                count_ms.append((time.perf_counter() - began) * 1000)
-                rows.append(len(page.calls))
-            results.append({
-                "query": name,
-                "page_p50_ms": round(statistics.median(page_ms), 1),
-                "page_p95_ms": round(percentile(page_ms, 0.95), 1),
-                "count_p50_ms": round(statistics.median(count_ms), 1),
-                "count_p95_ms": round(percentile(count_ms, 0.95), 1),
-                "mean_rows": round(statistics.fmean(rows), 1),
-            })
-            print(f"  {name}: {results[-1]}", file=sys.stderr, flush=True)
+            wanted = [make(rnd, journal, n) for _ in range(repeat)]
+            for run in ("cold", "warm"):
+                page_ms, count_ms, rows = [], [], []
+                for one in wanted:
+                    began = time.perf_counter()
+                    page = journal.page_calls(one)
+                    page_ms.append((time.perf_counter() - began) * 1000)
+                    began = time.perf_counter()
+                    journal.count_calls(one, cap=COUNT_CAP)
+                    count_ms.append((time.perf_counter() - began) * 1000)
+                    rows.append(len(page.calls))
+                results.append({
+                    "query": name,
+                    "run": run,
+                    "page_p50_ms": round(statistics.median(page_ms), 1),
+                    "page_p95_ms": round(percentile(page_ms, 0.95), 1),
+                    "count_p50_ms": round(statistics.median(count_ms), 1),
+                    "count_p95_ms": round(percentile(count_ms, 0.95), 1),
+                    "mean_rows": round(statistics.fmean(rows), 1),
+                })
+                print(f"  {name}: {results[-1]}", file=sys.stderr, flush=True)
     return results
 
 
@@ -247,15 +252,19 @@ def markdown(report: dict[str, Any]) -> str:
     backends = [b for b, e in report["backends"].items() if "queries" in e]
     if backends:
         lines += ["", "| query | " + " | ".join(
-            f"{b} page p50 / p95 ms | {b} capped count p50 / p95 ms" for b in backends) + " |",
+            f"{b} page p50 / p95 ms (cold; warm) | {b} capped count p50 / p95 ms (cold; warm)"
+            for b in backends) + " |",
             "|---|" + "---|---|" * len(backends)]
-        by_name = {b: {q["query"]: q for q in report["backends"][b]["queries"]} for b in backends}
+        by_name = {b: {(q["query"], q.get("run", "cold")): q
+                       for q in report["backends"][b]["queries"]} for b in backends}
         for name in QUERIES:
             cells = []
             for b in backends:
-                q = by_name[b][name]
-                cells += [f"{q['page_p50_ms']} / {q['page_p95_ms']}",
-                          f"{q['count_p50_ms']} / {q['count_p95_ms']}"]
+                runs = [by_name[b][name, run] for run in ("cold", "warm")
+                        if (name, run) in by_name[b]]
+                for kind in ("page", "count"):
+                    cells.append("; ".join(
+                        f"{q[f'{kind}_p50_ms']} / {q[f'{kind}_p95_ms']}" for q in runs))
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

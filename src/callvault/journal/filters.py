@@ -137,7 +137,8 @@ class CallFilter:
     transport: str | tuple[str, ...] | None = None
     source: str | tuple[str, ...] | None = None
     comment: str | None = None
-    """Text in the comment (case-insensitive substring; not indexed)."""
+    """Text in the comment (case-insensitive substring, read from the index of commented
+    calls in list order; narrow by time on a large journal)."""
     sort: str = "started_at"
     """One of ``SORT_KEYS``."""
     newest_first: bool = True
@@ -260,6 +261,8 @@ class CallFilter:
         if self.hangup_by is not None:
             found.append(c.hangup_by == self.hangup_by.value)
         if self.comment and not self.comment.isspace():
+            # IS NOT NULL, said outright: the partial index of commented calls serves it.
+            found.append(c.comment.is_not(None))
             found.append(c.comment.icontains(self.comment.strip(), autoescape=True))
         return found
 

@@ -120,11 +120,20 @@ from the call's events. ``agent_id`` … ``campaign`` are the directory's verdic
 # calls, newest first" reads one index range instead of sorting (journal.filters).
 for _leading in (
     (), ("status",), ("direction",), ("agent_id",), ("team_id",), ("queue_id",),
-    ("tracked_number_id",), ("channel",), ("campaign",),
+    ("tracked_number_id",), ("channel",), ("campaign",), ("channel", "campaign"),
 ):
     sa.Index(f"ix_calls_{'_'.join((*_leading, 'started_at', 'id'))}",
              *(calls.c[name] for name in (*_leading, "started_at", "id")))
 del _leading
+# A channel and a campaign together mostly name one tracked number: the planner, reading
+# each column's statistics alone, expects far fewer such calls than there are, and would
+# intersect the two single-column indexes in full (1.3 s on 10 M calls).
+# Comment text is a substring search (no index serves it); the few calls that have a
+# comment, in list order, bound what it scans to those.
+_commented = calls.c.comment.is_not(None)
+sa.Index("ix_calls_commented_started_at_id", calls.c.started_at, calls.c.id,
+         sqlite_where=_commented, postgresql_where=_commented)
+del _commented
 
 streams = sa.Table(
     "streams",
