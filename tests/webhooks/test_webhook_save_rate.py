@@ -44,7 +44,9 @@ def test_no_webhook_costs_no_query_per_save(tmp_path: Path) -> None:
     rate, queries = _save_one_at_a_time(tmp_path, "attached", attached=True)
     elapsed = (CALLS - 100) / rate
     assert bare_queries == 0
-    assert 1 <= queries <= 1 + elapsed / REFRESH_S, (queries, elapsed)
+    # The active webhooks were read while warming up; they are read again at most once
+    # per REFRESH_S — never once per save (that would be 1,400 queries).
+    assert queries <= 1 + elapsed / REFRESH_S, (queries, elapsed)
     # The rate itself is tests/journal/test_save_rate.py's (its floor holds for both);
     # on a shared machine two runs differ more than this listener costs.
     print(f"{bare_rate:,.0f} calls/s bare, {rate:,.0f} attached with no webhook")
