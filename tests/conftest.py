@@ -10,9 +10,12 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
+from callvault.config import Settings
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -62,3 +65,21 @@ def postgres_url(postgres_engine: sa.Engine) -> Iterator[str]:
     yield url.render_as_string(hide_password=False)
     with postgres_engine.connect() as connection:
         connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def journal_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A journal URL on each backend: SQLite in the test's data directory, and PostgreSQL in
+    a fresh schema (skipped, saying why, where no server answers)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'data' / 'journal.sqlite3'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def backend_settings(journal_url: str, tmp_path: Path) -> Settings:
+    """Settings whose journal is ``journal_url`` (data directory in the test's tmp_path)."""
+    if journal_url.startswith("sqlite"):
+        return Settings(data_dir=tmp_path / "data")
+    return Settings(data_dir=tmp_path / "data", database_url=journal_url)

@@ -4,7 +4,6 @@ CSV uploads; re-apply; errors in the envelope with what to fix."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,12 +17,9 @@ from callvault.config import Settings
 from callvault.journal import Journal
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def directory_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    if request.param == "sqlite":
-        return Settings(data_dir=tmp_path / "data")
-    url = request.getfixturevalue("postgres_url")
-    return Settings(data_dir=tmp_path / "data", database_url=url)
+@pytest.fixture
+def directory_settings(backend_settings: Settings) -> Settings:
+    return backend_settings
 
 
 @pytest.fixture
@@ -198,7 +194,8 @@ def test_renaming_a_queue_or_a_tracked_number_keeps_the_record(
     as the path's once collided with it: a 500)."""
     client, admin = api
     base = "/api/directory"
-    ok(client.post(f"{base}/queues", headers=admin, json={"name": "Sales", "numbers": ["600"]}), 201)
+    sales = {"name": "Sales", "numbers": ["600"]}
+    ok(client.post(f"{base}/queues", headers=admin, json=sales), 201)
     queue = ok(client.patch(f"{base}/queues/Sales", headers=admin, json={"name": "Sales DK"}))
     assert (queue["name"], queue["numbers"]) == ("Sales DK", ["600"])
     error(client.patch(f"{base}/queues/Sales", headers=admin, json={"name": "x"}), 404)

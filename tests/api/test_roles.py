@@ -402,13 +402,9 @@ def declared_permissions(app: FastAPI) -> dict[tuple[str, str], set[Permission]]
     return found
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def world_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    if request.param == "sqlite":
-        return Settings(data_dir=tmp_path / "data")
-    return Settings(
-        data_dir=tmp_path / "data", database_url=request.getfixturevalue("postgres_url")
-    )
+@pytest.fixture
+def world_settings(backend_settings: Settings) -> Settings:
+    return backend_settings
 
 
 @pytest.fixture

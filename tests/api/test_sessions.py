@@ -3,8 +3,6 @@ on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from api_helpers import PASSWORD, bearer
 from fastapi.testclient import TestClient
@@ -14,12 +12,9 @@ from callvault.accounts.sessions import COOKIE, IDLE_S, MAX_AGE_S, Sessions
 from callvault.config import Settings
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    if request.param == "sqlite":
-        return Settings(data_dir=tmp_path / "data")
-    url: str = request.getfixturevalue("postgres_url")
-    return Settings(data_dir=tmp_path / "data", database_url=url)
+@pytest.fixture
+def settings(backend_settings: Settings) -> Settings:
+    return backend_settings
 
 
 def log_in(client: TestClient, username: str, password: str = PASSWORD) -> str:

@@ -7,21 +7,12 @@ PostgreSQL: $CALLVAULT_TEST_POSTGRES_URL, default postgresql+psycopg://postgres@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 from journal_calls import build_call
 
 from callvault.calls.model import Call
 from callvault.journal import Journal
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def journal_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'data' / 'journal.sqlite3'}"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 @pytest.fixture
