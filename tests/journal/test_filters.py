@@ -468,3 +468,30 @@ def test_a_filter_names_the_field_it_cannot_mean(
         CallFilter(**criteria)  # type: ignore[arg-type]
     assert raised.value.field == field
     assert str(raised.value).startswith(message), str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        {"party": "201"},
+        {"party": "+45 33 11 11 11"},
+        {"caller": "201"},
+        {"callee": "203"},
+        {"party": "201", "caller": "+4533111111"},
+        {"party": "201", "status": "answered"},
+    ],
+)
+@pytest.mark.parametrize("newest_first", [True, False])
+@pytest.mark.parametrize("limit", [1, 2])
+def test_a_numbers_pages_are_its_whole_list_in_order(
+    rich: Journal, criteria: dict[str, object], newest_first: bool, limit: int
+) -> None:
+    """A page of a whole number's calls is gathered per number column and form in list
+    order, then merged (journal.repository): the same calls, in the same order, as the
+    unpaged list, with offsets too."""
+    every = uids(rich, newest_first=newest_first, **criteria)
+    wanted = CallFilter(newest_first=newest_first, limit=limit, **criteria)  # type: ignore[arg-type]
+    assert walk(rich, wanted) == every
+    for offset in range(len(every) + 1):
+        paged = rich.list_calls(replace(wanted, offset=offset))
+        assert [call.uid for call in paged] == every[offset : offset + limit]

@@ -266,6 +266,24 @@ class CallFilter:
             found.append(c.comment.icontains(self.comment.strip(), autoescape=True))
         return found
 
+    def number_lookups(self) -> tuple[str, list[sa.ColumnElement[bool]]] | None:
+        """A whole-number field of this filter (``party``, ``caller``, ``callee``, or a
+        subclass's ``client``; the narrowest given) and its equalities (a number column =
+        one form of the number), one of which every call it selects meets; None without
+        one."""
+        found: list[tuple[str, list[sa.ColumnElement[bool]]]] = []
+        for name in ("party", "caller", "callee"):
+            value = getattr(self, name)
+            if value is not None:
+                columns = _SIDE_COLUMNS.get(name, _PARTY_COLUMNS)
+                found.append((name, [c == form for c in columns for form in number_forms(value)]))
+        client = getattr(self, "client", None)
+        if client is not None:
+            found.append(
+                ("client", [c == form for c in _PARTY_COLUMNS for form in dict.fromkeys(client)])
+            )
+        return min(found, key=lambda one: len(one[1])) if found else None
+
     def named_ids(self, name: str) -> sa.Select[tuple[int]]:
         """The ids of the directory's agents, teams or queues (``name`` of ``NAMED``) called
         as this filter's field ``name`` says (whole name, any case)."""

@@ -8,7 +8,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
@@ -382,6 +382,26 @@ def _page_query(filter: CallFilter) -> sa.Select[Any]:
     key = filter.sort_key.label(SORT_KEY_LABEL)
     conditions = (*filter.conditions(), *filter.keyset())
     limit = None if filter.limit is None else filter.limit + 1
+    lookups = filter.number_lookups()
+    if filter.sort == "started_at" and lookups and lookups[1] and limit is not None:
+        # A number's calls: the first ones in list order by each (column, form) on the
+        # (number, started_at, id) indexes, merged. Left to itself PostgreSQL walks the
+        # whole journal in list order for a busy number's calls, or gathers all of them
+        # (thousands) to sort.
+        enough = limit + (filter.offset or 0)
+        field, equalities = lookups
+        rest = replace(filter, **{field: None})  # each arm's equality stands for it
+        others = (*rest.conditions(), *filter.keyset())
+        arms = [
+            sa.select(calls.c.id).where(equality, *others).order_by(*filter.order_by())
+            .limit(enough).subquery()
+            for equality in equalities
+        ]
+        first = sa.union(*(sa.select(arm.c.id) for arm in arms)).subquery()
+        return (
+            sa.select(calls, key).where(calls.c.id.in_(sa.select(first.c.id)))
+            .order_by(*filter.order_by()).limit(limit).offset(filter.offset or None)
+        )
     if filter.sort == "started_at":  # read in list order from an index, stopping at the page
         return (
             sa.select(calls, key).where(*conditions).order_by(*filter.order_by())
