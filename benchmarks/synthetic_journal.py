@@ -358,7 +358,7 @@ def build_journal(url: str, n: int, *, seed: int = 1) -> Loaded:
                 connection.execute(table.insert(), rows)
             for index in _indexes():
                 index.drop(connection)
-            for statement in rollups._DROP_TRIGGERS[dialect]:  # noqa: SLF001
+            for statement in rollups._DROP_TRIGGERS[dialect]:
                 connection.execute(sa.text(statement))
         began = time.perf_counter()
         if dialect == "postgresql":
@@ -369,12 +369,12 @@ def build_journal(url: str, n: int, *, seed: int = 1) -> Loaded:
         with engine.begin() as connection:
             for index in _indexes():
                 index.create(connection)
-            hour = rollups._HOUR[dialect].format(row="calls")  # noqa: SLF001
+            hour = rollups._HOUR[dialect].format(row="calls")
             connection.execute(sa.text(
                 f"INSERT INTO kpi_rollup_dirty (hour) SELECT DISTINCT {hour} FROM calls "
                 "WHERE true ON CONFLICT DO NOTHING"  # WHERE: SQLite's upsert-after-SELECT rule
             ))
-            for statement in rollups._TRIGGERS[dialect]:  # noqa: SLF001
+            for statement in rollups._TRIGGERS[dialect]:
                 connection.exec_driver_sql(statement)
             if dialect == "postgresql":
                 connection.execute(sa.text(

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-from synthetic_journal import build_journal, synthetic_calls  # noqa: E402
+from synthetic_journal import build_journal, synthetic_calls
 
-from callvault.journal import Journal  # noqa: E402
-from callvault.journal.schema import calls, kpi_rollup_dirty  # noqa: E402
+from callvault.journal import Journal
+from callvault.journal.schema import calls, kpi_rollup_dirty
 
 CALLS = 3_000
 

@@ -11,7 +11,6 @@ number's calls (an agent's extension over a week on 10 M calls, SQLite: 98 ms at
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
