@@ -28,6 +28,11 @@ COMMAND_MODULES = {
     "serve": "callvault.commands.serve",
     "report": "callvault.commands.report",
     "webhooks": "callvault.commands.webhooks",
+    "capture": "callvault.commands.capture",
+    "health": "callvault.commands.serve",
+    "siprec": "callvault.commands.siprec",
+    "live": "callvault.commands.live",
+    "consent": "callvault.commands.consent",
 }
 """Each command's module, imported only when the command runs (start-up stays short)."""
 

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from callvault.errors import ConfigError
@@ -71,11 +71,71 @@ class Settings(BaseSettings):
     """The longest delay between two attempts of a delivery."""
     webhook_poll_s: float = Field(default=5.0, gt=0)
     """How often the delivery worker looks for due deliveries written by other processes."""
+    recording_mode: Literal["all", "none", "on-demand"] = "all"
+    """Calls no recording rule matches: all recorded, none, or on demand (operators start)."""
+    recording_rules: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Recording rules, first match wins: "KEY=VALUE… record|skip [NN%]" (docs/recordings.md)."""
+    recording_sample_percent: float = Field(default=100.0, ge=0, le=100)
+    """Share of the calls mode all records, chosen by a hash of the call id (reproducible)."""
+    consent_announcement: Path | None = None
+    """WAV of the consent notice ("this call is recorded…") looked for in every recording."""
+    consent_window_s: float = Field(default=15.0, gt=0)
+    """How much of each recording's start is searched for the consent notice."""
+    consent_threshold: float = Field(default=0.6, gt=0, le=1)
+    """Normalized cross-correlation at which the notice counts as heard."""
+    consent_required: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Calls that must carry the notice: condition sets like "direction=inbound" ("all")."""
+    siprec_listen: str = "127.0.0.1"
+    """Address `callvault siprec` takes SIP (UDP and TCP) and RTP on (0.0.0.0: every one)."""
+    siprec_port: int = Field(default=5060, ge=0, le=65535)
+    """SIP port of the recording server (0: any free port, printed at start)."""
+    siprec_rtp_ports: str = "20000-29999"
+    """Port range for the recorded streams' RTP, one even port per stream."""
+    siprec_media_address: str | None = None
+    """Address put in the SDP answers (behind NAT); default: where the client reached us."""
+    siprec_allow: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"])
+    """Recording clients allowed (addresses or networks; * for any); others get 403."""
+    siprec_credentials: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """user:password pairs a recording client must authenticate with (digest); none: no auth."""
+    siprec_recorder: str | None = None
+    """This recorder's name on the live board; default siprec@HOSTNAME."""
+    metrics_token: str | None = None
+    """Bearer token a Prometheus scraper may send for GET /metrics (besides metrics.read)."""
+    disk_free_min_mb: int = Field(default=1024, ge=0)
+    """Free space of the data directory below which health says "degraded"."""
+    recorder_stale_s: float = Field(default=10.0, gt=0)
+    """A running recorder whose heartbeat is older than this counts as down."""
 
     @field_validator("local_networks", "local_domains", "local_number_prefixes", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split(value)
+
+    @field_validator("siprec_allow", "siprec_credentials", mode="before")
+    @classmethod
+    def _siprec_lists(cls, value: object) -> object:
+        return _split(value)
+
+    @field_validator("recording_rules", "consent_required", mode="before")
+    @classmethod
+    def _recording_rules(cls, value: object) -> object:
+        return _split(value)
+
+    @field_validator("recording_rules", "consent_required")
+    @classmethod
+    def _valid_rules(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        from callvault.recording import policy
+
+        parse = (
+            policy.parse_rule if info.field_name == "recording_rules" else policy.parse_conditions
+        )
+        for text in value:
+            try:
+                parse(text)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
     @property
     def recordings_dir(self) -> Path:

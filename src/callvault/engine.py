@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from callvault.calls.correlator import Correlator, SipEnvelope
+from callvault.calls.correlator import CallState, Correlator, SipEnvelope
 from callvault.calls.model import Call, Side
 from callvault.capture.batch import PacketBatch
 from callvault.config import Settings
@@ -35,6 +35,7 @@ from callvault.sip.message import parse_message
 from callvault.sip.sdp import static_payload_name
 
 if TYPE_CHECKING:  # recording is imported only when a recorder is asked for
+    from callvault.recording.policy import RecordingPolicy
     from callvault.recording.recorder import Recorder
 
 CN_PAYLOAD_TYPE = 13
@@ -110,10 +111,14 @@ class Engine:
         source: str | None = None,
         recorder: Recorder | None = None,
         on_window: Callable[[], None] | None = None,
+        on_live: Callable[[str, Call], None] | None = None,
     ) -> None:
         """``on_call`` gets each call the moment it is over; ``on_window``, when given, is
         called after each window (at most ``WINDOW_S`` of capture time) and at the end, so
-        that a journal can commit a window's calls together."""
+        that a journal can commit a window's calls together. ``on_live(event, call)`` hears
+        of calls in progress (a snapshot without streams): "started" at the first INVITE,
+        "updated" when answered, held, resumed, given a new stream or a new recording
+        state; without it (and without a recording policy) nothing of this is computed."""
         self.summary = IngestSummary()
         self.net = NetDecoder()
         self._on_call = on_call
@@ -128,7 +133,42 @@ class Engine:
 
             self._channel = CHANNEL
             self.correlator.on_discard = recorder.discard
+        self._on_live = on_live
+        if on_live is not None or (
+            recorder is not None
+            and (recorder.recoverable or not _records_everything(recorder.policy))
+        ):
+            self.correlator.on_live = self._live
         self._framers: dict[tuple[int, int, int, int], tuple[SipStreamFramer, float]] = {}
+
+    def _live(self, event: str, state: CallState) -> None:
+        snapshot = self.correlator.snapshot(state)
+        if self.recorder is not None:
+            if event == "started":
+                self.recorder.begin(snapshot)
+            else:
+                self.recorder.update(snapshot)
+        if self._on_live is not None:
+            self._on_live(event, snapshot)
+
+    def control(
+        self, uid: str, action: str, at_ts: float | None = None, by: str | None = None
+    ) -> str:
+        """Start, stop, pause or resume the recording of call ``uid`` in progress, at capture
+        time ``at_ts`` (default: the latest capture time seen); returns its new state.
+        ControlError (callvault.recording.recorder) when it cannot apply."""
+        from callvault.recording.recorder import ControlError
+
+        if self.recorder is None:
+            raise ControlError("this engine does not record audio")
+        at = self.correlator.now if at_ts is None else at_ts
+        state = self.recorder.control(uid, action, at, by)
+        if self._on_live is not None:
+            for call in self.correlator.calls.values():
+                if call.uid == uid:
+                    self._on_live("updated", self.correlator.snapshot(call))
+                    break
+        return state
 
     def _emit(self, call: Call) -> None:
         self.summary.streams += len(call.streams)
@@ -149,6 +189,32 @@ class Engine:
         sip = self._sip_from_datagrams(dgrams) + self._sip_from_streams(chunks)
         sip.sort(key=lambda env: env.ts)
         self._process(dgrams, sip)
+
+    def feed_datagrams(
+        self,
+        batch: DatagramBatch,
+        chunks: Iterable[StreamData] = (),
+        now: float | None = None,
+    ) -> None:
+        """Datagrams a live recorder received on its own sockets (no link or IP layers to
+        decode), with SIP it exchanged over TCP as ``chunks`` (whole messages are fine).
+
+        ``now`` (the wall clock of a live source) moves the timers on even when nothing
+        arrived: a call is over ``bye_linger_s`` after its BYE whether or not more packets
+        follow, which in a capture the next packets' time would say.
+        """
+        if len(batch) > 1 and bool((np.diff(batch.ts) < 0).any()):
+            batch = _sorted_by_time(batch)
+        self.summary.datagrams += len(batch)
+        sip = self._sip_from_datagrams(batch) + self._sip_from_streams(chunks)
+        sip.sort(key=lambda env: env.ts)
+        self._process(batch, sip)
+        if now is not None:
+            self.correlator.tick(now)
+            if self.recorder is not None:
+                self.recorder.tick(now)
+            if self._on_window is not None:
+                self._on_window()
 
     def close(self) -> IngestSummary:
         """End of input: every call still in progress is written."""
@@ -546,6 +612,10 @@ def _group_order(window: np.ndarray, k1: np.ndarray, k2: np.ndarray, k3: np.ndar
     return order
 
 
+def _records_everything(policy: RecordingPolicy | None) -> bool:
+    return policy is None or policy.records_everything
+
+
 def _decoder_factory():  # type: ignore[no-untyped-def]
     """The codec library's decoders where it is installed (G.711 needs none)."""
     try:
@@ -604,11 +674,19 @@ def ingest_file(
     path = Path(path)
     recorder = None
     if settings.record_audio:
+        from callvault.recording.consent import ConsentCheck, ConsentDetector
+        from callvault.recording.policy import RecordingPolicy
         from callvault.recording.recorder import Recorder
         from callvault.vault.filesystem import FilesystemVault
 
+        policy = RecordingPolicy.from_settings(settings)
+        detector = ConsentDetector.from_settings(settings)
         recorder = Recorder(
-            FilesystemVault(settings.recordings_dir), settings.audio_format, _decoder_factory()
+            FilesystemVault(settings.recordings_dir),
+            settings.audio_format,
+            _decoder_factory(),
+            policy=None if policy.records_everything else policy,
+            consent=None if detector is None else ConsentCheck(detector, policy),
         )
     engine = Engine(settings, on_call, source=path.name, recorder=recorder, on_window=on_window)
     try:

@@ -30,6 +30,7 @@ from callvault.calls.model import Direction, Recording
 from callvault.config import Settings
 from callvault.directory import Directory
 from callvault.journal import Journal
+from callvault.live import LiveBoard, LiveCall
 
 CDR = Path(__file__).resolve().parents[1] / "importers" / "data" / "freeswitch_json"
 
@@ -109,6 +110,32 @@ def named(template: str) -> Callable[[World, Role], str]:
     return lambda world, role: template.format(role=role.value)
 
 
+LIVE_PARTY = {Role.AGENT: "201", Role.SUPERVISOR: "202"}
+"""The callee of each role's live call: Ann's extension, Bob's (Support); others any."""
+
+
+def live_call_of(world: World, role: Role) -> dict[str, Any]:
+    """Put a recorded call the role may see on the live board; the sample pauses it."""
+    journal = world.client.app.state.journal  # type: ignore[attr-defined]
+    LiveBoard.attach(journal).started(
+        LiveCall(f"live-{role.value}", "recorder", "siprec", T0,
+                 caller_number=CLIENT, callee_number=LIVE_PARTY.get(role, "299"),
+                 direction="inbound")
+    )
+    return {"json": {"action": "pause"}}
+
+
+def saved_search(world: World, role: Role, name: str) -> str:
+    """The URL of a saved search of the role's account, made now."""
+    made = world.client.post(
+        "/api/saved-searches",
+        headers=bearer(world.tokens[role]),
+        json={"name": name, "filters": {}},
+    )
+    assert made.status_code == 201, made.text
+    return f"/api/saved-searches/{made.json()['id']}"
+
+
 R = Permission
 ROUTES: list[RouteCase] = [
     # -- calls (api/routes.py) ---------------------------------------------------------------
@@ -120,6 +147,10 @@ ROUTES: list[RouteCase] = [
     RouteCase("GET", "/api/calls/export.xlsx", "/api/calls/export.xlsx", R.CALLS_EXPORT),
     RouteCase("GET", "/api/clients/{number}/calls", f"/api/clients/{CLIENT}/calls", R.CALLS_READ),
     RouteCase("GET", "/api/calls/{ref}", call_of("/api/calls/{ref}"), R.CALLS_READ),
+    RouteCase(  # api/siprec_routes.py
+        "GET", "/api/calls/{ref}/participants", call_of("/api/calls/{ref}/participants"),
+        R.CALLS_READ,
+    ),
     RouteCase(
         "PATCH",
         "/api/calls/{ref}",
@@ -345,6 +376,187 @@ ROUTES: list[RouteCase] = [
     RouteCase("GET", "/api/analytics/outcomes", "/api/analytics/outcomes", R.ANALYTICS_READ),
     RouteCase("GET", "/api/analytics/marketing", "/api/analytics/marketing", R.ANALYTICS_READ),
     RouteCase("GET", "/api/analytics/staffing", "/api/analytics/staffing", R.ANALYTICS_READ),
+    # -- recordings' peaks (api/routes.py), saved searches and preferences ---------------------
+    RouteCase(
+        "GET",
+        "/api/calls/{ref}/recording/peaks",
+        call_of("/api/calls/{ref}/recording/peaks"),
+        R.CALLS_READ,
+        ok=404,
+    ),  # allowed; the sample recordings are no audio
+    RouteCase("GET", "/api/saved-searches", "/api/saved-searches", R.CALLS_READ),
+    RouteCase(
+        "POST",
+        "/api/saved-searches",
+        "/api/saved-searches",
+        R.CALLS_READ,
+        ok=201,
+        sample=body({"name": "missed", "filters": {"status": "missed"}}),
+    ),
+    RouteCase(
+        "PATCH",
+        "/api/saved-searches/{search_id}",
+        lambda world, role: saved_search(world, role, "to rename"),
+        R.CALLS_READ,
+        sample=body({"name": "renamed"}),
+    ),
+    RouteCase(
+        "DELETE",
+        "/api/saved-searches/{search_id}",
+        lambda world, role: saved_search(world, role, "to delete"),
+        R.CALLS_READ,
+        ok=204,
+    ),
+    RouteCase("GET", "/api/preferences", "/api/preferences", R.CALLS_READ),
+    RouteCase(
+        "PUT",
+        "/api/preferences",
+        "/api/preferences",
+        R.CALLS_READ,
+        sample=body({"journal_columns": ["started_at", "status"]}),
+    ),
+    # -- quality review (api/quality_routes.py) ------------------------------------------------
+    RouteCase("GET", "/api/quality/scorecards", "/api/quality/scorecards", R.QUALITY_READ),
+    RouteCase(
+        "POST",
+        "/api/quality/scorecards",
+        "/api/quality/scorecards",
+        R.QUALITY_MANAGE,
+        ok=201,
+        sample=body(lambda role: {**QUALITY_CARD, "name": f"card-{role.value}"}),
+    ),
+    RouteCase(
+        "GET",
+        "/api/quality/scorecards/{scorecard_id}",
+        lambda world, role: f"/api/quality/scorecards/{quality(world, role, 'card')}",
+        R.QUALITY_READ,
+    ),
+    RouteCase(
+        "PATCH",
+        "/api/quality/scorecards/{scorecard_id}",
+        lambda world, role: f"/api/quality/scorecards/{quality(world, role, 'card')}",
+        R.QUALITY_MANAGE,
+        sample=body({"description": "changed"}),
+    ),
+    RouteCase(
+        "DELETE",
+        "/api/quality/scorecards/{scorecard_id}",
+        lambda world, role: f"/api/quality/scorecards/{quality(world, role, 'gone-card')}",
+        R.QUALITY_MANAGE,
+    ),
+    RouteCase("GET", "/api/quality/evaluations", "/api/quality/evaluations", R.QUALITY_READ),
+    RouteCase(
+        "POST",
+        "/api/quality/evaluations",
+        "/api/quality/evaluations",
+        R.QUALITY_SCORE,
+        ok=201,
+        sample=lambda world, role: {"json": {
+            "call": "bobs", "scorecard_id": quality(world, role, "card"),
+        }},
+    ),
+    RouteCase(
+        "GET",
+        "/api/quality/evaluations/{evaluation_id}",
+        lambda world, role: f"/api/quality/evaluations/{quality(world, role, 'submitted')}",
+        R.QUALITY_READ,
+    ),
+    RouteCase(
+        "PATCH",
+        "/api/quality/evaluations/{evaluation_id}",
+        lambda world, role: f"/api/quality/evaluations/{quality(world, role, 'draft')}",
+        R.QUALITY_SCORE,
+        sample=body({"comment": "so far so good"}),
+    ),
+    RouteCase(
+        "POST",
+        "/api/quality/evaluations/{evaluation_id}/submit",
+        lambda world, role: f"/api/quality/evaluations/{quality(world, role, 'to-submit')}/submit",
+        R.QUALITY_SCORE,
+    ),
+    RouteCase(
+        "DELETE",
+        "/api/quality/evaluations/{evaluation_id}",
+        lambda world, role: f"/api/quality/evaluations/{quality(world, role, 'to-delete')}",
+        R.QUALITY_SCORE,
+        ok=204,
+    ),
+    RouteCase(
+        "GET",
+        "/api/quality/calls/{ref}/comments",
+        call_of("/api/quality/calls/{ref}/comments"),
+        R.QUALITY_READ,
+    ),
+    RouteCase(
+        "POST",
+        "/api/quality/calls/{ref}/comments",
+        call_of("/api/quality/calls/{ref}/comments"),
+        R.QUALITY_SCORE,
+        ok=201,
+        sample=body({"offset_s": 1.5, "text": "listen here"}),
+    ),
+    RouteCase(
+        "DELETE",
+        "/api/quality/calls/{ref}/comments/{comment_id}",
+        lambda world, role: f"/api/quality/calls/bobs/comments/{quality(world, role, 'comment')}",
+        R.QUALITY_SCORE,
+        ok=204,
+    ),
+    RouteCase("GET", "/api/quality/playlists", "/api/quality/playlists", R.QUALITY_READ),
+    RouteCase(
+        "POST",
+        "/api/quality/playlists",
+        "/api/quality/playlists",
+        R.QUALITY_MANAGE,
+        ok=201,
+        sample=body(lambda role: {"name": f"list-{role.value}"}),
+    ),
+    RouteCase(
+        "GET",
+        "/api/quality/playlists/{playlist_id}",
+        lambda world, role: f"/api/quality/playlists/{quality(world, role, 'playlist')}",
+        R.QUALITY_READ,
+    ),
+    RouteCase(
+        "PATCH",
+        "/api/quality/playlists/{playlist_id}",
+        lambda world, role: f"/api/quality/playlists/{quality(world, role, 'playlist')}",
+        R.QUALITY_MANAGE,
+        sample=body({"description": "for the first week"}),
+    ),
+    RouteCase(
+        "DELETE",
+        "/api/quality/playlists/{playlist_id}",
+        lambda world, role: f"/api/quality/playlists/{quality(world, role, 'gone-playlist')}",
+        R.QUALITY_MANAGE,
+        ok=204,
+    ),
+    RouteCase(
+        "POST",
+        "/api/quality/playlists/{playlist_id}/items",
+        lambda world, role: f"/api/quality/playlists/{quality(world, role, 'playlist')}/items",
+        R.QUALITY_MANAGE,
+        ok=201,
+        sample=lambda world, role: {"json": {"call": VISIBLE_CALL[role], "start_s": 1}},
+    ),
+    RouteCase(
+        "PATCH",
+        "/api/quality/playlists/{playlist_id}/items/{item_id}",
+        lambda world, role: "/api/quality/playlists/{}/items/{}".format(
+            quality(world, role, "playlist"), quality(world, role, "moved-item")
+        ),
+        R.QUALITY_MANAGE,
+        sample=body({"position": 0}),
+    ),
+    RouteCase(
+        "DELETE",
+        "/api/quality/playlists/{playlist_id}/items/{item_id}",
+        lambda world, role: "/api/quality/playlists/{}/items/{}".format(
+            quality(world, role, "playlist"), quality(world, role, "item")
+        ),
+        R.QUALITY_MANAGE,
+        ok=204,
+    ),
     # -- the console (console/routes.py): pages on a browser session ---------------------------
     RouteCase("GET", "/login", "/login", None, auth="none"),
     RouteCase(
@@ -358,8 +570,87 @@ ROUTES: list[RouteCase] = [
     RouteCase("GET", "/calls", "/calls", R.CALLS_READ, auth="session"),
     RouteCase("GET", "/calls/{ref}", call_of("/calls/{ref}"), R.CALLS_READ, auth="session"),
     RouteCase("GET", "/audit", "/audit", R.AUDIT_READ, auth="session"),
+    RouteCase(
+        "GET", "/quality/evaluations", "/quality/evaluations", R.QUALITY_READ, auth="session"
+    ),
+    RouteCase("GET", "/quality/playlists", "/quality/playlists", R.QUALITY_READ, auth="session"),
+    RouteCase(
+        "GET", "/quality/scorecards", "/quality/scorecards", R.QUALITY_MANAGE, auth="session"
+    ),
+    RouteCase("GET", "/dashboard", "/dashboard", R.ANALYTICS_READ, auth="session"),
+    # -- calls in progress (api/live_routes.py) -----------------------------------------------
+    RouteCase("GET", "/api/live/calls", "/api/live/calls", R.CALLS_READ),
+    RouteCase(
+        "POST",
+        "/api/live/calls/{call_id}/recording",
+        named("/api/live/calls/live-{role}/recording"),
+        R.RECORDING_CONTROL,
+        ok=202,
+        sample=live_call_of,
+    ),
+    RouteCase("GET", "/api/events", "/api/events?max_seconds=0", R.CALLS_READ),
+    RouteCase("GET", "/agent", "/agent", R.CALLS_READ, auth="session"),
+    # -- operations (ops/routes.py) -----------------------------------------------------------
+    RouteCase("GET", "/metrics", "/metrics", R.METRICS_READ),
+    RouteCase("GET", "/api/health/details", "/api/health/details", R.METRICS_READ),
 ]
 """Every route of the app: add yours here."""
+
+QUALITY_CARD = {"name": "card", "sections": [{"title": "All", "questions": [{"text": "Polite"}]}]}
+
+
+def quality(world: World, role: Role, what: str) -> int:
+    """The id of a quality-review thing the role's sample request needs, made (by the admin,
+    or by the role itself where only its author may remove it) the first time it is asked
+    for: the shared scorecard and playlist, or this role's own to remove, submit or read."""
+    made: dict[str, int] = vars(world).setdefault("quality_ids", {})
+    key = what if what in ("card", "playlist") else f"{what}-{role.value}"
+    if key in made:
+        return made[key]
+
+    def post(url: str, json: dict[str, Any], as_role: Role = Role.ADMIN) -> int:
+        answer = world.client.post(url, json=json, headers=bearer(world.tokens[as_role]))
+        assert answer.status_code == 201, answer.text
+        return int(answer.json()["data"]["id"])
+
+    card = quality(world, role, "card") if what != "card" else 0
+    author = role if role in (Role.SUPERVISOR, Role.ADMIN) else Role.ADMIN
+    answers = []
+    if what in ("submitted", "to-submit"):
+        scorecard = world.client.get(
+            f"/api/quality/scorecards/{card}", headers=bearer(world.tokens[Role.ADMIN])
+        ).json()["data"]
+        question = scorecard["sections"][0]["questions"][0]["id"]
+        answers = [{"question_id": question, "value": 1}]
+    match what:
+        case "card":
+            made[key] = post("/api/quality/scorecards", QUALITY_CARD)
+        case "gone-card":
+            made[key] = post("/api/quality/scorecards", {**QUALITY_CARD, "name": key})
+        case "submitted" | "draft" | "to-submit" | "to-delete":
+            # an agent reads the submitted evaluations of herself (Ann: "anns"); a
+            # supervisor those of their teams' calls (Support: "bobs")
+            call = "anns" if role is Role.AGENT else "bobs"
+            made[key] = post(
+                "/api/quality/evaluations",
+                {"call": call, "scorecard_id": card, "answers": answers},
+            )
+            if what == "submitted":
+                url = f"/api/quality/evaluations/{made[key]}/submit"
+                answer = world.client.post(url, headers=bearer(world.tokens[Role.ADMIN]))
+                assert answer.status_code == 200, answer.text
+        case "comment":
+            made[key] = post(
+                "/api/quality/calls/bobs/comments", {"offset_s": 2, "text": key}, author
+            )
+        case "playlist":
+            made[key] = post("/api/quality/playlists", {"name": "training"})
+        case "gone-playlist":
+            made[key] = post("/api/quality/playlists", {"name": key})
+        case "item" | "moved-item":
+            url = f"/api/quality/playlists/{quality(world, role, 'playlist')}/items"
+            made[key] = post(url, {"call": "bobs"})
+    return made[key]
 
 
 def app_routes(app: FastAPI) -> set[tuple[str, str]]:

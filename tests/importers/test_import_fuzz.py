@@ -58,3 +58,11 @@ def test_random_json_variables(fmt: str, data: dict[str, object]) -> None:
     import json
 
     _read("freeswitch-json", json.dumps({"variables": data, "callflow": data}).encode())
+
+
+@pytest.mark.parametrize("text", ["inf", "-inf", "nan", "1e400", "Infinity"])
+def test_a_number_field_that_is_not_finite_is_a_row_error(text: str) -> None:
+    from callvault.importers.legs import RowError, parse_int
+
+    with pytest.raises(RowError, match="billsec is not a number"):
+        parse_int(text, "billsec")

@@ -45,6 +45,21 @@ def test_opening_an_empty_database_creates_the_schema(journal_url: str, engine: 
         "kpi_rollups",
         "kpi_rollup_dirty",
         "kpi_rollup_state",
+        "live_calls",
+        "saved_searches",
+        "user_preferences",
+        "consent_checks",
+        "quality_scorecards",
+        "quality_scorecard_versions",
+        "quality_sections",
+        "quality_questions",
+        "quality_evaluations",
+        "quality_answers",
+        "quality_moment_comments",
+        "quality_playlists",
+        "quality_playlist_items",
+        "siprec_participants",
+        "siprec_streams",
     }
     # Each column leads an index (the call list's are (column, started_at, id)).
     indexed = {tuple(index["column_names"][:1]) for index in inspector.get_indexes("calls")}

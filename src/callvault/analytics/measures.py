@@ -13,6 +13,7 @@ repeat-call and contacts-before-deal measures, which read the client's whole his
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -100,13 +101,16 @@ def read(
     *,
     follow: bool = False,
     known_flags: dict[int, dict[str, int]] | None = None,
+    where: Sequence[sa.ColumnElement[bool]] = (),
 ) -> CallMeasures:
     """The measures of the contacts that started in [since, until) (of ``teams`` only, when
     given), exactly, from the calls, their streams and their clients' histories
-    (``known_flags``: those histories' measures, already worked out by ``all_flags``)."""
+    (``known_flags``: those histories' measures, already worked out by ``all_flags``;
+    ``where``: further conditions on ``calls``, e.g. a report's filters)."""
     conditions = contact_conditions(since, until)
     if teams is not None:
         conditions.append(calls.c.team_id.in_(list(teams)))
+    conditions.extend(where)
     rows = connection.execute(sa.select(*_COLUMNS).where(*conditions)).all()
     quality = _quality(connection, conditions)
     if known_flags is not None:
@@ -292,7 +296,7 @@ def _measure(
             mos, expected, lost = measured
             if mos is not None:
                 matrix[i, INDEX["mos_calls"]] = 1
-                matrix[i, INDEX["mos_milli_sum"]] = round(mos * 1000)
+                matrix[i, INDEX["mos_milli_sum"]] = mos_milli(mos)
                 matrix[i, INDEX["mos_poor"]] = mos < POOR_MOS
             matrix[i, INDEX["rtp_expected"]] = expected
             matrix[i, INDEX["rtp_lost"]] = lost
@@ -308,6 +312,11 @@ def _measure(
         ],
     }
     return CallMeasures(started, matrix, keys, set())
+
+
+def mos_milli(mos: float) -> int:
+    """A mean MOS in thousandths, rounded half up (as the rollups' SQL rounds it)."""
+    return math.floor(mos * 1000 + 0.5)
 
 
 def group(

@@ -6,11 +6,17 @@ are added: the answer is the same as reading every call. The calls are read inst
 the rollups when the query's settings are not those the rollups were made with (time zone,
 outcome sets), when a threshold is not one of the histogram's bounds, in zones whose
 midnights do not fall on UTC hours, and for intervals shorter than an hour.
+
+Every query takes ``Filters``: calls of some teams, departments, queues, agents, directions,
+channels, campaigns or tracked numbers (any of a dimension's values, every dimension given).
+The rollups keep each dimension's rows per team, so a filter on teams (departments) and on
+at most one other dimension is read from them exactly when the grouping is the center, a
+team, a time, or that dimension; any other combination reads the matching calls.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -22,10 +28,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from callvault.analytics import measures, rollups
-from callvault.analytics.kpis import KPIS, AnalyticsError, Kpi, KpiSettings, evaluate
+from callvault.analytics.kpis import AnalyticsError, Kpi, KpiSettings, evaluate
 from callvault.journal.schema import (
     KPI_MEASURES,
     agents,
+    calls,
     kpi_rollups,
     queues,
     teams,
@@ -42,6 +49,9 @@ GROUPINGS: Final = ("center", "agent", "team", "department", "queue", "direction
 """What ``kpis(by=…)`` accepts."""
 WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 NONE_LABEL: Final = "(none)"
+FILTERS: Final = ("team", "department", "queue", "agent", "direction", "channel", "campaign",
+                  "tracked_number")
+"""What a query may be filtered by (``Filters``)."""
 
 Vector = npt.NDArray[np.int64]
 
@@ -69,6 +79,142 @@ class Report:
     settings: KpiSettings = field(repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Only the calls that match every dimension named, each with any of its values."""
+
+    teams: tuple[int, ...] | None = None
+    """The team and department filters as team ids (None: any team)."""
+    values: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(dimension of ``measures.DIMENSIONS``, its values as the rollups keep them)."""
+
+
+NO_FILTERS: Final = Filters()
+_NAMED = {"team": teams.c.name, "agent": agents.c.name, "queue": queues.c.name,
+          "tracked_number": tracked_numbers.c.number}
+_CALL_COLUMNS = {"agent": calls.c.agent_id, "queue": calls.c.queue_id,
+                 "direction": calls.c.direction, "channel": calls.c.channel,
+                 "campaign": calls.c.campaign, "tracked_number": calls.c.tracked_number_id}
+
+
+def filters(engine: Engine, chosen: Mapping[str, Sequence[str]]) -> Filters:
+    """``chosen`` (dimension → values) checked and resolved: teams, agents, queues and
+    tracked numbers by id or by name (number), departments to their teams. Raises
+    ``AnalyticsError`` saying what to fix."""
+    team_ids: set[int] | None = None
+    values: list[tuple[str, tuple[str, ...]]] = []
+    with engine.connect() as connection:
+        for dimension, given in chosen.items():
+            wanted = [str(v).strip() for v in given]
+            if not wanted:
+                continue
+            if dimension not in FILTERS:
+                raise AnalyticsError(f"unknown filter {dimension!r}: one of {', '.join(FILTERS)}")
+            if any(not v for v in wanted):
+                raise AnalyticsError(f"the {dimension} filter needs a value")
+            if dimension in ("team", "department"):
+                found = _team_ids(connection, dimension, wanted)
+                team_ids = found if team_ids is None else team_ids & found
+                continue
+            if dimension == "direction":
+                if bad := [v for v in wanted if v not in measures.CONTACT_DIRECTIONS]:
+                    raise AnalyticsError(f"direction {bad[0]!r}: inbound or outbound")
+                resolved = wanted
+            elif dimension in _NAMED:
+                resolved = [str(i) for i in sorted(_ids(connection, dimension, wanted))]
+            else:
+                resolved = wanted
+            values.append((dimension, tuple(sorted(set(resolved)))))
+    return Filters(None if team_ids is None else tuple(sorted(team_ids)), tuple(sorted(values)))
+
+
+def _ids(connection: Connection, dimension: str, wanted: Sequence[str]) -> set[int]:
+    """The ids of the rows of ``dimension``'s table whose id or name is one of ``wanted``."""
+    column = _NAMED[dimension]
+    table = column.table
+    found: set[int] = set()
+    for value in wanted:
+        condition = column == value
+        if value.isdigit() and len(value) < 12:
+            condition = sa.or_(condition, table.c.id == int(value))
+        ids = {int(i) for (i,) in connection.execute(sa.select(table.c.id).where(condition))}
+        if not ids:
+            what = dimension.replace("_", " ")
+            raise AnalyticsError(f"no {what} {value!r}: give its id or its "
+                                 f"{'number' if dimension == 'tracked_number' else 'name'}")
+        found |= ids
+    return found
+
+
+def _team_ids(connection: Connection, dimension: str, wanted: Sequence[str]) -> set[int]:
+    if dimension == "team":
+        return _ids(connection, "team", wanted)
+    found: set[int] = set()
+    for value in wanted:
+        ids = {int(i) for (i,) in connection.execute(
+            sa.select(teams.c.id).where(teams.c.department == value))}
+        if not ids:
+            raise AnalyticsError(f"no department {value!r}: give the department of a team")
+        found |= ids
+    return found
+
+
+def source(
+    engine: Engine,
+    since: float,
+    until: float,
+    *,
+    by: str = "center",
+    settings: KpiSettings | None = None,
+    filters: Filters = NO_FILTERS,
+) -> str:
+    """Where a query of ``by`` with these settings and filters reads its measures:
+    "rollups" or "calls"."""
+    settings = settings or KpiSettings()
+    with engine.connect() as connection:
+        stored = rollups.stored_state(connection)
+    usable = (
+        settings.exact_from_rollups
+        and (not stored or stored == rollups.state_of(settings))
+        and rollups.days_whole_hours(settings, since, until)
+        and _rollups_apply(by, filters)
+    )
+    return "rollups" if usable else "calls"
+
+
+def _rollups_apply(by: str, focus: Filters) -> bool:
+    """Whether the rollups hold the measures of ``focus``'s calls grouped ``by`` exactly:
+    their rows are per team and one dimension's value, so besides teams, one dimension may
+    be filtered when the grouping is the center, a team, a time or that dimension."""
+    if not focus.values:
+        return True
+    if len(focus.values) > 1:
+        return False
+    return by in ("center", "team", "department", "interval", *TIME_DIMENSIONS,
+                  focus.values[0][0])
+
+
+def _within(teams_only: Sequence[int] | None, focus: Filters) -> list[int] | None:
+    """The teams both the scope and the filters allow (None: every call)."""
+    if teams_only is None and focus.teams is None:
+        return None
+    allowed = {int(t) for t in teams_only} if teams_only is not None else None
+    if focus.teams is not None:
+        allowed = set(focus.teams) if allowed is None else allowed & set(focus.teams)
+    return sorted(allowed or ())
+
+
+def _conditions(focus: Filters) -> list[sa.ColumnElement[bool]]:
+    """The filters other than teams, as conditions on ``calls``."""
+    out: list[sa.ColumnElement[bool]] = []
+    for dimension, values in focus.values:
+        column = _CALL_COLUMNS[dimension]
+        wanted: list[Any] = ([int(v) for v in values]
+                             if dimension in _NAMED else list(values))
+        out.append(column.in_(wanted))
+    return out
+
+
 def kpis(
     engine: Engine,
     since: float,
@@ -78,27 +224,29 @@ def kpis(
     settings: KpiSettings | None = None,
     teams_only: Sequence[int] | None = None,
     names: Sequence[str] | None = None,
+    filters: Filters = NO_FILTERS,
 ) -> Report:
     """The KPIs named (all by default) of the contacts that started in [since, until),
     grouped ``by`` one of GROUPINGS; ``teams_only``: only calls of these teams (a
-    supervisor's scope)."""
+    supervisor's scope); ``filters``: only the calls matching them (``filters(...)``)."""
     from callvault.analytics.kpis import select
 
     settings = settings or KpiSettings()
     if by not in GROUPINGS:
         raise AnalyticsError(f"unknown grouping {by!r}: one of {', '.join(GROUPINGS)}")
     chosen = select(list(names) if names else None)
-    groups, source = _groups(engine, since, until, by, settings, teams_only)
+    groups, source = _groups(engine, since, until, by, settings, teams_only, filters)
     with engine.connect() as connection:
         if by == "department":
             groups = _by_department(connection, groups)
         labels = _labels(connection, by, groups)
     rows = [
-        ReportRow(key, labels.get(key, key or NONE_LABEL), evaluate(m := measures.as_mapping(v, settings),
-                  settings, chosen), m)
+        ReportRow(key, labels.get(key, key or NONE_LABEL),
+                  evaluate(m := measures.as_mapping(v, settings), settings, chosen), m)
         for key, v in sorted(groups.items(), key=lambda item: _order(by, item[0]))
     ]
-    total_vector = measures.combine(np.array(list(groups.values()))) if groups else measures.empty(settings)
+    total_vector = (measures.combine(np.array(list(groups.values()))) if groups
+                    else measures.empty(settings))
     total_measures = measures.as_mapping(total_vector, settings)
     total = ReportRow("all", "All", evaluate(total_measures, settings, chosen), total_measures)
     return Report(by, since, until, chosen, rows, total, source, settings)
@@ -111,10 +259,11 @@ def heatmap(
     *,
     settings: KpiSettings | None = None,
     teams_only: Sequence[int] | None = None,
+    filters: Filters = NO_FILTERS,
 ) -> list[list[int]]:
     """Offered inbound calls per local weekday (rows, Monday first) and hour (columns)."""
     settings = settings or KpiSettings()
-    groups, _ = _groups(engine, since, until, "weekday_hour", settings, teams_only)
+    groups, _ = _groups(engine, since, until, "weekday_hour", settings, teams_only, filters)
     grid = [[0] * 24 for _ in range(7)]
     for key, vector in groups.items():
         weekday, hour = (int(part) for part in key.split(":"))
@@ -144,6 +293,7 @@ def intervals(
     minutes: int = 60,
     settings: KpiSettings | None = None,
     teams_only: Sequence[int] | None = None,
+    filters: Filters = NO_FILTERS,
 ) -> list[Interval]:
     """Every interval of ``minutes`` (15, 30 or 60; aligned on the UTC clock, which is the
     local clock in whole-hour zones) in [since, until) with its arrivals and handle time;
@@ -153,11 +303,12 @@ def intervals(
         raise AnalyticsError("interval must be 15, 30 or 60 minutes")
     width = minutes * 60
     if minutes == 60:
-        groups, _ = _groups(engine, since, until, "interval", settings, teams_only)
+        groups, _ = _groups(engine, since, until, "interval", settings, teams_only, filters)
     else:
         _check_range(since, until)
         with engine.connect() as connection:
-            found = measures.read(connection, since, until, settings, teams_only)
+            found = measures.read(connection, since, until, settings,
+                                  _within(teams_only, filters), where=_conditions(filters))
         starts = (found.started_at // width).astype(np.int64) * width
         groups = {str(k): v for k, v in measures.group(starts.tolist(), found.matrix).items()}
     first = int(since // width) * width
@@ -202,11 +353,12 @@ def weekly_profile(
     *,
     settings: KpiSettings | None = None,
     teams_only: Sequence[int] | None = None,
+    filters: Filters = NO_FILTERS,
 ) -> list[WeeklyInterval]:
     """The typical week of [since, until): per local weekday and hour, offered calls per
     week, average handle time and caller patience (for ``analytics.staffing``)."""
     settings = settings or KpiSettings()
-    groups, _ = _groups(engine, since, until, "weekday_hour", settings, teams_only)
+    groups, _ = _groups(engine, since, until, "weekday_hour", settings, teams_only, filters)
     weeks = (until - since) / (7 * 86400)
     out = []
     for weekday in range(1, 8):
@@ -227,17 +379,16 @@ def outcomes(
     *,
     settings: KpiSettings | None = None,
     teams_only: Sequence[int] | None = None,
+    filters: Filters = NO_FILTERS,
 ) -> list[tuple[str, int]]:
     """How many contacts ended with each outcome (trimmed, lower-cased; "" for none), most
     frequent first (read from the calls)."""
-    from callvault.journal.schema import calls
-
     settings = settings or KpiSettings()
     _check_range(since, until)
     outcome = sa.func.lower(sa.func.trim(sa.func.coalesce(calls.c.outcome, "")))
-    conditions = measures.contact_conditions(since, until)
-    if teams_only is not None:
-        conditions.append(calls.c.team_id.in_(list(teams_only)))
+    conditions = measures.contact_conditions(since, until) + _conditions(filters)
+    if (allowed := _within(teams_only, filters)) is not None:
+        conditions.append(calls.c.team_id.in_(allowed))
     query = sa.select(outcome, sa.func.count()).where(*conditions).group_by(outcome)
     with engine.connect() as connection:
         found = [(str(o), int(n)) for o, n in connection.execute(query)]
@@ -256,7 +407,7 @@ class MarketingRow:
     cost_per_conversion: float | None
     conversion_rate: float | None
     roi: float | None
-    """(conversions × deal value − cost) / cost; None without a deal value or a cost."""
+    """(conversions * deal value - cost) / cost; None without a deal value or a cost."""
 
 
 def marketing(
@@ -267,16 +418,19 @@ def marketing(
     by: str = "channel",
     settings: KpiSettings | None = None,
     teams_only: Sequence[int] | None = None,
+    filters: Filters = NO_FILTERS,
 ) -> list[MarketingRow]:
     """Calls, answered calls, conversions (deals), cost, cost per call and ROI per marketing
     channel or campaign. Costs are those of the tracked numbers, each period's cost shared
-    out by the part of the period (local days, both ends included) inside [since, until)."""
+    out by the part of the period (local days, both ends included) inside [since, until);
+    filters on channel, campaign or tracked number narrow the costs too (a number's cost
+    is not split between teams, agents or queues)."""
     settings = settings or KpiSettings()
     if by not in ("channel", "campaign"):
         raise AnalyticsError("marketing is by channel or by campaign")
-    groups, _ = _groups(engine, since, until, by, settings, teams_only)
+    groups, _ = _groups(engine, since, until, by, settings, teams_only, filters)
     with engine.connect() as connection:
-        costs = _costs(connection, since, until, by, settings)
+        costs = _costs(connection, since, until, by, settings, filters)
     out = []
     for key in sorted(set(groups) | set(costs) - {""}):
         m = measures.as_mapping(groups.get(key, measures.empty(settings)), settings)
@@ -306,24 +460,20 @@ def _groups(
     by: str,
     settings: KpiSettings,
     teams_only: Sequence[int] | None,
+    focus: Filters = NO_FILTERS,
 ) -> tuple[dict[str, Vector], str]:
     _check_range(since, until)
-    if teams_only is not None:
-        teams_only = sorted({int(t) for t in teams_only})
-    with engine.connect() as connection:
-        stored = rollups.stored_state(connection)
-    usable = (
-        settings.exact_from_rollups
-        and (not stored or stored == rollups.state_of(settings))
-        and rollups.days_whole_hours(settings, since, until)
-    )
-    if not usable:
+    allowed = _within(teams_only, focus)
+    where = _conditions(focus)
+    if source(engine, since, until, by=by, settings=settings, filters=focus) == "calls":
         with engine.connect() as connection:
-            found = measures.read(connection, since, until, settings, teams_only)
+            found = measures.read(connection, since, until, settings, allowed, where=where)
         return _group_calls(found, by, settings), "calls"
     rollups.refresh(engine, settings)
+    only = focus.values[0] if focus.values else None
     with engine.connect() as connection:
-        return _group_rollups(connection, since, until, by, settings, teams_only), "rollups"
+        return _group_rollups(connection, since, until, by, settings, allowed,
+                              only, where), "rollups"
 
 
 def _check_range(since: float, until: float) -> None:
@@ -380,19 +530,23 @@ def _group_rollups(
     by: str,
     settings: KpiSettings,
     teams_only: Sequence[int] | None,
+    only: tuple[str, tuple[str, ...]] | None = None,
+    where: Sequence[sa.ColumnElement[bool]] = (),
 ) -> dict[str, Vector]:
     first_hour = int(-(-since // HOUR) * HOUR)
     last_hour = int(until // HOUR) * HOUR
     parts: list[dict[str, Vector]] = []
     if first_hour >= last_hour:
-        found = measures.read(connection, since, until, settings, teams_only)
+        found = measures.read(connection, since, until, settings, teams_only, where=where)
         return _group_calls(found, by, settings)
     for edge in ((since, first_hour), (last_hour, until)):
         if edge[0] < edge[1]:
-            found = measures.read(connection, edge[0], edge[1], settings, teams_only)
+            found = measures.read(connection, edge[0], edge[1], settings, teams_only,
+                                  where=where)
             parts.append(_group_calls(found, by, settings))
     if by in ("hour", "weekday_hour"):
-        levels: tuple[str, ...] = ("month_hour",)
+        # month-weekday-hour rows are the whole center's: a filter reads hour rows
+        levels: tuple[str, ...] = ("month_hour",) if only is None else ()
     elif by in ("date", "weekday"):
         levels = ("day",)
     elif by == "interval":
@@ -400,7 +554,8 @@ def _group_rollups(
     else:
         levels = ("month", "day")
     for grain, start, end in _pieces(first_hour, last_hour, levels, settings):
-        parts.append(_read_rollups(connection, grain, start, end, by, settings, teams_only))
+        parts.append(_read_rollups(connection, grain, start, end, by, settings, teams_only,
+                                   only))
     merged: dict[str, list[Vector]] = {}
     for part in parts:
         for key, vector in part.items():
@@ -425,7 +580,9 @@ def _pieces(
             *_pieces(last, end, levels[1:], settings)]
 
 
-def _whole(start: float, end: float, unit: str, settings: KpiSettings) -> tuple[float, float] | None:
+def _whole(
+    start: float, end: float, unit: str, settings: KpiSettings
+) -> tuple[float, float] | None:
     """The first and last boundary of the whole local days (months) inside [start, end)."""
     day = datetime.fromtimestamp(start, settings.zone).date()
     if unit == "month":
@@ -449,9 +606,10 @@ def _read_rollups(
     by: str,
     settings: KpiSettings,
     teams_only: Sequence[int] | None,
+    only: tuple[str, tuple[str, ...]] | None = None,
 ) -> dict[str, Vector]:
     if grain == "hour" and by in ("hour", "weekday_hour"):
-        return _read_clock_hours(connection, start, end, by, settings, teams_only)
+        return _read_clock_hours(connection, start, end, by, settings, teams_only, only)
     r = kpi_rollups.c
     if grain == "month_hour":
         conditions = [r.grain == grain, r.dimension == "center", r.bucket >= int(start),
@@ -476,8 +634,10 @@ def _read_rollups(
     else:
         key = r.bucket
     sums = [sa.func.max(r[n]) if n == "wait_max_ms" else sa.func.sum(r[n]) for n in KPI_MEASURES]
-    conditions = [r.grain == grain, r.dimension == _rollup_dimension(by),
+    conditions = [r.grain == grain, r.dimension == (only[0] if only else _rollup_dimension(by)),
                   r.bucket >= int(start), r.bucket < int(end)]
+    if only:
+        conditions.append(r.value.in_(list(only[1])))
     if teams_only is not None:
         conditions.append(r.team_id.in_(list(teams_only)))
     query = sa.select(key, *sums).where(*conditions)
@@ -506,11 +666,13 @@ def _read_clock_hours(
     by: str,
     settings: KpiSettings,
     teams_only: Sequence[int] | None,
+    only: tuple[str, tuple[str, ...]] | None = None,
 ) -> dict[str, Vector]:
-    found = clock_hour_groups(connection, int(start), int(end), settings, teams_only=teams_only)
+    found = clock_hour_groups(connection, int(start), int(end), settings, teams_only=teams_only,
+                              only=only)
     merged: dict[str, list[Vector]] = {}
     for (label, _), vector in found.items():
-        weekday, hour = label.split(":")
+        hour = label.split(":")[1]
         key = f"{int(hour):02d}" if by == "hour" else label
         merged.setdefault(key, []).append(vector)
     return {key: measures.combine(np.array(v)) for key, v in merged.items()}
@@ -524,10 +686,12 @@ def clock_hour_groups(
     *,
     teams_only: Sequence[int] | None = None,
     per_team: bool = False,
+    only: tuple[str, tuple[str, ...]] | None = None,
 ) -> dict[tuple[str, int], Vector]:
     """The center's hour rows of [start, end) summed per local "weekday:hour" (and team),
     in the database: a year is 8,760 hours but at most three stretches of one UTC offset,
-    each grouped by UTC clock hour."""
+    each grouped by UTC clock hour. ``only``: (dimension, values) — those values' rows
+    instead of the center's."""
     r = kpi_rollups.c
     found: dict[tuple[str, int], list[Vector]] = {}
     for first, last, offset in _offset_stretches(start, end, settings):
@@ -535,8 +699,10 @@ def clock_hour_groups(
         keys: list[Any] = [(local // HOUR) % 24, ((local // 86400) + 3) % 7 + 1]  # 1970-01-01: Thu
         if per_team:
             keys.append(r.team_id)
-        conditions = [r.grain == "hour", r.dimension == "center", r.bucket >= first,
-                      r.bucket < last]
+        conditions = [r.grain == "hour", r.dimension == (only[0] if only else "center"),
+                      r.bucket >= first, r.bucket < last]
+        if only:
+            conditions.append(r.value.in_(list(only[1])))
         if teams_only is not None:
             conditions.append(r.team_id.in_(list(teams_only)))
         query = sa.select(*keys, *_sums()).where(*conditions).group_by(*keys)
@@ -617,7 +783,8 @@ def _order(by: str, key: str) -> tuple[int, Any]:
 
 
 def _costs(
-    connection: Connection, since: float, until: float, by: str, settings: KpiSettings
+    connection: Connection, since: float, until: float, by: str, settings: KpiSettings,
+    focus: Filters = NO_FILTERS,
 ) -> dict[str, tuple[float, str]]:
     """Per channel or campaign, the cost of the local days of [since, until): each period's
     cost times the share of its days (both ends included) that fall in the range; a day
@@ -627,6 +794,13 @@ def _costs(
     query = sa.select(column, costs.period_start, costs.period_end, costs.cost,
                       costs.currency).join(
         tracked_numbers, tracked_numbers.c.id == costs.tracked_number_id)
+    numbers = {"channel": tracked_numbers.c.channel, "campaign": tracked_numbers.c.campaign,
+               "tracked_number": tracked_numbers.c.id}
+    for dimension, values in focus.values:
+        if dimension in numbers:
+            wanted: list[Any] = ([int(v) for v in values] if dimension == "tracked_number"
+                                 else list(values))
+            query = query.where(numbers[dimension].in_(wanted))
     first_day = datetime.fromtimestamp(since, settings.zone).date()
     last_day = datetime.fromtimestamp(until - 1e-6, settings.zone).date()
     found: dict[str, tuple[float, str]] = {}

@@ -1,5 +1,6 @@
 """/api/analytics: KPIs by any dimension, the volume heatmap, intervals, outcomes and
-marketing, within the user's scope (a supervisor's cover the calls of their teams)."""
+marketing, within the user's scope (a supervisor's cover the calls of their teams), for the
+calls matching the filters given (``team=``, ``queue=``, ``agent=``, … repeatable)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy.engine import Engine
 
 from callvault.accounts import User
@@ -38,12 +39,45 @@ ShortAbandon = Annotated[
 DEFAULT_DAYS = 30
 
 
+def _chosen(
+    team: Annotated[list[str] | None, Query(
+        description="Only calls of this team (id or name); repeatable.")] = None,
+    department: Annotated[list[str] | None, Query(
+        description="Only calls of this department's teams.")] = None,
+    queue: Annotated[list[str] | None, Query(
+        description="Only calls of this queue (id or name).")] = None,
+    agent: Annotated[list[str] | None, Query(
+        description="Only calls of this agent (id or name).")] = None,
+    direction: Annotated[list[str] | None, Query(description="inbound or outbound.")] = None,
+    channel: Annotated[list[str] | None, Query(
+        description="Only calls of this marketing channel.")] = None,
+    campaign: Annotated[list[str] | None, Query(
+        description="Only calls of this campaign.")] = None,
+    tracked_number: Annotated[list[str] | None, Query(
+        description="Only calls to this tracked number (id or number).")] = None,
+) -> dict[str, list[str]]:
+    """The filters of a request: values of one dimension ORed, dimensions ANDed."""
+    given = {"team": team, "department": department, "queue": queue, "agent": agent,
+             "direction": direction, "channel": channel, "campaign": campaign,
+             "tracked_number": tracked_number}
+    chosen = {name: values for name, values in given.items() if values}
+    for name, values in chosen.items():
+        if len(values) > 200 or any(len(v) > 200 for v in values):
+            raise BadRequest(f"too many or too long {name} values: at most 200 of 200 characters")
+    return chosen
+
+
+Chosen = Annotated[dict[str, list[str]], Depends(_chosen)]
+
+
 def _engine(journal: Journal) -> Engine:
-    engine: Engine = journal._engine  # the journal's own pool: analytics reads beside it
+    engine: Engine = journal.engine  # the journal's own pool: analytics reads beside it
     return engine
 
 
-def _settings(service_level_s: int | None = None, short_abandon_s: int | None = None) -> KpiSettings:
+def _settings(
+    service_level_s: int | None = None, short_abandon_s: int | None = None
+) -> KpiSettings:
     try:
         return center_settings(service_level_s=service_level_s, short_abandon_s=short_abandon_s)
     except AnalyticsError as exc:
@@ -65,6 +99,18 @@ def _teams(user: User) -> tuple[int, ...] | None:
     return team_ids
 
 
+def _filters(journal: Journal, chosen: dict[str, list[str]]) -> query.Filters:
+    filters: query.Filters = _answer(lambda: query.filters(_engine(journal), chosen))
+    return filters
+
+
+def _source(journal: Journal, start: float, end: float, by: str, settings: KpiSettings,
+            filters: query.Filters) -> str:
+    found: str = _answer(lambda: query.source(_engine(journal), start, end, by=by,
+                                              settings=settings, filters=filters))
+    return found
+
+
 def _answer(action: Any) -> Any:
     try:
         return action()
@@ -76,6 +122,7 @@ def _answer(action: Any) -> Any:
 def kpis(
     user: Reader,
     journal: JournalDep,
+    chosen: Chosen,
     since: Since = None,
     until: Until = None,
     by: Annotated[
@@ -90,8 +137,9 @@ def kpis(
     """The KPIs of the contacts that started in the range, per group and in total."""
     settings = _settings(service_level_s, short_abandon_s)
     start, end = _range(since, until)
+    filters = _filters(journal, chosen)
     report = _answer(lambda: query.kpis(_engine(journal), start, end, by=by, settings=settings,
-                                        teams_only=_teams(user), names=kpi))
+                                        teams_only=_teams(user), names=kpi, filters=filters))
     return {
         "by": report.by,
         "since": report.since,
@@ -100,6 +148,7 @@ def kpis(
         "service_level_s": settings.service_level_s,
         "short_abandon_s": settings.short_abandon_s,
         "source": report.source,
+        "filters": chosen,
         "kpis": [{"name": k.name, "version": k.version, "unit": k.unit, "label": k.label}
                  for k in report.kpis],
         "rows": [{"key": r.key, "label": r.label, "values": r.values} for r in report.rows],
@@ -108,14 +157,16 @@ def kpis(
 
 
 @analytics_router.get("/heatmap")
-def heatmap(user: Reader, journal: JournalDep, since: Since = None,
+def heatmap(user: Reader, journal: JournalDep, chosen: Chosen, since: Since = None,
             until: Until = None) -> dict[str, Any]:
     """Offered inbound calls per local weekday (Monday first) and hour of day."""
     start, end = _range(since, until)
     settings = _settings()
+    filters = _filters(journal, chosen)
     grid = _answer(lambda: query.heatmap(_engine(journal), start, end, settings=settings,
-                                         teams_only=_teams(user)))
-    return {"since": start, "until": end, "timezone": settings.timezone,
+                                         teams_only=_teams(user), filters=filters))
+    return {"since": start, "until": end, "timezone": settings.timezone, "filters": chosen,
+            "source": _source(journal, start, end, "weekday_hour", settings, filters),
             "weekdays": list(query.WEEKDAYS), "hours": list(range(24)), "offered": grid}
 
 
@@ -123,25 +174,34 @@ def heatmap(user: Reader, journal: JournalDep, since: Since = None,
 def intervals(
     user: Reader,
     journal: JournalDep,
+    chosen: Chosen,
     since: Since = None,
     until: Until = None,
-    minutes: Annotated[Literal[15, 30, 60], Query(description="Interval length.")] = 60,
+    minutes: Annotated[int, Query(description="Interval length: 15, 30 or 60.")] = 60,
     service_level_s: ServiceLevel = None,
 ) -> dict[str, Any]:
     """Arrivals, answers, abandons, handle time and service level per interval (staffing)."""
+    if minutes not in (15, 30, 60):
+        raise BadRequest("minutes must be 15, 30 or 60")
     start, end = _range(since, until)
     if (end - start) / (minutes * 60) > 50_000:
         raise BadRequest("too many intervals: shorten the range or lengthen the interval")
     settings = _settings(service_level_s)
+    filters = _filters(journal, chosen)
     found = _answer(lambda: query.intervals(_engine(journal), start, end, minutes=minutes,
-                                            settings=settings, teams_only=_teams(user)))
-    return {"minutes": minutes, "data": [vars_of(i) for i in found]}
+                                            settings=settings, teams_only=_teams(user),
+                                            filters=filters))
+    source = (_source(journal, start, end, "interval", settings, filters) if minutes == 60
+              else "calls")
+    return {"minutes": minutes, "filters": chosen, "source": source,
+            "data": [vars_of(i) for i in found]}
 
 
 @analytics_router.get("/staffing")
 def staffing(
     user: Reader,
     journal: JournalDep,
+    chosen: Chosen,
     since: Since = None,
     until: Until = None,
     target: Annotated[float, Query(gt=0, lt=1, description="Service level to reach.")] = 0.8,
@@ -157,10 +217,14 @@ def staffing(
     settings = _settings()
     goal = StaffingTarget(service_level=target, answer_within_s=answer_within_s,
                           shrinkage=shrinkage, max_occupancy=max_occupancy)
+    filters = _filters(journal, chosen)
     profile = _answer(lambda: query.weekly_profile(_engine(journal), start, end,
-                                                   settings=settings, teams_only=_teams(user)))
+                                                   settings=settings, teams_only=_teams(user),
+                                                   filters=filters))
     plan = query.staffing_plan(profile, goal)
-    return {"timezone": settings.timezone, "data": [{
+    return {"timezone": settings.timezone, "filters": chosen,
+            "source": _source(journal, start, end, "weekday_hour", settings, filters),
+            "data": [{
         "weekday": p.weekday, "hour": p.hour, "calls_per_week": p.calls_per_week,
         "aht_s": r.interval.aht_s, "patience_s": p.patience_s, "model": r.model,
         "agents": r.agents, "scheduled": r.scheduled, "service_level": r.service_level,
@@ -169,19 +233,22 @@ def staffing(
 
 
 @analytics_router.get("/outcomes")
-def outcomes(user: Reader, journal: JournalDep, since: Since = None,
+def outcomes(user: Reader, journal: JournalDep, chosen: Chosen, since: Since = None,
              until: Until = None) -> dict[str, Any]:
-    """How many contacts ended with each outcome ("" for none)."""
+    """How many contacts ended with each outcome ("" for none), read from the calls."""
     start, end = _range(since, until)
+    filters = _filters(journal, chosen)
     found = _answer(lambda: query.outcomes(_engine(journal), start, end,
-                                           teams_only=_teams(user)))
-    return {"data": [{"outcome": o, "calls": n} for o, n in found]}
+                                           teams_only=_teams(user), filters=filters))
+    return {"filters": chosen, "source": "calls",
+            "data": [{"outcome": o, "calls": n} for o, n in found]}
 
 
 @analytics_router.get("/marketing")
 def marketing(
     user: Reader,
     journal: JournalDep,
+    chosen: Chosen,
     since: Since = None,
     until: Until = None,
     by: Annotated[Literal["channel", "campaign"], Query()] = "channel",
@@ -189,9 +256,13 @@ def marketing(
     """Calls, answers, conversions, cost per call and ROI per channel or campaign."""
     start, end = _range(since, until)
     settings = _settings()
+    filters = _filters(journal, chosen)
     found = _answer(lambda: query.marketing(_engine(journal), start, end, by=by,
-                                            settings=settings, teams_only=_teams(user)))
-    return {"by": by, "deal_value": settings.deal_value, "data": [vars_of(r) for r in found]}
+                                            settings=settings, teams_only=_teams(user),
+                                            filters=filters))
+    return {"by": by, "deal_value": settings.deal_value, "filters": chosen,
+            "source": _source(journal, start, end, by, settings, filters),
+            "data": [vars_of(r) for r in found]}
 
 
 def vars_of(value: Any) -> dict[str, Any]:

@@ -16,12 +16,17 @@ from callvault.api.analytics_routes import analytics_router
 from callvault.api.cdr_push import cdr_router
 from callvault.api.deps import CurrentUser
 from callvault.api.directory_routes import directory_router
+from callvault.api.live_routes import live_router
+from callvault.api.preference_routes import preference_router
+from callvault.api.quality_routes import quality_router
 from callvault.api.routes import router
 from callvault.api.session_routes import session_router
+from callvault.api.siprec_routes import siprec_router
 from callvault.api.webhook_routes import webhook_router
 from callvault.config import Settings
 from callvault.console import console_router
 from callvault.journal import Journal
+from callvault.ops.routes import ops_router
 from callvault.webhooks import Dispatcher, attach
 
 
@@ -64,7 +69,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(analytics_router)
     app.include_router(webhook_router)
     app.include_router(directory_router)
+    app.include_router(quality_router)
+    app.include_router(preference_router)
     app.include_router(session_router)
+    app.include_router(siprec_router)
+    app.include_router(live_router)
+    app.include_router(ops_router)
     app.include_router(console_router)
 
     @app.get("/api/openapi.json", include_in_schema=False)

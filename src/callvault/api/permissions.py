@@ -37,25 +37,44 @@ class Permission(StrEnum):
     """Configure webhooks and read their deliveries."""
     ANALYTICS_READ = "analytics.read"
     """KPIs, heatmaps, staffing and marketing reports (within the user's scope)."""
+    QUALITY_READ = "quality.read"
+    """Read scorecards, playlists, evaluations and moment comments (agents: their own)."""
+    QUALITY_SCORE = "quality.score"
+    """Score calls against scorecards and comment at moments (within the user's scope)."""
+    QUALITY_MANAGE = "quality.manage"
+    """Define scorecards and training playlists."""
+    RECORDING_CONTROL = "recording.control"
+    """Start, stop, pause and resume the recording of a call in progress (within the user's
+    scope)."""
+    METRICS_READ = "metrics.read"
+    """Read Prometheus metrics and the recorders' health details (operations)."""
 
 
 _EVERYONE_READS = {Permission.CALLS_READ, Permission.CALLS_EXPORT, Permission.DIRECTORY_READ}
 
 ROLE_PERMISSIONS: Final[dict[Role, frozenset[Permission]]] = {
-    Role.AGENT: frozenset({*_EVERYONE_READS, Permission.CALLS_ANNOTATE}),
+    Role.AGENT: frozenset({*_EVERYONE_READS, Permission.CALLS_ANNOTATE,
+                           Permission.QUALITY_READ, Permission.RECORDING_CONTROL}),
     Role.SUPERVISOR: frozenset({
         *_EVERYONE_READS,
         Permission.CALLS_ANNOTATE,
         Permission.ANALYTICS_READ,
+        Permission.QUALITY_READ,
+        Permission.QUALITY_SCORE,
+        Permission.QUALITY_MANAGE,
+        Permission.RECORDING_CONTROL,
     }),
     Role.MANAGER: frozenset({
         *_EVERYONE_READS,
         Permission.ANALYTICS_READ,
         Permission.DIRECTORY_MANAGE,
+        Permission.QUALITY_READ,
+        Permission.QUALITY_MANAGE,
     }),
     Role.COMPLIANCE: frozenset({
         *_EVERYONE_READS,
         Permission.AUDIT_READ,
+        Permission.QUALITY_READ,
     }),
     Role.ADMIN: frozenset(Permission),
 }
@@ -69,6 +88,15 @@ _REFUSALS: Final[dict[Permission, str]] = {
     Permission.DIRECTORY_MANAGE: "may not change the directory (managers and admins may)",
     Permission.WEBHOOKS_MANAGE: "may not configure webhooks (admins may)",
     Permission.ANALYTICS_READ: "may not read analytics",
+    Permission.QUALITY_READ: "may not read quality reviews",
+    Permission.QUALITY_SCORE: "may not score calls (supervisors and admins may)",
+    Permission.QUALITY_MANAGE: (
+        "may not define scorecards or playlists (supervisors, managers and admins may)"
+    ),
+    Permission.RECORDING_CONTROL: (
+        "may not control recording (agents on their calls, supervisors and admins may)"
+    ),
+    Permission.METRICS_READ: "may not read metrics (admins and the metrics token may)",
 }
 
 

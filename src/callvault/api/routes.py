@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -19,7 +20,7 @@ from callvault.accounts import User
 from callvault.api.deps import CurrentUser, JournalDep
 from callvault.api.errors import InvalidRequest, NotFound
 from callvault.api.files import RangeFileResponse
-from callvault.api.permissions import Permission, check
+from callvault.api.permissions import Allowed, Permission, check
 from callvault.api.schemas import (
     AuditPublic,
     CallAnnotation,
@@ -29,10 +30,14 @@ from callvault.api.schemas import (
 )
 from callvault.api.scope import ClientFilter, may_see, scoped
 from callvault.calls.model import Call, CallStatus, Direction, Side
+from callvault.console_prefs.columns import JOURNAL_COLUMNS, export_fields
 from callvault.journal import CallFilter, Journal
-from callvault.journal.filters import FilterError, number_forms
 from callvault.journal.export import CSV_FIELDS, call_record, csv_row, iso_time
+from callvault.journal.filters import FilterError, number_forms
 from callvault.journal.repository import AuditFilter
+from callvault.ops import health as ops_health
+from callvault.recording.peaks import CACHE as PEAKS
+from callvault.recording.peaks import MAX_POINTS, PeaksError
 from callvault.vault.filesystem import FilesystemVault, VaultError
 
 MAX_LIMIT = 1000
@@ -59,8 +64,11 @@ router = APIRouter(prefix="/api")
 
 
 @router.get("/health")
-def health(user: CurrentUser, journal: JournalDep) -> Health:
-    return Health(status="ok", calls=journal.count_calls(scoped(CallFilter(), user)))
+def health(request: Request, user: CurrentUser, journal: JournalDep) -> Health:
+    """"ok", or "degraded" while a recorder is down or the disk nearly full (the reasons:
+    ``GET /api/health/details``)."""
+    status = ops_health.check(request.app.state.settings).status
+    return Health(status=status, calls=journal.count_calls(scoped(CallFilter(), user)))
 
 
 @router.get("/me")
@@ -122,6 +130,10 @@ class Filters:
         has_audio_issue: Annotated[
             bool | None, Query(description="true: calls whose audio was not usable.")
         ] = None,
+        consent: Annotated[
+            Literal["missing", "heard", "not heard"] | None,
+            Query(description="The consent notice: missing (required, not heard), heard…"),
+        ] = None,
         outcome: Annotated[list[str] | None, _several("Outcome (any case).")] = None,
         tag: Annotated[
             list[str] | None, Query(description="A tag; repeated: calls with every one.")
@@ -136,6 +148,10 @@ class Filters:
         comment: Annotated[
             str | None,
             Query(max_length=200, description="Text in the comment, any case (not indexed)."),
+        ] = None,
+        after_id: Annotated[
+            Id | None,
+            Query(description="Calls journaled after the call with this id: what is new."),
         ] = None,
         sort: Annotated[SortKey, Query(description="The sort key; the call id breaks ties.")] = (
             "started_at"
@@ -166,6 +182,7 @@ class Filters:
             "max_ring_ms": max_ring_ms,
             "has_recording": has_recording,
             "has_audio_issue": has_audio_issue,
+            "consent": consent,
             "outcome": outcome,
             "tags": tag,
             "channel": channel,
@@ -176,6 +193,7 @@ class Filters:
             "transport": transport,
             "source": source,
             "comment": comment,
+            "after_id": after_id,
         }
         self.sort = sort
         self.order = order
@@ -236,18 +254,36 @@ def list_calls(
     return _page(journal, wanted, count)
 
 
+ColumnsQuery = Annotated[
+    list[str] | None,
+    Query(
+        max_length=len(JOURNAL_COLUMNS),
+        description="The columns to write, in order (the journal's column names); "
+        "default: every field. Repeat the parameter for several.",
+    ),
+]
+
+
 @router.get("/calls/export.csv", response_class=StreamingResponse)
 def export_csv(
-    request: Request, user: CurrentUser, journal: JournalDep, filters: FiltersDep
+    request: Request,
+    user: CurrentUser,
+    journal: JournalDep,
+    filters: FiltersDep,
+    columns: ColumnsQuery = None,
 ) -> StreamingResponse:
-    """Every call the filters select (no limit), as CSV with ``CSV_FIELDS``; streamed."""
+    """Every call the filters select (no limit), as CSV with ``CSV_FIELDS`` (or the
+    ``columns`` chosen); streamed."""
     check(user, Permission.CALLS_EXPORT)
+    fields = _export_fields(columns)
     wanted = scoped(filters.call_filter(None, 0), user)
     _audit(journal, request, user, "export", detail=_export_detail("csv", filters))
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\r\n")
+        writer = csv.DictWriter(
+            buffer, fieldnames=fields, lineterminator="\r\n", extrasaction="ignore"
+        )
         writer.writeheader()
         for call in _all_calls(journal, wanted):
             writer.writerow(csv_row(call))
@@ -265,7 +301,11 @@ def export_csv(
 # Out of the served schema: generic clients (and schema walkers) expect text answers.
 @router.get("/calls/export.xlsx", response_class=StreamingResponse, include_in_schema=False)
 def export_xlsx(
-    request: Request, user: CurrentUser, journal: JournalDep, filters: FiltersDep
+    request: Request,
+    user: CurrentUser,
+    journal: JournalDep,
+    filters: FiltersDep,
+    columns: ColumnsQuery = None,
 ) -> StreamingResponse:
     """The CSV export as an Excel workbook (needs openpyxl): built in a temporary file
     (write-only, rows never all in memory), then streamed."""
@@ -274,14 +314,15 @@ def export_xlsx(
         from openpyxl import Workbook
     except ImportError:
         raise NotFound("XLSX export needs openpyxl on the server; use export.csv") from None
+    fields = _export_fields(columns)
     wanted = scoped(filters.call_filter(None, 0), user)
     _audit(journal, request, user, "export", detail=_export_detail("xlsx", filters))
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("calls")
-    sheet.append(list(CSV_FIELDS))
+    sheet.append(list(fields))
     for call in _all_calls(journal, wanted):
         row = csv_row(call)
-        sheet.append([row[field] for field in CSV_FIELDS])
+        sheet.append([row[field] for field in fields])
     spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 (closed below)
     workbook.save(spool)
     spool.seek(0)
@@ -350,7 +391,9 @@ def list_audit(
     since: Annotated[datetime | None, Query(description="Entries at or after.")] = None,
     until: Annotated[datetime | None, Query(description="Entries before.")] = None,
     username: Annotated[str | None, Query(max_length=200)] = None,
-    action: Literal["playback", "download", "export", "annotate"] | None = None,
+    action: Literal[
+        "playback", "download", "export", "annotate", "recording_control", "evaluate"
+    ] | None = None,
     limit: Annotated[int, Query(ge=0, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> AuditPublic:
@@ -385,7 +428,10 @@ def list_audit(
 def get_call(ref: str, user: CurrentUser, journal: JournalDep) -> dict[str, Any]:
     """One call by journal id, uid or SIP Call-ID, with its streams and events. A call the
     user may not see is 404, like a call that does not exist: ids do not leak."""
-    return call_record(_visible_call(journal, ref, user), detail=True)
+    from callvault.recording.consent import consent_record
+
+    found = _visible_call(journal, ref, user)
+    return {**call_record(found, detail=True), "consent": consent_record(journal, found)}
 
 
 @router.patch("/calls/{ref}")
@@ -419,17 +465,9 @@ def get_recording(
 ) -> FileResponse:
     """The call's recording, with Range support (206, Content-Range); ETag is its SHA-256."""
     found = _visible_call(journal, ref, user)
+    path = _recording_file(request, found, ref)
     recording = found.recording
-    if recording is None:
-        why = found.audio_issue or "none was stored"
-        raise NotFound(f"call {ref!r} has no recording: {why}")
-    vault = FilesystemVault(request.app.state.settings.recordings_dir)
-    try:
-        path = vault.path(recording.path)
-    except VaultError as exc:
-        raise NotFound(f"call {ref!r} has no readable recording: {exc}") from exc
-    if not path.is_file():
-        raise NotFound(f"call {ref!r}: its recording is missing from the vault")
+    assert recording is not None
     action = "download" if download else "playback"
     _audit(
         journal,
@@ -447,6 +485,46 @@ def get_recording(
         filename=name,
         content_disposition_type="attachment" if download else "inline",
     )
+
+
+@router.get("/calls/{ref}/recording/peaks")
+def get_recording_peaks(
+    ref: str,
+    request: Request,
+    user: Annotated[User, Allowed(Permission.CALLS_READ)],
+    journal: JournalDep,
+    points: Annotated[
+        int, Query(ge=1, le=MAX_POINTS, description="Peaks per channel (one per pixel).")
+    ] = 2000,
+) -> dict[str, Any]:
+    """The recording's waveform as per-channel minimum and maximum samples (-1…1) in
+    ``points`` equal buckets, its duration, and the spans where both parties are silent
+    (``docs/console.md``): the player draws from these before any audio is fetched.
+    Audited as a playback."""
+    found = _visible_call(journal, ref, user)
+    try:
+        peaks = PEAKS.get(_recording_file(request, found, ref), points)
+    except PeaksError as exc:
+        raise NotFound(f"call {ref!r}: {exc}") from exc
+    _audit(journal, request, user, "playback", call_id=found.id,
+           detail=json.dumps({"peaks": points}))
+    return peaks.as_record()
+
+
+def _recording_file(request: Request, found: Call, ref: str) -> Path:
+    """The path of ``found``'s recording in the vault; 404 when it has none."""
+    recording = found.recording
+    if recording is None:
+        why = found.audio_issue or "none was stored"
+        raise NotFound(f"call {ref!r} has no recording: {why}")
+    vault = FilesystemVault(request.app.state.settings.recordings_dir)
+    try:
+        path = vault.path(recording.path)
+    except VaultError as exc:
+        raise NotFound(f"call {ref!r} has no readable recording: {exc}") from exc
+    if not path.is_file():
+        raise NotFound(f"call {ref!r}: its recording is missing from the vault")
+    return path
 
 
 def _visible_call(journal: Journal, ref: str, user: User) -> Call:
@@ -467,6 +545,15 @@ def _audit(
 ) -> None:
     client = request.client.host if request.client else None
     journal.record_audit(user.username, action, call_id=call_id, detail=detail, client=client)
+
+
+def _export_fields(columns: list[str] | None) -> tuple[str, ...]:
+    if not columns:
+        return CSV_FIELDS
+    try:
+        return export_fields(columns)
+    except ValueError as exc:
+        raise InvalidRequest(f"query parameter 'columns': {exc}") from None
 
 
 def _export_detail(fmt: str, filters: Filters) -> str:

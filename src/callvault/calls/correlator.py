@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from callvault.calls.classify import Classifier
 from callvault.calls.media import Endpoint, MediaMap, StreamKey, StreamState, other, private_address
@@ -233,6 +233,10 @@ class Correlator:
         """Endpoints where an encrypted-media key agreement (ZRTP) was seen."""
         self.on_discard: Callable[[str], None] | None = None
         """Told the uid of unsignalled media that will never be a call of its own."""
+        self.on_live: Callable[[str, CallState], None] | None = None
+        """Told of calls in progress: ("started", call) at the first INVITE of a dialog,
+        ("updated", call) when it is answered, put on hold or taken off it, or gets a new
+        stream. None (the default) costs nothing on the capture path."""
 
     # ---- SIP ---------------------------------------------------------------------------
 
@@ -287,6 +291,8 @@ class Correlator:
         uid_source = f"sip|{call_id}|{call.caller_tag}|{env.ts:.6f}"
         call.uid = hashlib.sha1(uid_source.encode()).hexdigest()[:20]
         self.calls[call_id] = call
+        if self.on_live is not None:
+            self.on_live("started", call)
         return call
 
     def _party(self, address: object, ip: int | None, user_agent: str | None) -> Party:
@@ -372,6 +378,8 @@ class Correlator:
                 if call.ended_at is not None and call.end_cause in ("cancel", "final-response"):
                     # the 200 OK crossed the CANCEL (or a forked branch failed first)
                     call.ended_at = call.hangup_by = call.end_cause = call.reason = None
+                if self.on_live is not None:
+                    self.on_live("updated", call)
             self._sdp(call, env, side, role)
         elif seq == call.invite_cseq and call.answered_at is None:
             if call.ended_at is not None and call.end_cause != "cancel":
@@ -481,6 +489,10 @@ class Correlator:
         elif not holding and call.on_hold[side]:
             call.on_hold[side] = False
             call.events.append(CallEvent("resume", ts, side, direction, "sdp"))
+        else:
+            return
+        if self.on_live is not None:
+            self.on_live("updated", call)
 
     # ---- RTP ---------------------------------------------------------------------------
 
@@ -499,6 +511,8 @@ class Correlator:
             call, side = found
             stream = StreamState(key, call, side, first_at, first_at)
             call.streams.append(stream)
+            if self.on_live is not None:
+                self.on_live("updated", call)
         else:
             stream = StreamState(key, None, None, first_at, first_at)
             self._conversation(stream).streams.append(stream)
@@ -535,6 +549,8 @@ class Correlator:
                     continue
                 stream.call, stream.side = found
                 stream.call.streams.append(stream)
+                if self.on_live is not None:
+                    self.on_live("updated", stream.call)
 
     def rtp_activity(self, stream: StreamState) -> Conversation | None:
         """Note media activity; the unsignalled conversation a stream without call belongs to."""
@@ -656,7 +672,19 @@ class Correlator:
     def _build(self, call: CallState) -> Call:
         if call.ended_at is None:
             call.ended_at = call.last_activity if call.answered_at is not None else call.last_sip
-        status = call.status or CallStatus.FAILED
+        return self._call(
+            call,
+            call.caller,
+            call.callee,
+            reason=call.reason,
+            hangup_by=call.hangup_by,
+            end_cause=call.end_cause,
+            streams=[
+                self._media_stream(s, call) for s in sorted(call.streams, key=lambda s: s.first_at)
+            ],
+        )
+
+    def _call(self, call: CallState, caller: Party, callee: Party, **more: object) -> Call:
         caller_local = self.classifier.is_local(call.caller, call.caller_host)
         callee_local = self.classifier.is_local(call.callee, call.callee_host)
         return Call(
@@ -666,22 +694,22 @@ class Correlator:
             ringing_at=call.ringing_at,
             answered_at=call.answered_at,
             ended_at=call.ended_at,
-            status=status,
+            status=call.status or CallStatus.FAILED,
             sip_code=call.sip_code,
-            reason=call.reason,
-            hangup_by=call.hangup_by,
-            end_cause=call.end_cause,
-            caller=call.caller,
-            callee=call.callee,
+            caller=caller,
+            callee=callee,
             direction=self.classifier.direction(caller_local, callee_local),
             transport=call.transport,
             codecs=tuple(call.codecs),
-            streams=[
-                self._media_stream(s, call) for s in sorted(call.streams, key=lambda s: s.first_at)
-            ],
             events=sorted(call.events, key=lambda e: e.at),
             source=self.source,
+            **more,  # type: ignore[arg-type]
         )
+
+    def snapshot(self, call: CallState) -> Call:
+        """A call in progress as the journal's model, without its streams (nothing on the
+        call state changes): what live views and the recording policy look at."""
+        return self._call(call, replace(call.caller), replace(call.callee))
 
     def _media_stream(self, stream: StreamState, call: CallState | None) -> MediaStream:
         src, sport, dst, dport, ssrc = stream.key

@@ -32,6 +32,8 @@ TABLE_KPIS = ("offered", "answered", "abandon_rate", "service_level", "asa_s", "
 """The KPIs of a grouped table when --kpi is not given (csv and json: all)."""
 DEFAULT_DAYS = 30
 NONE = "-"
+Chosen = dict[str, list[str]]
+"""--filter's dimensions and their values."""
 
 
 class CenterTime(click.ParamType):
@@ -58,14 +60,35 @@ def _moment(text: str | None, settings: KpiSettings, default: float) -> float:
         raise click.BadParameter(f"{text!r} is not a time; use {TIME_FORMS}") from None
 
 
+def _parse_filters(ctx: click.Context, param: click.Parameter,
+                   value: tuple[str, ...]) -> dict[str, list[str]]:
+    chosen: dict[str, list[str]] = {}
+    for item in value:
+        dimension, sep, wanted = item.partition("=")
+        dimension = dimension.strip().replace("-", "_")
+        if not sep or not wanted.strip():
+            raise click.BadParameter(f"{item!r}: write DIMENSION=VALUE, e.g. team=Sales")
+        if dimension not in query.FILTERS:
+            raise click.BadParameter(
+                f"{dimension!r} is not a filter: one of {', '.join(query.FILTERS)}")
+        chosen.setdefault(dimension, []).append(wanted.strip())
+    return chosen
+
+
 def _common(command: F) -> F:
     options = [
         click.option("--since", type=CenterTime(),
                      help=f"Calls that started at or after [default: {DEFAULT_DAYS} days ago]. "
                      "Dates without a zone are the center's."),
-        click.option("--until", type=CenterTime(), help="Calls that started before [default: now]."),
+        click.option("--until", type=CenterTime(),
+                     help="Calls that started before [default: now]."),
         click.option("--timezone", metavar="ZONE",
                      help="The center's IANA time zone [env CALLVAULT_TIMEZONE; default UTC]."),
+        click.option("--filter", "chosen", multiple=True, metavar="DIMENSION=VALUE",
+                     callback=_parse_filters,
+                     help="Only calls of this team, department, queue, agent (id or name), "
+                     "direction, channel, campaign or tracked_number; repeat: values of one "
+                     "dimension are ORed, dimensions ANDed."),
         click.option("--format", "output", type=click.Choice(["table", "csv", "json"]),
                      default="table", show_default=True),
     ]
@@ -84,6 +107,10 @@ def _context(since: str | None, until: str | None, timezone: str | None,
     end = _moment(until, settings, now.timestamp())
     start = _moment(since, settings, end - DEFAULT_DAYS * 86400)
     return settings, start, end
+
+
+def _focus(engine: Any, chosen: dict[str, list[str]]) -> query.Filters:
+    return _run(lambda: query.filters(engine, chosen))
 
 
 def _run(action: Callable[[], Any]) -> Any:
@@ -129,8 +156,8 @@ def report() -> None:
 @_common
 def kpis(by: str, names: tuple[str, ...], service_level_s: int | None,
          short_abandon_s: int | None, listing: bool, chart: Path | None, since: str | None,
-         until: str | None, timezone: str | None, output: str, data_dir: Path | None,
-         db: str | None) -> None:
+         until: str | None, timezone: str | None, chosen: Chosen, output: str,
+         data_dir: Path | None, db: str | None) -> None:
     """KPIs of the contacts that started in the range, per group and in total."""
     if listing:
         for kpi in select(None):
@@ -138,12 +165,14 @@ def kpis(by: str, names: tuple[str, ...], service_level_s: int | None,
         return
     settings, start, end = _context(since, until, timezone, service_level_s=service_level_s,
                                     short_abandon_s=short_abandon_s)
-    chosen = select(list(names)) if names else None
+    picked = select(list(names)) if names else None
     if chart is not None and by == "center":
         raise click.UsageError("--chart draws a trend per group: add --by date (or hour, …)")
     with open_journal(settings_from(data_dir, db)) as journal:
-        found = _run(lambda: query.kpis(journal._engine, start, end, by=by, settings=settings,
-                                        names=[k.name for k in chosen] if chosen else None))
+        focus = _focus(journal.engine, chosen)
+        found = _run(lambda: query.kpis(journal.engine, start, end, by=by, settings=settings,
+                                        names=[k.name for k in picked] if picked else None,
+                                        filters=focus))
     if chart is not None:
         drawn = found.kpis if names else select(["offered", "answered"])
         _draw_trend(
@@ -195,11 +224,13 @@ def kpis(by: str, names: tuple[str, ...], service_level_s: int | None,
               help="Also draw the heatmap to this PNG (or .svg) file.")
 @_common
 def heatmap(png: Path | None, since: str | None, until: str | None, timezone: str | None,
-            output: str, data_dir: Path | None, db: str | None) -> None:
+            chosen: Chosen, output: str, data_dir: Path | None, db: str | None) -> None:
     """Offered inbound calls per weekday and hour of day (peak hours)."""
     settings, start, end = _context(since, until, timezone)
     with open_journal(settings_from(data_dir, db)) as journal:
-        grid = _run(lambda: query.heatmap(journal._engine, start, end, settings=settings))
+        focus = _focus(journal.engine, chosen)
+        grid = _run(lambda: query.heatmap(journal.engine, start, end, settings=settings,
+                                          filters=focus))
     if png is not None:
         _draw_heatmap(grid, png, f"Offered calls, {_when(start, settings)} – "
                       f"{_when(end, settings)} ({settings.timezone})")
@@ -250,12 +281,13 @@ def _number(value: object) -> float:
 @click.option("--minutes", type=click.Choice(["15", "30", "60"]), default="60", show_default=True)
 @_common
 def intervals(minutes: str, since: str | None, until: str | None, timezone: str | None,
-              output: str, data_dir: Path | None, db: str | None) -> None:
+              chosen: Chosen, output: str, data_dir: Path | None, db: str | None) -> None:
     """Arrivals, answers, abandons, handle time and service level per interval."""
     settings, start, end = _context(since, until, timezone)
     with open_journal(settings_from(data_dir, db)) as journal:
-        found = _run(lambda: query.intervals(journal._engine, start, end, minutes=int(minutes),
-                                             settings=settings))
+        focus = _focus(journal.engine, chosen)
+        found = _run(lambda: query.intervals(journal.engine, start, end, minutes=int(minutes),
+                                             settings=settings, filters=focus))
     fields = ["start", "offered", "answered", "abandoned", "avg_handle_s", "avg_patience_s",
               "service_level"]
     records = [{f: getattr(i, f) for f in fields} for i in found]
@@ -276,7 +308,8 @@ def intervals(minutes: str, since: str | None, until: str | None, timezone: str 
 @_common
 def staffing(target_sl: float, answer_within: float, shrinkage: float,
              max_occupancy: float | None, since: str | None, until: str | None,
-             timezone: str | None, output: str, data_dir: Path | None, db: str | None) -> None:
+             timezone: str | None, chosen: Chosen, output: str, data_dir: Path | None,
+             db: str | None) -> None:
     """Agents needed per hour of a typical week of the range (Erlang C / Erlang A)."""
     from callvault.analytics.staffing import StaffingTarget
 
@@ -287,8 +320,9 @@ def staffing(target_sl: float, answer_within: float, shrinkage: float,
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     with open_journal(settings_from(data_dir, db)) as journal:
-        profile = _run(lambda: query.weekly_profile(journal._engine, start, end,
-                                                    settings=settings))
+        focus = _focus(journal.engine, chosen)
+        profile = _run(lambda: query.weekly_profile(journal.engine, start, end,
+                                                    settings=settings, filters=focus))
     plan = query.staffing_plan(profile, target)
     fields = ["interval", "calls_per_week", "aht_s", "model", "agents", "scheduled",
               "service_level", "asa_s", "occupancy"]
@@ -303,12 +337,14 @@ def staffing(target_sl: float, answer_within: float, shrinkage: float,
 
 @report.command("outcomes")
 @_common
-def outcomes(since: str | None, until: str | None, timezone: str | None, output: str,
-             data_dir: Path | None, db: str | None) -> None:
+def outcomes(since: str | None, until: str | None, timezone: str | None, chosen: Chosen,
+             output: str, data_dir: Path | None, db: str | None) -> None:
     """How many contacts ended with each outcome."""
     settings, start, end = _context(since, until, timezone)
     with open_journal(settings_from(data_dir, db)) as journal:
-        found = _run(lambda: query.outcomes(journal._engine, start, end, settings=settings))
+        focus = _focus(journal.engine, chosen)
+        found = _run(lambda: query.outcomes(journal.engine, start, end, settings=settings,
+                                            filters=focus))
     records = [{"outcome": o or "(none)", "calls": n} for o, n in found]
     _records(records, ["outcome", "calls"], output, "Outcomes")
 
@@ -320,12 +356,14 @@ def outcomes(since: str | None, until: str | None, timezone: str | None, output:
               help="What a deal is worth, for ROI [env CALLVAULT_DEAL_VALUE].")
 @_common
 def marketing(by: str, deal_value: float | None, since: str | None, until: str | None,
-              timezone: str | None, output: str, data_dir: Path | None, db: str | None) -> None:
+              timezone: str | None, chosen: Chosen, output: str, data_dir: Path | None,
+              db: str | None) -> None:
     """Calls, conversions, cost per call and ROI per marketing channel or campaign."""
     settings, start, end = _context(since, until, timezone, deal_value=deal_value)
     with open_journal(settings_from(data_dir, db)) as journal:
-        found = _run(lambda: query.marketing(journal._engine, start, end, by=by,
-                                             settings=settings))
+        focus = _focus(journal.engine, chosen)
+        found = _run(lambda: query.marketing(journal.engine, start, end, by=by,
+                                             settings=settings, filters=focus))
     fields = ["key", "calls", "answered", "conversions", "cost", "currency", "cost_per_call",
               "cost_per_conversion", "conversion_rate", "roi"]
     _records([{f: getattr(r, f) for f in fields} for r in found], fields, output,
@@ -339,7 +377,7 @@ def rebuild(timezone: str | None, data_dir: Path | None, db: str | None) -> None
     """Make the KPI rollups again from every call (after changing the center's settings)."""
     settings, _, _ = _context(None, None, timezone)
     with open_journal(settings_from(data_dir, db)) as journal:
-        hours = rollups.rebuild(journal._engine, settings)
+        hours = rollups.rebuild(journal.engine, settings)
     click.echo(f"rolled up {hours:,} hours of calls ({settings.timezone})")
 
 
@@ -354,8 +392,8 @@ def _records(records: Sequence[dict[str, Any]], fields: list[str], output: str,
     else:
         table = Table(title=title)
         for field in fields:
-            table.add_column(field.replace("_", " "), justify="left" if field in
-                             ("key", "outcome", "start", "currency", "interval", "model") else "right")
+            left = field in ("key", "outcome", "start", "currency", "interval", "model")
+            table.add_column(field.replace("_", " "), justify="left" if left else "right")
         for record in records:
             table.add_row(*(_plain(record[f]) for f in fields))
         Console(width=None if sys.stdout.isatty() else 200).print(table)

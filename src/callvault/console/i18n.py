@@ -1,6 +1,8 @@
-"""The console's message catalogues: one JSON file per language in ``i18n/``, the same keys
-in each. The server renders page text from them and hands the page's catalogue to the
-browser's scripts, which format dates, numbers and durations with ``Intl`` in that locale."""
+"""The console's message catalogues: one JSON file per language in ``i18n/`` (``en.json``…),
+and one per language and feature in its folders (``i18n/dashboard/en.json``…), merged; the
+same keys in each language. The server renders page text from them and hands the page's
+catalogue to the browser's scripts, which format dates, numbers and durations with
+``Intl`` in that locale."""
 
 from __future__ import annotations
 
@@ -25,10 +27,17 @@ COOKIE: Final = "callvault_lang"
 @cache
 def catalogue(language: str) -> dict[str, str]:
     """The messages of ``language`` (one of ``LANGUAGES``)."""
-    text = resources.files("callvault.console").joinpath("i18n", f"{language}.json").read_text(
-        encoding="utf-8"
+    root = resources.files("callvault.console").joinpath("i18n")
+    messages: dict[str, str] = json.loads(
+        root.joinpath(f"{language}.json").read_text(encoding="utf-8")
     )
-    messages: dict[str, str] = json.loads(text)
+    for feature in sorted((f for f in root.iterdir() if f.is_dir()), key=lambda f: f.name):
+        part = feature.joinpath(f"{language}.json")
+        if part.is_file():
+            for key, message in json.loads(part.read_text(encoding="utf-8")).items():
+                if key in messages:
+                    raise ValueError(f"console message {key!r} is defined twice ({feature.name})")
+                messages[key] = message
     return messages
 
 

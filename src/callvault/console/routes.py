@@ -24,7 +24,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from callvault.accounts import User
+from callvault.accounts import Role, User
 from callvault.accounts.sessions import COOKIE, Session, Sessions
 from callvault.api.permissions import Permission, may
 from callvault.api.scope import may_see
@@ -131,6 +131,16 @@ def _to_login(request: Request) -> Response:
 def _menu(user: User) -> list[tuple[str, str]]:
     """(message key, path) of the pages this user's role may open."""
     items = [("nav.journal", "/calls")]
+    if user.role is Role.AGENT:
+        items.append(("live.nav_agent", "/agent"))
+    if may(user, Permission.ANALYTICS_READ):
+        items.append(("dashboard.nav", "/dashboard"))
+    if may(user, Permission.QUALITY_READ):
+        reviews = "quality.nav_mine" if user.role is Role.AGENT else "quality.nav_reviews"
+        items.append((reviews, "/quality/evaluations"))
+        items.append(("quality.nav_playlists", "/quality/playlists"))
+    if may(user, Permission.QUALITY_MANAGE):
+        items.append(("quality.nav_scorecards", "/quality/scorecards"))
     if may(user, Permission.AUDIT_READ):
         items.append(("nav.audit", "/audit"))
     return items
@@ -226,14 +236,50 @@ def call_page(request: Request, ref: str) -> Response:
     return _render(request, "call.html", page="call", session=session, call_id=found.id)
 
 
-@console_router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request) -> Response:
+def _page(request: Request, template: str, permission: Permission) -> Response:
+    """A page for a role holding ``permission`` (else the 403 page; no session: login);
+    its script fills it from the API."""
     session = _session(request)
     if session is None:
         return _to_login(request)
-    if not may(session.user, Permission.AUDIT_READ):
+    if not may(session.user, permission):
         return _render(
             request, "error.html", page="error", session=session, status_code=403,
             message_key="error.forbidden",
         )
-    return _render(request, "audit.html", page="audit", session=session)
+    return _render(request, template, page=template.removesuffix(".html"), session=session)
+
+
+@console_router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request) -> Response:
+    return _page(request, "audit.html", Permission.AUDIT_READ)
+
+
+@console_router.get("/dashboard", response_class=HTMLResponse)
+def dashboard_page(request: Request) -> Response:
+    """KPIs, heatmap, trend, tables, ROI and staffing; the script reads /api/analytics."""
+    return _page(request, "dashboard.html", Permission.ANALYTICS_READ)
+
+
+@console_router.get("/quality/evaluations", response_class=HTMLResponse)
+def quality_evaluations_page(request: Request) -> Response:
+    """An agent's "My scores"; everyone else's list of the evaluations in their scope
+    (docs/quality.md)."""
+    return _page(request, "quality_evaluations.html", Permission.QUALITY_READ)
+
+
+@console_router.get("/quality/scorecards", response_class=HTMLResponse)
+def quality_scorecards_page(request: Request) -> Response:
+    return _page(request, "scorecards.html", Permission.QUALITY_MANAGE)
+
+
+@console_router.get("/quality/playlists", response_class=HTMLResponse)
+def quality_playlists_page(request: Request) -> Response:
+    return _page(request, "playlists.html", Permission.QUALITY_READ)
+
+
+@console_router.get("/agent", response_class=HTMLResponse)
+def agent_page(request: Request) -> Response:
+    """The agent view: a card pops up for each call of the user's as it starts, with the
+    client's earlier calls and notes (docs/live.md); the script follows /api/events."""
+    return _page(request, "agent.html", Permission.CALLS_READ)

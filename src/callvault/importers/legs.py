@@ -102,7 +102,7 @@ def parse_int(text: str | None, name: str) -> int | None:
         return None
     try:
         value = int(float(str(text).strip()))
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:  # OverflowError: "inf"
         raise RowError(f"{name} is not a number: {str(text)[:20]!r}") from exc
     if value < 0 or value > 10**8:
         raise RowError(f"{name} out of range: {value}")

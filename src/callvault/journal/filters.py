@@ -23,9 +23,10 @@ from typing import Any, Final, TypeVar
 import sqlalchemy as sa
 
 from callvault.calls.model import CallStatus, Direction, Side
-from callvault.journal.schema import agents, calls, queues, teams
+from callvault.journal.schema import agents, calls, events, queues, teams
 
 _NON_DIGITS = re.compile(r"[^0-9]")
+CONSENT_VALUES: Final = ("missing", "heard", "not heard")
 _E = TypeVar("_E", CallStatus, Direction, Side)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_ID = 2**63
@@ -124,6 +125,9 @@ class CallFilter:
     has_recording: bool | None = None
     has_audio_issue: bool | None = None
     """True: calls whose audio was not recorded or not usable (``audio_issue`` set)."""
+    consent: str | None = None
+    """The consent notice check: "missing" (required by policy, not heard), "heard" or
+    "not heard" (the value of the call's "consent" event, ``recording.consent``)."""
     outcome: str | tuple[str, ...] | None = None
     tags: str | tuple[str, ...] | None = None
     """Calls carrying every one of these tags (exact tags, case-sensitive)."""
@@ -139,6 +143,9 @@ class CallFilter:
     comment: str | None = None
     """Text in the comment (case-insensitive substring, read from the index of commented
     calls in list order; narrow by time on a large journal)."""
+    after_id: int | None = None
+    """Calls journaled after the call with this id (ids grow as calls are saved): what is
+    new since a list was read."""
     sort: str = "started_at"
     """One of ``SORT_KEYS``."""
     newest_first: bool = True
@@ -191,6 +198,8 @@ class CallFilter:
             raise FilterError("limit", f"limit must be 0 or more, not {self.limit}")
         if self.offset < 0:
             raise FilterError("offset", f"offset must be 0 or more, not {self.offset}")
+        if self.after_id is not None:
+            object.__setattr__(self, "after_id", _integer(self.after_id, "after_id"))
 
     def conditions(self) -> list[sa.ColumnElement[bool]]:
         """The WHERE conditions on the ``calls`` table (cursor, limit and order aside)."""
@@ -235,6 +244,13 @@ class CallFilter:
             found.append(
                 c.audio_issue.is_not(None) if self.has_audio_issue else c.audio_issue.is_(None)
             )
+        if self.consent is not None:
+            if self.consent not in CONSENT_VALUES:
+                raise FilterError("consent", "use one of " + ", ".join(CONSENT_VALUES))
+            e = events.c
+            found.append(
+                sa.exists().where(e.call_id == c.id, e.kind == "consent", e.value == self.consent)
+            )
         for name in ("channel", "campaign"):  # indexed: as the directory spells them
             texts = getattr(self, name)
             if texts:
@@ -264,6 +280,8 @@ class CallFilter:
             # IS NOT NULL, said outright: the partial index of commented calls serves it.
             found.append(c.comment.is_not(None))
             found.append(c.comment.icontains(self.comment.strip(), autoescape=True))
+        if self.after_id is not None:
+            found.append(c.id > self.after_id)
         return found
 
     def number_lookups(self) -> tuple[str, list[sa.ColumnElement[bool]]] | None:

@@ -45,7 +45,9 @@ SavedListener = Callable[[Sequence[Call]], None]
 AnnotatedListener = Callable[[int, tuple[str, ...]], None]
 """Told the journal id of an annotated call and the annotations set, after the commit."""
 
-AUDIT_ACTIONS: Final = ("playback", "download", "export", "annotate")
+AUDIT_ACTIONS: Final = (
+    "playback", "download", "export", "annotate", "recording_control", "evaluate"
+)
 """What the audit trail records."""
 
 
@@ -151,7 +153,8 @@ class Journal:
 
     @property
     def engine(self) -> Engine:
-        """The journal's engine, for what keeps its tables beside the calls (webhooks)."""
+        """The journal's engine (its own pool), for what keeps its tables beside the calls
+        or reads them in bulk: webhooks, analytics."""
         return self._engine
 
     @property

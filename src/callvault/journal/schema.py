@@ -417,3 +417,12 @@ kpi_rollup_state = sa.Table(
 )
 """What the rollups were made with (time zone, outcome sets), so that a query with other
 settings knows not to use them."""
+
+# Later features keep their tables beside this module, on the same metadata.
+from callvault.journal import (  # noqa: E402, F401
+    schema_console,
+    schema_live,
+    schema_quality,
+    schema_recording,
+    schema_siprec,
+)

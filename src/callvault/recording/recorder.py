@@ -5,19 +5,27 @@ call's INVITE; the file begins at the first sample of audio. Audio is written to
 as the call runs (a window that is ``HOLD_S`` behind the capture clock, so reordered packets
 still land in place); late packets beyond that are counted, never written out of place.
 Gaps, loss, hold and silence suppression are silence of the right length.
+
+Recording windows: a call may be recorded only in parts (policy, or an operator's start,
+stop, pause and resume). The switches are kept as capture times and applied when the
+held audio is written: what lies outside a window reaches the disk as digital silence, so
+both channels stay aligned with call time, and a call never recorded has no file at all.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from callvault.calls.model import Call, Recording, Side
+from callvault.calls.model import Call, CallEvent, Recording, Side
 from callvault.codecs.g711 import ALAW_TO_PCM, ULAW_TO_PCM
-from callvault.errors import ParseError
+from callvault.errors import CallvaultError, ParseError
 from callvault.recording.clock import MAX_SKEW_S, StreamClock
 from callvault.recording.formats import (
     EXTENSIONS,
@@ -32,6 +40,8 @@ from callvault.vault.filesystem import FilesystemVault
 
 if TYPE_CHECKING:
     from callvault.calls.media import StreamState
+    from callvault.recording.consent import ConsentCheck
+    from callvault.recording.policy import RecordingPolicy
 
 MAX_RECORDING_S = 12 * 3600
 """Audio this long after the call's start is not recorded (a broken clock, not a call)."""
@@ -50,6 +60,19 @@ HOLD_S = 2.0
 CHANNEL = {Side.CALLER: 0, Side.CALLEE: 1}
 NOT_AUDIO = ("telephone-event", "cn", "comfort noise")
 _G711 = {"PCMU": ("ulaw", ULAW_TO_PCM), "PCMA": ("alaw", ALAW_TO_PCM)}
+SIDECAR = ".json"
+"""Suffix (after the partial file's name) of what recovery needs to know about a call."""
+TRANSITIONS = {
+    "start": (("stopped", "not recorded"), "recording", "started"),
+    "stop": (("recording", "paused"), "stopped", "stopped"),
+    "pause": (("recording",), "paused", "paused"),
+    "resume": (("paused",), "recording", "resumed"),
+}
+"""action → (states it applies to, the state after, the call event's value)."""
+
+
+class ControlError(CallvaultError):
+    """A recording control request that cannot be applied (unknown call, wrong state)."""
 
 
 @dataclass(slots=True)
@@ -95,6 +118,15 @@ class CallRecorder:
     sealed: bool = False
     """Some of the audio written turned out to be encrypted: the file is not kept."""
     sources: dict[tuple, _Source] = field(default_factory=dict)
+    switches: list[tuple[float, bool]] | None = None
+    """Recording windows: (capture time, recording from then on), in time order; None: the
+    whole call is recorded (no policy decision, no control)."""
+    state: str = "recording"
+    """"recording", "paused", "stopped" or "not recorded"."""
+    events: list[CallEvent] = field(default_factory=list)
+    """"recording" events of the call: each change of state."""
+    facts: dict | None = None
+    """What recovery needs to save the call after a crash (recoverable recorders only)."""
 
     def ensure(self, layout: Layout) -> None:
         if self.layout is None:
@@ -115,7 +147,7 @@ class CallRecorder:
         assert layout is not None
         rate = layout.sample_rate
         k = samples.shape[1]
-        floor = self.written if self.first is not None else 0
+        floor = self.base if self.first is not None else 0
         if low is None or high is None:
             low, high = int(positions.min()), int(positions.max())
         if low < floor or high >= MAX_RECORDING_S * rate:
@@ -130,7 +162,11 @@ class CallRecorder:
             # the capture clock jumped (a long gap in the capture): write what is held,
             # then silence up to the new audio, without holding the gap in memory
             self.flush(self.high)
-            self._silence_until(low)
+            if self.first is not None:
+                if self.switches is None or self.switches[-1][1]:
+                    self._silence_until(low)
+                else:
+                    self._skip(low)
             self.put(channel, positions, samples)
             return
         if self.first is None and (not self.high or low < self.base):
@@ -162,20 +198,159 @@ class CallRecorder:
         if self.layout is None or not self.high:
             return
         if self.first is None:
+            if self.switches is not None:
+                start = self._first_recorded(self.base, min(upto, self.high))
+                if start is None:
+                    self._drop(min(upto, self.high))
+                    return
+                self._drop(start)
             self.first = self.written = self.base
             self.name = self.vault.name_for(self.uid, self.origin, EXTENSIONS[self.fmt])
             self.audio = open_audio(self.vault.create(self.name), self.layout)
+            if self.facts is not None:
+                self.write_facts()
         upto = min(upto, self.high)
-        if upto <= self.written:
-            return
+        if self.switches is not None:
+            upto = self._windowed(upto)
+        if upto > self.written:
+            self._write(upto)
+        if self.facts is not None:
+            # recoverable: on disk with a valid header at every flush, not only every few s
+            sync = getattr(getattr(self.audio, "writer", None), "sync", None)
+            if sync is not None:
+                sync()
+
+    def _spans(self) -> list[tuple[int, int, bool]]:
+        """The switches as sample positions: (from, to, recorded) covering the timeline."""
+        assert self.switches is not None and self.layout is not None
+        rate = self.layout.sample_rate
+        points = [(round((at - self.origin) * rate), on) for at, on in self.switches]
+        out = []
+        for i, (position, on) in enumerate(points):
+            end = points[i + 1][0] if i + 1 < len(points) else MAX_RECORDING_S * rate
+            if end > position:
+                out.append((position, end, on))
+        if out and out[0][0] > 0:
+            out.insert(0, (0, out[0][0], points[0][1]))
+        return out
+
+    def _first_recorded(self, lo: int, hi: int) -> int | None:
+        """The first sample position in [lo, hi) inside a recording window."""
+        for a, b, on in self._spans():
+            if on and b > lo and a < hi:
+                return max(a, lo)
+        return None
+
+    def _silence_outside_windows(self, lo: int, hi: int) -> None:
+        """Held frames in [lo, hi) outside every recording window become silence."""
+        assert self.layout is not None
+        for a, b, on in self._spans():
+            if not on and b > lo and a < hi:
+                self.buffer[max(a, lo) - self.base : min(b, hi) - self.base] = self.layout.silence
+
+    def _windowed(self, upto: int) -> int:
+        """Before writing up to ``upto``: silence outside the windows; while the recording
+        is stopped or paused, write only up to that moment and set the rest aside unwritten
+        (a file ends where its last window does); once a window opens again, the gap is
+        written as silence first. Returns how far to write now."""
+        assert self.layout is not None and self.switches is not None
+        at, on = self.switches[-1]
+        if not on:
+            cut = max(round((at - self.origin) * self.layout.sample_rate), self.written)
+            if upto > cut:
+                if cut > self.base:
+                    self._silence_outside_windows(self.base, cut)
+                    self._write(cut)
+                self._skip(upto)
+                return upto if upto <= self.written else self.written
+        elif self.base > self.written:
+            self._fill_gap()
+        self._silence_outside_windows(self.base, upto)
+        return upto
+
+    def _write(self, upto: int) -> None:
         n = upto - self.base
-        assert self.audio is not None
+        assert self.audio is not None and self.layout is not None
         self.audio.write(self.buffer[:n])
-        held = self.high - upto
+        held = max(self.high - upto, 0)
         buffer = self.buffer
         buffer[:held] = buffer[n : n + held]
         buffer[held : held + n] = self.layout.silence
         self.written = self.base = upto
+
+    def _skip(self, upto: int) -> None:
+        """Held frames before ``upto`` are outside every window: dropped, not written."""
+        assert self.layout is not None
+        n = upto - self.base
+        if n <= 0:
+            return
+        if upto >= self.high:
+            self.buffer[:] = self.layout.silence
+            self.high = upto
+        else:
+            held = self.high - upto
+            self.buffer[:held] = self.buffer[n : n + held]
+            self.buffer[held : held + n] = self.layout.silence
+        self.base = upto
+
+    def _fill_gap(self) -> None:
+        """Silence from what is written up to the held frames (a stop, then a start)."""
+        layout = self.layout
+        assert layout is not None and self.audio is not None
+        step = 10 * layout.sample_rate
+        while self.written < self.base:
+            n = min(self.base - self.written, step)
+            self.audio.write(np.full((n, 2), layout.silence, layout.dtype))
+            self.written += n
+
+    def _drop(self, upto: int) -> None:
+        """Before the file exists: forget held audio before ``upto`` (never recorded)."""
+        assert self.layout is not None
+        n = upto - self.base
+        if n <= 0:
+            return
+        buffer = self.buffer
+        if upto >= self.high:
+            buffer[:] = self.layout.silence
+            self.high = 0
+        else:
+            held = self.high - upto
+            buffer[:held] = buffer[n : n + held]
+            buffer[held : held + n] = self.layout.silence
+        self.base = upto
+
+    def ever_recorded(self) -> bool:
+        return self.switches is None or any(on for _, on in self.switches)
+
+    def partial_path(self) -> str:
+        assert self.name is not None
+        return str(self.vault.path(self.name)) + ".part"
+
+    def write_facts(self) -> None:
+        """Save what recovery needs beside the partial file (atomically: write, rename)."""
+        if self.name is None or self.layout is None or self.first is None:
+            return
+        data = {
+            "uid": self.uid,
+            "origin": self.origin,
+            "name": self.name,
+            "format": self.layout.format,
+            "encoding": self.layout.encoding,
+            "sample_rate": self.layout.sample_rate,
+            "first": self.first,
+            "switches": self.switches,
+            "events": [asdict(e) for e in self.events],
+            "call": self.facts,
+        }
+        path = self.partial_path() + SIDECAR
+        with open(path + ".tmp", "w") as f:
+            json.dump(data, f)
+        os.replace(path + ".tmp", path)
+
+    def remove_facts(self) -> None:
+        if self.facts is not None and self.name is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.partial_path() + SIDECAR)
 
     def _silence_until(self, position: int) -> None:
         layout = self.layout
@@ -194,6 +369,7 @@ class CallRecorder:
             return None
         self.audio.close()
         size, digest = self.vault.finish(self.name)
+        self.remove_facts()
         rate = self.layout.sample_rate
         return Recording(
             path=self.name,
@@ -215,10 +391,22 @@ class Recorder:
         vault: FilesystemVault,
         fmt: str = "wav",
         decoder_for: Callable[..., object] | None = None,
+        policy: RecordingPolicy | None = None,
+        recoverable: bool = False,
+        flush_s: float = FLUSH_S,
+        consent: ConsentCheck | None = None,
     ) -> None:
+        """``policy`` decides each call's initial state (None: every call recorded whole);
+        ``recoverable``: beside each partial file its call's facts, for ``recovery``, and
+        audio handed to the operating system every ``flush_s`` seconds."""
         self.vault = vault
         self.fmt = fmt
         self._decoder_for = decoder_for
+        self.policy = policy
+        self.recoverable = recoverable
+        self.flush_s = flush_s
+        self.consent = consent
+        """Checks each finished recording for the consent notice, when configured."""
         self.calls: dict[str, CallRecorder] = {}
         """Recordings in progress by call uid."""
         self._pool = np.zeros((0, POOL_FRAMES, 2), dtype=np.uint8)
@@ -232,6 +420,64 @@ class Recorder:
             found = CallRecorder(uid, origin, self.fmt, self.vault)
             self.calls[uid] = found
         return found
+
+    def begin(self, call: Call) -> str:
+        """A call has started (its first INVITE): its initial recording state from the
+        policy; returns it."""
+        rec = self._recorder(call.uid, call.started_at)
+        record = True
+        if self.policy is not None:
+            decision = self.policy.decide(call)
+            record = decision.record
+            if record and not self.policy.records_everything:
+                rec.events.append(
+                    CallEvent("recording", call.started_at, None, "started", "policy")
+                )
+        rec.switches = [(call.started_at, record)]
+        rec.state = "recording" if record else "not recorded"
+        if self.recoverable:
+            rec.facts = _facts(call)
+        return rec.state
+
+    def update(self, call: Call) -> None:
+        """Newer facts of a call in progress (answered, hold…), kept for recovery."""
+        rec = self.calls.get(call.uid)
+        if rec is not None and self.recoverable:
+            rec.facts = _facts(call)
+            if rec.audio is not None:
+                rec.write_facts()
+
+    def state(self, uid: str) -> str | None:
+        """The recording state of a call in progress; None for a call not known here."""
+        rec = self.calls.get(uid)
+        return None if rec is None else rec.state
+
+    def control(self, uid: str, action: str, at_ts: float, by: str | None = None) -> str:
+        """Start, stop, pause or resume the recording of a call in progress at capture time
+        ``at_ts`` (not before what is already on disk); returns the new state. The change
+        becomes a "recording" call event. ControlError says why a request cannot apply."""
+        if action not in TRANSITIONS:
+            raise ControlError(f"unknown action {action!r}: use start, stop, pause or resume")
+        if self.policy is not None and not self.policy.controllable:
+            raise ControlError("recording is switched off by policy (recording mode none)")
+        rec = self.calls.get(uid)
+        if rec is None:
+            raise ControlError(f"no call {uid} in progress on this recorder")
+        sources, after, value = TRANSITIONS[action]
+        if rec.state not in sources:
+            raise ControlError(f"cannot {action} the recording of call {uid}: it is {rec.state}")
+        if rec.switches is None:
+            rec.switches = [(rec.origin, True)]
+        floor = rec.switches[-1][0]
+        if rec.layout is not None:  # not before what is written or set aside already
+            floor = max(floor, rec.origin + max(rec.written, rec.base) / rec.layout.sample_rate)
+        at = max(at_ts, floor)
+        rec.switches.append((at, after == "recording"))
+        rec.state = after
+        rec.events.append(CallEvent("recording", at, None, value, by))
+        if rec.facts is not None and rec.audio is not None:
+            rec.write_facts()
+        return after
 
     def source_for(
         self,
@@ -322,7 +568,7 @@ class Recorder:
             ):
                 fast[j] = True
                 slots[j], bases[j], channels[j] = rec.slot, rec.base, channel
-        floors = np.array([rec.written for rec, _, _ in work], dtype=np.int64)
+        floors = np.array([rec.base for rec, _, _ in work], dtype=np.int64)
         fast &= (lows >= floors) & (highs + length - bases <= POOL_FRAMES)
         # packets that follow each other exactly (the usual case) are one contiguous run
         steady = np.ones(positions.shape[0], dtype=bool)
@@ -483,13 +729,15 @@ class Recorder:
             if layout is None:
                 continue
             upto = int((now - HOLD_S - rec.origin) * layout.sample_rate)
-            if rec.first is None or upto - rec.written >= FLUSH_S * layout.sample_rate:
+            if rec.first is None or upto - rec.written >= self.flush_s * layout.sample_rate:
                 rec.flush(upto)
 
     def finish(self, call: Call) -> None:
         """Close the call's recording; put it and what is wrong with the audio on ``call``."""
         rec = self.calls.pop(call.uid, None)
         answered = call.answered_at is not None
+        if rec is not None and rec.events:
+            call.events = sorted([*call.events, *rec.events], key=lambda e: e.at)
         if rec is not None and rec.sealed:
             self.calls[call.uid] = rec
             self.discard(call.uid)
@@ -499,6 +747,8 @@ class Recorder:
         if rec is not None:
             self._release(rec, keep=False)
         call.recording = recording
+        if self.consent is not None and recording is not None:
+            self.consent.finished(call, self.vault.path(recording.path))
         if rec is not None and rec.late_samples:
             self.skipped["late audio (samples)"] = (
                 self.skipped.get("late audio (samples)", 0) + rec.late_samples
@@ -514,6 +764,8 @@ class Recorder:
             call.audio_issue = f"one-sided: the {missing.value}'s audio is missing"
         else:
             call.audio_issue = None
+        if rec is not None and not rec.ever_recorded():
+            call.audio_issue = "not recorded"
 
     def discard(self, uid: str) -> None:
         """Drop a recording in progress (media that turned out not to be a call of its own)."""
@@ -524,11 +776,29 @@ class Recorder:
         if rec.audio is not None and rec.name is not None:
             rec.audio.close()
             self.vault.discard(rec.name)
+            rec.remove_facts()
 
     def abandon(self) -> None:
         """Drop every recording still in progress."""
         for uid in list(self.calls):
             self.discard(uid)
+
+
+def _facts(call: Call) -> dict:
+    """The call's facts as recovery saves them (no streams: those are not known then)."""
+    return {
+        "uid": call.uid,
+        "sip_call_id": call.sip_call_id,
+        "started_at": call.started_at,
+        "ringing_at": call.ringing_at,
+        "answered_at": call.answered_at,
+        "caller": asdict(call.caller),
+        "callee": asdict(call.callee),
+        "direction": call.direction.value,
+        "transport": call.transport,
+        "codecs": list(call.codecs),
+        "source": call.source,
+    }
 
 
 def _gather(data: bytes, starts: np.ndarray, length: int) -> np.ndarray:

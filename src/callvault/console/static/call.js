@@ -1,5 +1,7 @@
 /* A call's page: its journal fields, streams and events from GET /api/calls/{ref}; the
-   stereo recording in wavesurfer.js (split channels: the caller's lane above the callee's);
+   stereo recording in wavesurfer.js (split channels: the caller's lane above the callee's),
+   drawn from the server's peaks (GET …/recording/peaks) while the audio streams through the
+   media element, with skip-silence over the spans the server found silent;
    comment/outcome/tags saved with PATCH (CSRF header); the client's earlier calls. */
 "use strict";
 (function () {
@@ -78,7 +80,52 @@
     }
   }
 
-  function player(call) {
+  /* The server's peaks for a waveform this wide, as wavesurfer takes them (per channel,
+     each bucket's minimum then maximum); null when they cannot be had (the browser then
+     decodes the file itself). */
+  async function serverPeaks(call, width) {
+    const points = Math.max(200, Math.min(8000, Math.round(width * (window.devicePixelRatio || 1))));
+    try {
+      const peaks = await cv.api("GET", `/api/calls/${call.id}/recording/peaks?points=${points}`);
+      if (!peaks.duration_s || !peaks.channels.length) return null;
+      const channels = peaks.channels.map((channel) => {
+        const both = new Float32Array(channel.min.length * 2);
+        channel.min.forEach((low, i) => { both[2 * i] = low; both[2 * i + 1] = channel.max[i]; });
+        return both;
+      });
+      return { channels, duration: peaks.duration_s, silences: peaks.silences };
+    } catch (failure) {
+      return null;
+    }
+  }
+
+  /* Skip-silence: while on and playing, a position inside a silent span jumps to its end. */
+  function skipSilence(ws, silences, seek) {
+    const button = document.getElementById("cv-skip-silence");
+    const note = document.getElementById("cv-silences");
+    if (!silences.length) {
+      button.disabled = true;
+    } else {
+      const total = silences.reduce((sum, span) => sum + span.end_s - span.start_s, 0);
+      note.textContent = cv.t("journal_extras.silences", { count: cv.number(silences.length), seconds: cv.number(total, 1) });
+    }
+    const toggle = () => {
+      if (button.disabled) return;
+      button.setAttribute("aria-pressed", String(button.getAttribute("aria-pressed") !== "true"));
+    };
+    button.addEventListener("click", toggle);
+    ws.on("timeupdate", (seconds) => {
+      if (button.getAttribute("aria-pressed") !== "true" || !ws.isPlaying()) return;
+      const span = silences.find((s) => seconds >= s.start_s && seconds < s.end_s - 0.05);
+      if (span) {
+        seek(span.end_s);
+        document.getElementById("cv-waveform").dataset.skipped = String(span.start_s);
+      }
+    });
+    return toggle;
+  }
+
+  async function player(call) {
     const section = document.getElementById("cv-player");
     if (!call.recording) {
       const note = document.getElementById("cv-no-recording");
@@ -88,6 +135,7 @@
     }
     section.hidden = false;
     const waveform = document.getElementById("cv-waveform");
+    const peaks = await serverPeaks(call, waveform.clientWidth || 800);
     const play = document.getElementById("cv-play");
     const position = document.getElementById("cv-position");
     const speed = document.getElementById("cv-speed");
@@ -95,6 +143,7 @@
     const ws = WaveSurfer.create({
       container: waveform,
       url: `/api/calls/${call.id}/recording`,
+      ...(peaks ? { peaks: peaks.channels, duration: peaks.duration } : {}),
       splitChannels: [lane("#3b82f6", "#1e3a8a"), lane("#22c55e", "#14532d")],
       normalize: true,
       cursorColor: "#dc2626",
@@ -103,6 +152,25 @@
     });
     /* The call's events as markers on the waveform (DTMF, hold, transfer, quality…). */
     const regions = ws.registerPlugin(WaveSurfer.Regions.create());
+    waveform.dataset.peaks = peaks ? "server" : "browser";
+    /* Seeks that wait for one in flight: a streamed recording may still be seeking (a click,
+       a key) when the next seek comes, and the media element would settle on the first. */
+    const media = ws.getMediaElement();
+    let wanted = null;
+    const seek = (seconds) => {
+      const total = ws.getDuration();
+      wanted = Math.max(0, total ? Math.min(seconds, total) : seconds);
+      ws.setTime(wanted);
+    };
+    const now = () => (wanted === null ? ws.getCurrentTime() : wanted);
+    if (media) {
+      media.addEventListener("seeked", () => {
+        if (wanted !== null && Math.abs(media.currentTime - wanted) > 0.05) ws.setTime(wanted);
+        else wanted = null;
+      });
+    }
+    ws.on("interaction", () => { wanted = null; });
+    const toggleSkip = skipSilence(ws, peaks ? peaks.silences : [], seek);
     ws.once("decode", () => {
       for (const e of call.events) {
         const second = recordingSecond(call, e);
@@ -121,14 +189,20 @@
       waveform.setAttribute("aria-valuemax", String(Math.floor(total)));
       waveform.setAttribute("aria-valuetext", position.textContent);
     };
-    ws.on("ready", (seconds) => { section.dataset.ready = "true"; position.dataset.duration = String(seconds); show(0); });
+    ws.on("ready", (seconds) => {
+      section.dataset.ready = "true"; position.dataset.duration = String(seconds); show(0);
+      /* Other panels of the page (quality review…) reach the player through this event. */
+      document.dispatchEvent(new CustomEvent("cv:player-ready", { detail: {
+        call, wavesurfer: ws, regions, seek, time: now,
+      } }));
+    });
     ws.on("timeupdate", show);
     ws.on("play", () => { play.textContent = play.dataset.pause; section.dataset.playing = "true"; });
     ws.on("pause", () => { play.textContent = play.dataset.play; section.dataset.playing = "false"; });
     ws.on("error", (error) => cv.status(cv.t("player.error", { error: String(error && error.message || error) }), true));
     play.addEventListener("click", () => ws.playPause());
-    document.getElementById("cv-back").addEventListener("click", () => ws.skip(-5));
-    document.getElementById("cv-forward").addEventListener("click", () => ws.skip(5));
+    document.getElementById("cv-back").addEventListener("click", () => seek(now() - 5));
+    document.getElementById("cv-forward").addEventListener("click", () => seek(now() + 5));
     speed.addEventListener("change", () => ws.setPlaybackRate(Number(speed.value), true));
     const stepSpeed = (step) => {
       const index = SPEEDS.indexOf(Number(speed.value));
@@ -142,16 +216,17 @@
       if (target.closest("button, a") && (event.key === " " || event.key === "Enter")) return;
       switch (event.key) {
         case " ": ws.playPause(); break;
-        case "ArrowLeft": ws.skip(-5); break;
-        case "ArrowRight": ws.skip(5); break;
+        case "ArrowLeft": seek(now() - 5); break;
+        case "ArrowRight": seek(now() + 5); break;
         case "[": stepSpeed(-1); break;
         case "]": stepSpeed(1); break;
-        case "Home": ws.setTime(0); break;
+        case "Home": seek(0); break;
+        case "s": case "S": toggleSkip(); break;
         default: return;
       }
       event.preventDefault();
     });
-    return (seconds) => ws.setTime(seconds);
+    return seek;
   }
 
   function annotate(call) {
@@ -202,7 +277,7 @@
       cv.status("");
       fields(call);
       streams(call);
-      const seek = player(call);
+      const seek = await player(call);
       events(call, seek);
       annotate(call);
       document.getElementById("cv-call").dataset.loaded = "true";

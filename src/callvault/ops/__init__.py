@@ -1,0 +1,1 @@
+"""Operations: recorders running beside the API, their health and Prometheus metrics."""

@@ -1,0 +1,341 @@
+"""RTP received on the ports the recording server allocates, read in bulk.
+
+No asyncio callback per packet: ``drain`` asks one epoll set which sockets have data and
+reads each with one ``recvmmsg`` (Linux; elsewhere one read per datagram until it would
+block), and hands the lot back as a ``DatagramBatch`` (what a capture's network layer would
+have decoded). Paused streams are read and thrown away, so audio outside a recording window
+never reaches the recorder.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import select
+import socket
+import struct
+import sys
+import time
+from collections import deque
+
+import numpy as np
+
+from callvault.net.datagram import AddressTable, DatagramBatch
+from callvault.siprec.handler import NoPorts
+
+BUFFER_BYTES = 8 << 20
+"""Bytes read per drain at most; what is left waits in the kernel for the next one."""
+SOCKET_BUFFER = 1 << 19
+"""SO_RCVBUF asked for each RTP socket: > 1 s of a G.711 stream at any drain interval."""
+MAX_DATAGRAM = 2048
+SO_TIMESTAMPNS = 35
+"""Linux: each datagram comes with the kernel's receive time (struct timespec), so jitter
+and a recording's timeline are the packets' own, not the moment a drain read them."""
+_TIMESPEC = struct.Struct("=qq")
+
+
+class MediaPorts:
+    """The RTP port range: sockets opened and closed per stream, read together."""
+
+    def __init__(self, host: str, low: int, high: int, addresses: AddressTable,
+                 media_address: str | None = None) -> None:
+        self.host = host
+        self.addresses = addresses
+        self.family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._free: deque[int] = deque(range(low + (low & 1), high + 1, 2))
+        self._sockets: dict[int, socket.socket] = {}
+        self._by_fd: dict[int, int] = {}
+        self._dst: dict[int, int] = {}
+        self.paused: set[int] = set()
+        self.dropped_paused = 0
+        self._poll = select.epoll()
+        self._buffer = bytearray(BUFFER_BYTES)
+        self._view = memoryview(self._buffer)
+        self._src_ids: dict[str, int] = {}
+        self.media_address = media_address or host
+        self._arena = _Arena.create()
+        self._raw_ids: dict[tuple[int, bytes], int] = {}
+
+    def __len__(self) -> int:
+        return len(self._sockets)
+
+    def open(self, address: str | None = None, after: int | None = None) -> int:
+        """A new even port of the range with a bound, non-blocking socket; raises NoPorts.
+        ``after``: the session's previous stream's port, whose next even port is taken when
+        free (a session's ports together, as simple clients such as SIPp expect)."""
+        dst = self.addresses.id_of_text(address or self.media_address)
+        if after is not None and after + 2 in self._free:
+            sock = self._bind(after + 2)
+            if sock is not None:
+                self._free.remove(after + 2)
+                return self._register(after + 2, sock, dst)
+        for _ in range(len(self._free)):
+            port = self._free.popleft()
+            sock = self._bind(port)
+            if sock is None:
+                self._free.append(port)  # in use by someone else for now: try it later
+                continue
+            return self._register(port, sock, dst)
+        raise NoPorts
+
+    def _bind(self, port: int) -> socket.socket | None:
+        sock = socket.socket(self.family, socket.SOCK_DGRAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
+            if sys.platform == "linux":
+                sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+            sock.bind((self.host, port))
+        except OSError:
+            sock.close()
+            return None
+        sock.setblocking(False)
+        return sock
+
+    def _register(self, port: int, sock: socket.socket, dst: int) -> int:
+        self._sockets[port] = sock
+        self._by_fd[sock.fileno()] = port
+        self._dst[port] = dst
+        self._poll.register(sock.fileno(), select.EPOLLIN)
+        return port
+
+    def close(self, port: int) -> None:
+        sock = self._sockets.pop(port, None)
+        if sock is None:
+            return
+        self._by_fd.pop(sock.fileno(), None)
+        self._dst.pop(port, None)
+        self.paused.discard(port)
+        self._poll.unregister(sock.fileno())
+        sock.close()
+        self._free.append(port)
+
+    def close_all(self) -> None:
+        for port in list(self._sockets):
+            self.close(port)
+        self._poll.close()
+
+    def drain(self, only: list[int] | None = None, at: float | None = None) -> DatagramBatch:
+        """Everything waiting on the RTP sockets (or on ``only`` those ports), each with the
+        kernel's receive time; where there is none, ``at`` (the moment they are known to
+        have arrived by) or now."""
+        if only is None:
+            # every ready socket at once: epoll's default is at most 1,023 per call, which
+            # would leave the rest of > 511 two-stream sessions' sockets to later turns
+            ready = self._poll.poll(0, len(self._by_fd) + 1)
+            ports = [self._by_fd[fd] for fd, _ in ready if fd in self._by_fd]
+        else:
+            ports = [p for p in only if p in self._sockets]
+        if not ports:
+            return DatagramBatch.empty()
+        if self._arena is not None:
+            return self._drain_arena(ports, at)
+        return self._drain_each(ports, at)
+
+    def _drain_each(self, ports: list[int], at: float | None) -> DatagramBatch:
+        """One ``recvmsg_into`` per datagram (where recvmmsg is not to be had)."""
+        view = self._view
+        limit = BUFFER_BYTES - MAX_DATAGRAM
+        pos = 0
+        starts: list[int] = []
+        lengths: list[int] = []
+        srcs: list[int] = []
+        sports: list[int] = []
+        dports: list[int] = []
+        dsts: list[int] = []
+        stamps: list[float] = []
+        src_ids = self._src_ids
+        unpack = _TIMESPEC.unpack
+        for port in ports:
+            sock = self._sockets[port]
+            recv = sock.recvmsg_into
+            paused = port in self.paused
+            first = len(starts)
+            dst = self._dst[port]
+            while pos < limit:
+                try:
+                    n, ancillary, _, addr = recv([view[pos:pos + MAX_DATAGRAM]], 32)
+                except BlockingIOError:
+                    break
+                except OSError as exc:  # ICMP errors surface here on Linux
+                    if exc.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH):
+                        continue
+                    break
+                if paused:
+                    self.dropped_paused += 1
+                    continue
+                host = addr[0]
+                src = src_ids.get(host)
+                if src is None:
+                    src = src_ids[host] = self.addresses.id_of_text(host)
+                starts.append(pos)
+                lengths.append(n)
+                srcs.append(src)
+                sports.append(addr[1])
+                if ancillary:
+                    seconds, nanoseconds = unpack(ancillary[0][2][:16])
+                    stamps.append(seconds + nanoseconds * 1e-9)
+                else:
+                    stamps.append(time.time() if at is None else at)
+                pos += n
+            got = len(starts) - first
+            if got:
+                dports.extend([port] * got)
+                dsts.extend([dst] * got)
+        if not starts:
+            return DatagramBatch.empty()
+        return DatagramBatch(
+            bytes(view[:pos]),
+            np.array(stamps, dtype=np.float64),
+            np.array(starts, dtype=np.int64),
+            np.array(lengths, dtype=np.int64),
+            np.array(srcs, dtype=np.uint64),
+            np.array(dsts, dtype=np.uint64),
+            np.array(sports, dtype=np.int64),
+            np.array(dports, dtype=np.int64),
+        )
+
+    def _drain_arena(self, ports: list[int], at: float | None) -> DatagramBatch:
+        """One ``recvmmsg`` per socket (all it holds, up to the arena's size), then every
+        datagram's length, source, port and receive time taken from the arena at once."""
+        arena = self._arena
+        assert arena is not None
+        used = 0
+        seg_ports: list[int] = []
+        seg_counts: list[int] = []
+        for port in ports:
+            fd = self._sockets[port].fileno()
+            paused = port in self.paused
+            while used < ARENA:
+                room = ARENA - used
+                got = arena.read(fd, used, room)
+                if got < 0:
+                    if -got in (errno.ECONNREFUSED, errno.EHOSTUNREACH):
+                        continue  # an ICMP error reported on this socket: read on
+                    break
+                if paused:
+                    self.dropped_paused += got
+                elif got:
+                    seg_ports.append(port)
+                    seg_counts.append(got)
+                    used += got
+                if got < room:
+                    break  # the socket is empty
+            if used >= ARENA:
+                break  # the rest waits in the kernel for the next turn
+        if not used:
+            return DatagramBatch.empty()
+        try:
+            return arena.batch(used, seg_ports, seg_counts, self._dst, self._source_ids,
+                               time.time() if at is None else at)
+        finally:
+            arena.reset(used)
+
+    def _source_ids(self, family: int, raw: bytes) -> int:
+        key = (family, raw)
+        found = self._raw_ids.get(key)
+        if found is None:
+            found = self._raw_ids[key] = self.addresses.id_of_text(socket.inet_ntop(family, raw))
+        return found
+
+
+ARENA = 49152
+"""Datagrams one drain reads at most (the rest wait in the kernel for the next turn): as
+many G.711 packets as ``BUFFER_BYTES`` holds, ~0.5 s of 1,000 calls, so a turn delayed on
+a busy machine catches up at once (the slots' memory is touched only as far as used)."""
+_NAME = 28
+"""sizeof(struct sockaddr_in6), room for either family."""
+_CONTROL = 64
+_MSG_DONTWAIT = 0x40
+_SOL_SOCKET = 1
+_MMSGHDR = np.dtype({
+    "names": ["name", "namelen", "iov", "iovlen", "control", "controllen", "flags", "len"],
+    "formats": ["<u8", "<u4", "<u8", "<u8", "<u8", "<u8", "<i4", "<u4"],
+    "offsets": [0, 8, 16, 24, 32, 40, 48, 56],
+    "itemsize": 64,
+})
+"""struct mmsghdr on 64-bit Linux."""
+
+
+class _Arena:
+    """Fixed slots for ``recvmmsg(2)``: each socket's datagrams read with one system call
+    instead of one call per datagram (and one more that fails), the per-datagram work done
+    by numpy over the whole turn. Linux, 64-bit only; ``create`` says None elsewhere."""
+
+    def __init__(self, recvmmsg: object) -> None:
+        self._recvmmsg = recvmmsg
+        index = np.arange(ARENA, dtype=np.uint64)
+        self.data = np.zeros((ARENA, MAX_DATAGRAM), dtype=np.uint8)
+        self.names = np.zeros((ARENA, _NAME), dtype=np.uint8)
+        self.control = np.zeros((ARENA, _CONTROL // 8), dtype=np.int64)
+        self.iov = np.zeros((ARENA, 2), dtype=np.uint64)
+        self.iov[:, 0] = self.data.ctypes.data + index * MAX_DATAGRAM
+        self.iov[:, 1] = MAX_DATAGRAM
+        self.msgs = np.zeros(ARENA, dtype=_MMSGHDR)
+        self.msgs["name"] = self.names.ctypes.data + index * _NAME
+        self.msgs["iov"] = self.iov.ctypes.data + index * 16
+        self.msgs["iovlen"] = 1
+        self.msgs["control"] = self.control.ctypes.data + index * _CONTROL
+        self.reset()
+        self._base = self.msgs.ctypes.data
+
+    @classmethod
+    def create(cls) -> _Arena | None:
+        if sys.platform != "linux" or ctypes.sizeof(ctypes.c_void_p) != 8:
+            return None
+        try:
+            recvmmsg = ctypes.CDLL(None, use_errno=True).recvmmsg
+        except (OSError, AttributeError):
+            return None
+        recvmmsg.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_uint, ctypes.c_int,
+                             ctypes.c_void_p]
+        recvmmsg.restype = ctypes.c_int
+        return cls(recvmmsg)
+
+    def reset(self, n: int = ARENA) -> None:
+        """The kernel shrinks each used slot's name and control lengths to what it wrote:
+        room again for the next turn."""
+        self.msgs["namelen"][:n] = _NAME
+        self.msgs["controllen"][:n] = _CONTROL
+
+    def read(self, fd: int, at: int, room: int) -> int:
+        """Datagrams read into slots ``at``…; -errno when none could be."""
+        got = self._recvmmsg(fd, self._base + _MMSGHDR.itemsize * at, room,  # type: ignore[operator]
+                             _MSG_DONTWAIT, None)
+        return int(got) if got >= 0 else -ctypes.get_errno()
+
+    def batch(self, n: int, seg_ports: list[int], seg_counts: list[int], dst_of: dict[int, int],
+              source_id, now: float) -> DatagramBatch:  # type: ignore[no-untyped-def]
+        """The first ``n`` slots as a DatagramBatch (payloads packed end to end)."""
+        lengths = self.msgs["len"][:n].astype(np.int64)
+        width = int(lengths.max()) if n else 0
+        packed = self.data[:n, :width][np.arange(width) < lengths[:, None]]
+        starts = np.zeros(n, dtype=np.int64)
+        if n > 1:
+            starts[1:] = np.cumsum(lengths)[:-1]
+        names = self.names[:n]
+        family = names[:, 0].astype(np.int64) | (names[:, 1].astype(np.int64) << 8)
+        sports = (names[:, 2].astype(np.int64) << 8) | names[:, 3]
+        srcs = np.zeros(n, dtype=np.uint64)
+        for fam, lo, hi in ((socket.AF_INET, 4, 8), (socket.AF_INET6, 8, 24)):
+            rows = np.flatnonzero(family == fam)
+            if not len(rows):
+                continue
+            raw = np.ascontiguousarray(names[rows, lo:hi])
+            keys, inverse = np.unique(raw.view(f"V{hi - lo}").ravel(), return_inverse=True)
+            ids = np.array([source_id(fam, k.tobytes()) for k in keys], dtype=np.uint64)
+            srcs[rows] = ids[inverse]
+        ctl = self.control[:n]
+        stamped = ((self.msgs["controllen"][:n] >= 32) & (ctl[:, 0] >= 32)
+                   & (ctl[:, 1] == (SO_TIMESTAMPNS << 32 | _SOL_SOCKET)))
+        stamps = np.where(stamped, ctl[:, 2] + ctl[:, 3] * 1e-9, now)
+        counts = np.array(seg_counts, dtype=np.int64)
+        return DatagramBatch(
+            packed.tobytes(),
+            stamps.astype(np.float64),
+            starts,
+            lengths,
+            srcs,
+            np.repeat(np.array([dst_of[p] for p in seg_ports], dtype=np.uint64), counts),
+            sports,
+            np.repeat(np.array(seg_ports, dtype=np.int64), counts),
+        )
