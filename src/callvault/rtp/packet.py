@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from callvault.errors import ParseError, Truncated
 
 RTP_VERSION = 2
 RTP_HEADER_SIZE = 12
 RTCP_HEADER_SIZE = 8
+PLAIN_FIRST_BYTE = 0x80
+"""Version 2 without padding, extension or CSRCs: the first byte of nearly every RTP packet."""
 """RFC 3550 §6.4.2: the smallest RTCP packet, a receiver report without report blocks."""
 RTCP_PACKET_TYPES = range(200, 205)
 """RFC 3550 §12.1: SR, RR, SDES, BYE, APP; byte 1 of an RTCP packet (RFC 5761 §4)."""
@@ -77,6 +78,22 @@ class RtpHeaders:
     payload_length: np.ndarray
 
 
+def _plain_headers(
+    index: np.ndarray, first: np.ndarray, words: np.ndarray, s: np.ndarray, n: np.ndarray
+) -> RtpHeaders:
+    """Headers of packets that all have the fixed 12 bytes alone: no CSRC, extension or padding."""
+    return RtpHeaders(
+        index=index,
+        payload_type=(first >> 16) & 0x7F,
+        marker=((first >> 23) & 1).astype(bool),
+        sequence=first & 0xFFFF,
+        timestamp=words[:, 1].astype(np.int64),
+        ssrc=words[:, 2].astype(np.int64),
+        payload_start=s + RTP_HEADER_SIZE,
+        payload_length=n - RTP_HEADER_SIZE,
+    )
+
+
 def _be16(buf: np.ndarray, pos: np.ndarray) -> np.ndarray:
     return (buf[pos].astype(np.int64) << 8) | buf[pos + 1]
 
@@ -108,15 +125,24 @@ def read_headers(
     """
     s = start[index]
     n = length[index]
-    # rows of a 12-byte sliding view: one gather of 12 bytes a packet, no index per byte
+    # one 12-byte record a packet from a view with a record at every byte: a single gather
+    # (several times faster than gathering rows of a (n, 12) byte view)
     fixed = (
-        sliding_window_view(buf, RTP_HEADER_SIZE)[s]
+        np.ndarray(
+            (buf.shape[0] - RTP_HEADER_SIZE + 1,),
+            dtype=f"V{RTP_HEADER_SIZE}",
+            buffer=buf,
+            strides=(1,),
+        )[s]
         if s.size
-        else np.zeros((0, RTP_HEADER_SIZE), dtype=np.uint8)
+        else np.zeros(0, dtype=f"V{RTP_HEADER_SIZE}")
     )
-    words = fixed.view(">u4").astype(np.int64)
-    first = words[:, 0]
+    words = fixed.view(">u4").reshape(-1, 3)
+    first = words[:, 0].astype(np.int64)
     b0 = first >> 24
+    if bool((b0 == PLAIN_FIRST_BYTE).all()) and bool((n >= RTP_HEADER_SIZE).all()):
+        return _plain_headers(index, first, words, s, n), index[:0]
+    words = words.astype(np.int64)
     header = RTP_HEADER_SIZE + 4 * (b0 & 0x0F)
     ok = header <= n
     has_ext = (b0 & 0x10) != 0
