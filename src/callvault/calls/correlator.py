@@ -8,7 +8,9 @@ Sans-I/O: messages and RTP totals come in with their capture timestamps; finishe
 from __future__ import annotations
 
 import hashlib
+import heapq
 import re
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -29,6 +31,8 @@ from callvault.rtp.quality import QualityTable
 from callvault.sip import sdp as sdp_module
 from callvault.sip import siprec
 from callvault.sip.dtmf import parse_dtmf_info
+from callvault.sip.message import SipRequest
+from callvault.sip.via import CSeq
 
 STATUS_BY_CODE = {
     486: CallStatus.BUSY,
@@ -40,6 +44,8 @@ STATUS_BY_CODE = {
 AUTH_CHALLENGES = (401, 407)
 HOLD_DIRECTIONS = ("sendonly", "inactive")
 UNSIGNALLED_MIN_PACKETS = 5
+TIMER_MARGIN_S = 0.001
+"""Calls are looked at this much before their computed end, which float rounding may shift."""
 """A conversation of unsignalled RTP is journaled once one of its streams has this many packets."""
 
 
@@ -103,6 +109,8 @@ class CallState:
     """Why the call's media cannot be decoded (SRTP/ZRTP/DTLS-SRTP), from SDP or ZRTP packets."""
     uid: str = ""
     """CSeqs of INVITEs sent without SDP: the offer comes in the response (RFC 3264 §4)."""
+    serial: int = 0
+    """Order of the call among those started: calls due together are written in this order."""
 
     def side_of_tag(self, tag: str | None) -> Side:
         return Side.CALLER if tag == self.caller_tag or tag in self.caller_tags else Side.CALLEE
@@ -225,6 +233,13 @@ class Correlator:
         self.streams: dict[StreamKey, StreamState] = {}
         self.conversations: dict[tuple[Endpoint, Endpoint], Conversation] = {}
         self.late_media: dict[StreamKey, float] = {}
+        self._late_order: deque[tuple[float, StreamKey]] = deque()
+        """(until, key) of late_media in the order set, which is the order of ``until``."""
+        self._timers: list[tuple[float, int, CallState]] = []
+        """Heap of (earliest time a call can be over, its serial, call): tick looks only at
+        calls whose time has come. Entries go stale as calls change; each is checked again
+        when it comes up, and a new one is pushed whenever a message changes a call."""
+        self._serial = 0
         self.counters = CorrelatorCounters()
         self.now = 0.0
         self.quality: QualityTable | None = None
@@ -243,32 +258,44 @@ class Correlator:
     def on_sip(self, env: SipEnvelope) -> None:
         msg = env.message
         self.counters.sip_messages += 1
-        self.now = max(self.now, env.ts)
+        ts = env.ts
+        if ts > self.now:
+            self.now = ts
         call_id = msg.call_id
         cseq = msg.cseq
         if not call_id or cseq is None:
             self.counters.skip("sip without Call-ID or CSeq")
             return
-        method = getattr(msg, "method", None)
+        if isinstance(msg, SipRequest):
+            method, status = msg.method, None
+        else:
+            method, status = None, msg.status
         call = self.calls.get(call_id)
         if call is None:
-            if method == "INVITE" and not _header_tag(msg, "to") and call_id not in self.finished:
-                call = self._start(env, call_id)
-            else:
+            if method != "INVITE" or call_id in self.finished:
                 return
-        call.last_sip = max(call.last_sip, env.ts)
-        call.last_activity = max(call.last_activity, env.ts)
-        status = getattr(msg, "status", None)
-        if method == "INVITE" and not _header_tag(msg, "to"):
-            call.caller_tags.add(_header_tag(msg, "from"))
-        identity = (method, status, cseq.seq, cseq.method, _header_tag(msg, "to"))
+            to_tag = _header_tag(msg, "to")
+            if to_tag:
+                return
+            call = self._start(env, call_id)
+        else:
+            to_tag = _header_tag(msg, "to")
+        if ts > call.last_sip:
+            call.last_sip = ts
+        if ts > call.last_activity:
+            call.last_activity = ts
+        from_tag = _header_tag(msg, "from")
+        if method == "INVITE" and not to_tag:
+            call.caller_tags.add(from_tag)
+        identity = (method, status, cseq.seq, cseq.method, to_tag)
         if identity in call.seen:
             return  # a retransmission, or the same message seen again through a proxy
         call.seen.add(identity)
         if method is not None:
-            self._request(call, env, method, cseq)
+            self._request(call, env, method, cseq, from_tag, to_tag)
         else:
-            self._response(call, env, int(status), cseq)
+            self._response(call, env, status, cseq, from_tag, to_tag)
+        heapq.heappush(self._timers, (self._due(call), call.serial, call))
 
     def _start(self, env: SipEnvelope, call_id: str) -> CallState:
         msg = env.message
@@ -290,6 +317,8 @@ class Correlator:
         )
         uid_source = f"sip|{call_id}|{call.caller_tag}|{env.ts:.6f}"
         call.uid = hashlib.sha1(uid_source.encode()).hexdigest()[:20]
+        self._serial += 1
+        call.serial = self._serial
         self.calls[call_id] = call
         if self.on_live is not None:
             self.on_live("started", call)
@@ -307,11 +336,19 @@ class Correlator:
             user_agent=user_agent,
         )
 
-    def _request(self, call: CallState, env: SipEnvelope, method: str, cseq: object) -> None:
+    def _request(
+        self,
+        call: CallState,
+        env: SipEnvelope,
+        method: str,
+        cseq: CSeq,
+        from_tag: str | None,
+        to_tag: str | None,
+    ) -> None:
         msg = env.message
-        side = call.side_of_tag(_header_tag(msg, "from"))
+        side = call.side_of_tag(from_tag)
         if method == "INVITE":
-            if not _header_tag(msg, "to") and call.answered_at is None:
+            if not to_tag and call.answered_at is None:
                 # a new INVITE transaction after an authentication challenge
                 call.invite_cseq = cseq.seq
                 call.challenged = False
@@ -345,9 +382,17 @@ class Correlator:
             target = _header(msg, "Refer-To")
             call.events.append(CallEvent("transfer", env.ts, side, target, "refer"))
 
-    def _response(self, call: CallState, env: SipEnvelope, status: int, cseq: object) -> None:
+    def _response(
+        self,
+        call: CallState,
+        env: SipEnvelope,
+        status: int,
+        cseq: CSeq,
+        from_tag: str | None,
+        to_tag: str | None,
+    ) -> None:
         msg = env.message
-        side = other(call.side_of_tag(_header_tag(msg, "from")))
+        side = other(call.side_of_tag(from_tag))
         if cseq.method != "INVITE":
             if cseq.method in ("UPDATE", "PRACK") and 200 <= status < 300:
                 self._sdp(call, env, side, "answer")
@@ -367,7 +412,7 @@ class Correlator:
         elif status < 300:
             if call.answered_at is None:
                 call.answered_at = env.ts
-                call.callee_tag = _header_tag(msg, "to")
+                call.callee_tag = to_tag
                 call.sip_code = status
                 call.status = CallStatus.ANSWERED
                 call.callee.user_agent = _header(msg, "Server") or _header(msg, "User-Agent")
@@ -623,27 +668,63 @@ class Correlator:
     def tick(self, now: float) -> None:
         """Write every call that is over by capture time ``now``."""
         self.now = max(self.now, now)
-        s = self.settings
-        for call in list(self.calls.values()):
-            if call.ended_at is not None:
-                if call.challenged and now - call.ended_at < s.setup_timeout_s:
-                    continue  # an authentication challenge: a new INVITE may follow
-                if now - max(call.ended_at, call.last_sip) >= s.bye_linger_s:
-                    self._finish(call)
-            elif call.answered_at is None:
-                if now - call.last_sip >= s.setup_timeout_s:
-                    call.end_cause = "timeout"
-                    self._finish(call)
-            elif now - call.last_activity >= s.inactivity_timeout_s:
-                call.end_cause = "timeout"
+        timers = self._timers
+        due: dict[int, CallState] = {}
+        while timers and timers[0][0] <= now:
+            _, serial, call = heapq.heappop(timers)
+            if self.calls.get(call.call_id) is call:
+                due[serial] = call
+        for serial in sorted(due):  # the order in which the calls started, as self.calls has
+            call = due[serial]
+            if self._over(call, now):
                 self._finish(call)
+            else:
+                heapq.heappush(timers, (max(self._due(call), now), serial, call))
+        s = self.settings
         for pair, conv in list(self.conversations.items()):
             if now - conv.last_activity >= s.media_timeout_s:
                 del self.conversations[pair]
                 self._finish_conversation(conv)
-        for key, until in list(self.late_media.items()):
-            if now > until:
+        late = self._late_order
+        while late and now > late[0][0]:
+            until, key = late.popleft()
+            if self.late_media.get(key) == until:
                 del self.late_media[key]
+
+    def _over(self, call: CallState, now: float) -> bool:
+        """Whether ``call`` is over at ``now``; sets end_cause "timeout" when a timer ends it."""
+        s = self.settings
+        if call.ended_at is not None:
+            if call.challenged and now - call.ended_at < s.setup_timeout_s:
+                return False  # an authentication challenge: a new INVITE may follow
+            return now - max(call.ended_at, call.last_sip) >= s.bye_linger_s
+        if call.answered_at is None:
+            if now - call.last_sip >= s.setup_timeout_s:
+                call.end_cause = "timeout"
+                return True
+        elif now - call.last_activity >= s.inactivity_timeout_s:
+            call.end_cause = "timeout"
+            return True
+        return False
+
+    def _due(self, call: CallState) -> float:
+        """A little before the earliest capture time at which ``_over`` can be true, given the
+        call as it is now (later SIP or media only move that time on)."""
+        s = self.settings
+        if call.ended_at is not None:
+            due = max(call.ended_at, call.last_sip) + s.bye_linger_s
+            if call.challenged:
+                due = max(due, call.ended_at + s.setup_timeout_s)
+        elif call.answered_at is None:
+            due = call.last_sip + s.setup_timeout_s
+        else:
+            due = call.last_activity + s.inactivity_timeout_s
+        return due - TIMER_MARGIN_S
+
+    def _forget_media(self, key: StreamKey, until: float) -> None:
+        """Media of ``key`` seen until capture time ``until`` belongs to a call already written."""
+        self.late_media[key] = until
+        self._late_order.append((until, key))
 
     def close(self) -> None:
         """End of input: write every call still in progress."""
@@ -661,7 +742,7 @@ class Correlator:
         grace = self.now + self.settings.media_timeout_s
         for stream in call.streams:
             self.streams.pop(stream.key, None)
-            self.late_media[stream.key] = grace
+            self._forget_media(stream.key, grace)
         self.finished[call.call_id] = call.ended_at or call.last_activity
         if len(self.finished) > 100_000:
             for key in list(self.finished)[:50_000]:
@@ -754,7 +835,7 @@ class Correlator:
     def _finish_conversation(self, conv: Conversation) -> None:
         for stream in conv.streams:
             self.streams.pop(stream.key, None)
-            self.late_media[stream.key] = self.now + self.settings.media_timeout_s
+            self._forget_media(stream.key, self.now + self.settings.media_timeout_s)
         if not any(s.looks_like_rtp(UNSIGNALLED_MIN_PACKETS) for s in conv.streams):
             for stream in conv.streams:
                 if self.quality is not None and stream.quality_slot is not None:

@@ -128,7 +128,9 @@ class Headers:
 
     def __init__(self, fields: Iterable[tuple[str, str]] = ()) -> None:
         self._fields: list[tuple[str, str]] = list(fields)
-        index: dict[str, list[str]] = {}
+        # one value per key is the rule, so a lone value is kept as the string itself and
+        # only repeated headers (Via, Record-Route ...) get a list: fewer objects per message
+        index: dict[str, str | list[str]] = {}
         compact = COMPACT_FORMS
         for name, value in self._fields:
             key = name.lower()
@@ -136,25 +138,38 @@ class Headers:
                 key = compact.get(key, key)
             found = index.get(key)
             if found is None:
-                index[key] = [value]
+                index[key] = value
+            elif type(found) is str:
+                index[key] = [found, value]
             else:
                 found.append(value)
         self._index = index
 
+    def _lookup(self, name: str) -> str | list[str] | None:
+        """The index entry of ``name``; names already in key form (as the parsers ask for
+        them, e.g. "call-id") skip the lower-casing: every key is its own header_key."""
+        found = self._index.get(name)
+        if found is None:
+            found = self._index.get(header_key(name))
+        return found
+
     def get(self, name: str, default: str | None = None) -> str | None:
         """Value of the first field called ``name`` (any case, compact form or not)."""
-        found = self._index.get(header_key(name))
-        return found[0] if found else default
+        found = self._lookup(name)
+        if found is None:
+            return default
+        return found if type(found) is str else found[0]
 
     def get_list(self, name: str, split_commas: bool = False) -> list[str]:
         """Values of every field called ``name``, in order; optionally split at commas."""
-        found = self._index.get(header_key(name))
-        if not found:
+        found = self._lookup(name)
+        if found is None:
             return []
+        values = [found] if type(found) is str else list(found)
         if not split_commas:
-            return list(found)
+            return values
         out: list[str] = []
-        for value in found:
+        for value in values:
             out.extend(
                 p.strip(WHITESPACE) for p in split_outside(value, ",") if p.strip(WHITESPACE)
             )
@@ -162,7 +177,10 @@ class Headers:
 
     def count(self, name: str) -> int:
         """Number of fields called ``name``."""
-        return len(self._index.get(header_key(name), ()))
+        found = self._lookup(name)
+        if found is None:
+            return 0
+        return 1 if type(found) is str else len(found)
 
     def multi_items(self) -> list[tuple[str, str]]:
         """(name as written, value) for every field, in message order."""
@@ -179,10 +197,10 @@ class Headers:
         return list(seen.values())
 
     def __getitem__(self, name: str) -> str:
-        found = self._index.get(header_key(name))
-        if not found:
+        found = self._lookup(name)
+        if found is None:
             raise KeyError(name)
-        return found[0]
+        return found if type(found) is str else found[0]
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and header_key(name) in self._index

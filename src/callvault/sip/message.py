@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, TypeVar
 
 from callvault.errors import ParseError, Truncated
@@ -24,6 +23,31 @@ from callvault.sip.uri import SipUri, parse_uri
 from callvault.sip.via import CSeq, Via, parse_cseq, parse_via_list
 
 T = TypeVar("T")
+
+
+class cached_property:
+    """functools.cached_property without its per-access lock (Python < 3.12 takes one on
+    every first read): a message is read by one thread, and its accessors run on every
+    message of a capture.
+
+    A non-data descriptor that stores the value in the instance ``__dict__`` (which a frozen
+    dataclass allows), so later reads never reach it.
+    """
+
+    def __init__(self, func: Callable[[Any], Any]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = self.func(instance)
+        instance.__dict__[self.name] = value
+        return value
 
 MAX_HEADER_BYTES = 65536
 """Largest start line plus header block accepted (RFC 3261 §18.1.1 keeps UDP under 64 KiB)."""
