@@ -27,6 +27,7 @@ from callvault.config import Settings
 from callvault.errors import CaptureError, ParseError
 from callvault.net.datagram import DatagramBatch, StreamData
 from callvault.net.decode import NetDecoder
+from callvault.rtp import grouping
 from callvault.rtp import packet as rtp
 from callvault.rtp.dtmf import TelephoneEvent
 from callvault.rtp.quality import QualityTable
@@ -386,14 +387,7 @@ class Engine:
         k1 = (d.src[idx] << np.uint64(8)) | headers.payload_type.astype(np.uint64)
         k2 = (d.dst[idx] << np.uint64(16)) | d.sport[idx].astype(np.uint64)
         k3 = (d.dport[idx].astype(np.uint64) << np.uint64(32)) | headers.ssrc.astype(np.uint64)
-        order = _group_order(k0, k1, k2, k3)
-        s0, s1, s2, s3 = k0[order], k1[order], k2[order], k3[order]
-        change = np.empty(n, dtype=bool)
-        change[0] = True
-        change[1:] = (
-            (s0[1:] != s0[:-1]) | (s1[1:] != s1[:-1]) | (s2[1:] != s2[:-1]) | (s3[1:] != s3[:-1])
-        )
-        starts = np.flatnonzero(change)
+        order, (s0, s1, s2, s3), starts = _sorted_groups(k0, k1, k2, k3)
         ends = np.append(starts[1:], n)
         ts_sorted = d.ts[idx][order]
         seq_sorted = headers.sequence[order]
@@ -578,25 +572,38 @@ _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(
 
 
 def _group_order(window: np.ndarray, k1: np.ndarray, k2: np.ndarray, k3: np.ndarray) -> np.ndarray:
-    """A stable order that puts each (window, k1, k2, k3) together, windows ascending.
+    """A stable order that puts each (window, k1, k2, k3) together, windows ascending."""
+    return _sorted_groups(window, k1, k2, k3)[0]
+
+
+def _sorted_groups(
+    window: np.ndarray, k1: np.ndarray, k2: np.ndarray, k3: np.ndarray
+) -> tuple[np.ndarray, tuple[np.ndarray, ...], np.ndarray]:
+    """(order, the four keys in that order, where each group starts): :func:`_group_order`
+    with what the grouping reads next.
 
     One stable sort on (window rank, 40-bit hash of the keys) instead of a four-key lexsort;
     if two different keys ever share a hash within a window, fall back to the lexsort.
-    Where the rank, the hash and a packet's position fit one 64-bit word together, that word
-    is sorted by value (SIMD sort, several times faster than a stable argsort) and the
-    position read back from its low bits: the same order.
+    Windows in ascending order and not too many of them: the order from a 16-bit radix sort
+    (grouping.hash_order). Else, where the rank, the hash and a packet's position fit one
+    64-bit word together, that word is sorted by value (SIMD sort, several times faster than
+    a stable argsort) and the position read back from its low bits: the same order.
     """
     # Windows come ascending (datagrams are in time order): their offset from the first is
     # already a rank, unless the batch spans more windows than 24 bits hold.
     span = int(window[-1] - window[0])
-    ascending = span < (1 << 24) and (span == 0 or bool((window[1:] >= window[:-1]).all()))
+    ascending = 0 <= span < (1 << 24) and bool((window[1:] >= window[:-1]).all())
     ranks = window - window[0] if ascending else np.unique(window, return_inverse=True)[1]
     mixed = (k1 * _MIX[0]) ^ (k2 * _MIX[1]) ^ (k3 * _MIX[2])
     mixed ^= mixed >> np.uint64(29)
-    sort_key = (ranks.astype(np.uint64) << np.uint64(40)) | (mixed & np.uint64((1 << 40) - 1))
+    hashes = mixed & np.uint64((1 << grouping.HASH_BITS) - 1)
+    sort_key = (ranks.astype(np.uint64) << np.uint64(grouping.HASH_BITS)) | hashes
     n = sort_key.shape[0]
     position_bits = max(1, (n - 1).bit_length())
-    if int(ranks.max(initial=0)).bit_length() + 40 + position_bits <= 64:
+    order = grouping.hash_order(ranks, hashes) if ascending else None
+    if order is not None:
+        h = sort_key[order]
+    elif int(ranks.max(initial=0)).bit_length() + 40 + position_bits <= 64:
         shift = np.uint64(position_bits)
         packed = np.sort((sort_key << shift) | np.arange(n, dtype=np.uint64))
         order = (packed & np.uint64((1 << position_bits) - 1)).astype(np.intp)
@@ -604,12 +611,26 @@ def _group_order(window: np.ndarray, k1: np.ndarray, k2: np.ndarray, k3: np.ndar
     else:
         order = np.argsort(sort_key, kind="stable")
         h = sort_key[order]
-    same = h[1:] == h[:-1]
-    if same.any():
-        a, b = order[:-1][same], order[1:][same]
-        if ((k1[a] != k1[b]) | (k2[a] != k2[b]) | (k3[a] != k3[b])).any():
-            return np.lexsort((k3, k2, k1, window))
-    return order
+    keys = (window, k1, k2, k3)
+    ordered, change = _changes(keys, order)
+    if (change[1:] & (h[1:] == h[:-1])).any():  # two keys share a hash
+        order = np.lexsort((k3, k2, k1, window))
+        ordered, change = _changes(keys, order)
+    return order, ordered, np.flatnonzero(change)
+
+
+def _changes(
+    keys: tuple[np.ndarray, ...], order: np.ndarray
+) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """The keys in ``order``, and where any of them differs from the packet before."""
+    ordered = tuple(k[order] for k in keys)
+    change = np.empty(order.shape[0], dtype=bool)
+    change[0] = True
+    first = ordered[0]
+    np.not_equal(first[1:], first[:-1], out=change[1:])
+    for k in ordered[1:]:
+        change[1:] |= k[1:] != k[:-1]
+    return ordered, change
 
 
 def _records_everything(policy: RecordingPolicy | None) -> bool:
