@@ -145,6 +145,15 @@ class Headers:
                 found.append(value)
         self._index = index
 
+    @classmethod
+    def indexed(cls, fields: list[tuple[str, str]], index: dict[str, str | list[str]]) -> Headers:
+        """Headers from ``fields`` and the index ``__init__`` would build from them (a lone
+        value as the string, repeated ones as a list), for a parser that built both at once."""
+        headers = cls.__new__(cls)
+        headers._fields = fields
+        headers._index = index
+        return headers
+
     def _lookup(self, name: str) -> str | list[str] | None:
         """The index entry of ``name``; names already in key form (as the parsers ask for
         them, e.g. "call-id") skip the lower-casing: every key is its own header_key."""

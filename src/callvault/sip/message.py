@@ -9,7 +9,6 @@ wrong with a message that parsed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -57,11 +56,6 @@ MAX_HEADER_FIELDS = 1024
 
 MAX_BODY_BYTES = 1 << 20
 """Largest Content-Length honoured; a larger one is treated as absent (and reported)."""
-
-HEADER_LINE = re.compile(
-    r"^([^ \t\r\n:]+)[ \t]*:[ \t]*((?:[^\r\n]*[^ \t\r\n])?)[ \t]*\r?$", re.MULTILINE
-)
-"""One unfolded header line: name, optional blanks, colon, value (RFC 3261 §7.3.1)."""
 
 LEADING_NEWLINES = b"\r\n"
 """RFC 3261 §7.5: CRLFs before the start line are ignored."""
@@ -220,30 +214,23 @@ def parse_message(data: bytes, *, strict: bool = False) -> SipRequest | SipRespo
     is not a SIP message. With ``strict``, also raises ParseError with the first problem
     check_message finds.
     """
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise ParseError("SIP message must be bytes")
-    data = bytes(data)
+    if type(data) is not bytes:
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise ParseError("SIP message must be bytes")
+        data = bytes(data)
     start = len(data) - len(data.lstrip(LEADING_NEWLINES)) if data[:1] in (b"\r", b"\n") else 0
     if start >= len(data):
         raise Truncated("no SIP start line")
     head_end, body_start = _find_header_end(data, start)
     head = data[start:head_end].decode("utf-8", "replace")
     first, _, rest = head.partition("\n")
-    headers = Headers(_header_fields(rest))
+    headers = _headers(rest)
     content_length = _content_length(headers)
-    available = len(data) - body_start
-    if content_length is not None and content_length <= available:
+    if content_length is not None and content_length <= len(data) - body_start:
         body = data[body_start : body_start + content_length]
     else:
         body = data[body_start:]
-    common = {
-        "start_line": first.rstrip("\r"),
-        "headers": headers,
-        "body": body,
-        "size": body_start + len(body),
-        "content_length": content_length,
-    }
-    message = _start_line(first.rstrip("\r"), common)
+    message = _start_line(first.rstrip("\r"), headers, body, body_start + len(body), content_length)
     if strict:
         from callvault.sip.check import check_message
 
@@ -257,12 +244,17 @@ def _find_header_end(data: bytes, start: int) -> tuple[int, int]:
     """(end of the header block, start of the body): the first empty line (RFC 3261 §7).
 
     Plain ``find`` calls rather than one regex: CRLF CRLF is searched first, then the LF-only
-    spellings before it.
+    spellings before it (the three cannot start at the same byte, so the earliest wins).
     """
     limit = start + MAX_HEADER_BYTES + 4
     end = data.find(b"\r\n\r\n", start, limit)
-    found, size = (end, 4) if end >= 0 else (-1, 0)
-    stop = end + 4 if end >= 0 else limit
+    if end >= 0:
+        # an LF-only blank line wholly before the CRLF CRLF ends the block first
+        if data.find(b"\n\n", start, end + 1) < 0 and data.find(b"\n\r\n", start, end + 2) < 0:
+            return end, end + 4
+        found, size, stop = end, 4, end + 4
+    else:
+        found, size, stop = -1, 0, limit
     for marker in (b"\n\n", b"\n\r\n"):
         pos = data.find(marker, start, stop)
         if pos >= 0 and (found < 0 or pos < found):
@@ -274,13 +266,24 @@ def _find_header_end(data: bytes, start: int) -> tuple[int, int]:
     return found, found + size
 
 
-def _start_line(line: str, common: dict[str, Any]) -> SipRequest | SipResponse:
+def _start_line(
+    line: str, headers: Headers, body: bytes, size: int, content_length: int | None
+) -> SipRequest | SipResponse:
     if line[:4].upper() == "SIP/":
         version, _, rest = line.partition(" ")
         code, _, reason = rest.lstrip(" ").partition(" ")
         if not code.isascii() or not code.isdigit() or len(code) > 10:
             raise ParseError("status code is not a number")
-        return SipResponse(version=version, status=int(code), reason_phrase=reason, **common)
+        return SipResponse(
+            version=version,
+            status=int(code),
+            reason_phrase=reason,
+            start_line=line,
+            headers=headers,
+            body=body,
+            size=size,
+            content_length=content_length,
+        )
     tokens = line.split()
     if len(tokens) < 3 or tokens[-1][:4].upper() != "SIP/":
         raise ParseError("not a SIP start line")
@@ -289,23 +292,55 @@ def _start_line(line: str, common: dict[str, Any]) -> SipRequest | SipResponse:
         raise ParseError("request method is not a token")
     uri_text = line.strip(WHITESPACE)[len(method) :].strip(WHITESPACE)
     uri_text = uri_text[: len(uri_text) - len(tokens[-1])].strip(WHITESPACE)
-    return SipRequest(version=tokens[-1], method=method, uri_text=uri_text, **common)
+    return SipRequest(
+        version=tokens[-1],
+        method=method,
+        uri_text=uri_text,
+        start_line=line,
+        headers=headers,
+        body=body,
+        size=size,
+        content_length=content_length,
+    )
+
+
+def _headers(text: str) -> Headers:
+    """The header block's fields, unfolded (RFC 3261 §7.3.1).
+
+    A block without continuation lines, blank lines or odd names (nearly every one) is read
+    in one pass that indexes the fields as it splits them; anything else goes line by line
+    through ``_header_fields``, which also says exactly why a line is refused.
+    """
+    if not text or text[0] in WHITESPACE or "\n " in text or "\n\t" in text:
+        return Headers(_header_fields(text))
+    fields: list[tuple[str, str]] = []
+    index: dict[str, str | list[str]] = {}
+    compact = COMPACT_FORMS
+    for line in text.split("\n"):
+        if line[-1:] == "\r":
+            line = line[:-1]
+        name, colon, value = line.partition(":")
+        name = name.rstrip(WHITESPACE)
+        if not colon or not name or " " in name or "\t" in name:
+            return Headers(_header_fields(text))
+        value = value.strip(WHITESPACE)
+        fields.append((name, value))
+        key = name.lower()
+        if len(key) == 1:
+            key = compact.get(key, key)
+        found = index.get(key)
+        if found is None:
+            index[key] = value
+        elif type(found) is str:
+            index[key] = [found, value]
+        else:
+            found.append(value)
+    if len(fields) > MAX_HEADER_FIELDS:
+        raise ParseError("too many header fields")
+    return Headers.indexed(fields, index)
 
 
 def _header_fields(text: str) -> list[tuple[str, str]]:
-    """Splits the header block into (name, value) with continuation lines unfolded (§7.3.1)."""
-    if not text:
-        return []
-    if "\n " not in text and "\n\t" not in text:
-        fields = HEADER_LINE.findall(text)
-        if len(fields) == text.count("\n") + 1:
-            if len(fields) > MAX_HEADER_FIELDS:
-                raise ParseError("too many header fields")
-            return fields
-    return _header_fields_slow(text)
-
-
-def _header_fields_slow(text: str) -> list[tuple[str, str]]:
     """Line by line: folded values, blank lines, and the exact reason a line is refused."""
     fields: list[tuple[str, str]] = []
     for line in text.split("\n"):
@@ -334,12 +369,14 @@ def _header_fields_slow(text: str) -> list[tuple[str, str]]:
 
 def _content_length(headers: Headers) -> int | None:
     """The announced body length when it is one usable number (several equal ones count as one)."""
-    values = headers.get_list("content-length")
-    if not values:
+    value = headers.get("content-length")
+    if value is None:
         return None
-    first = values[0].strip(WHITESPACE)
-    if any(v.strip(WHITESPACE) != first for v in values[1:]):
-        return None
+    first = value.strip(WHITESPACE)
+    if headers.count("content-length") > 1:
+        values = headers.get_list("content-length")
+        if any(v.strip(WHITESPACE) != first for v in values[1:]):
+            return None
     if not first.isascii() or not first.isdigit() or len(first) > 10:
         return None
     length = int(first)
