@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,9 @@ from callvault.ingest import ingest_files
 
 if TYPE_CHECKING:  # rich is imported when a progress bar or a table is shown
     from rich.table import Table
+
+COMMIT_AFTER_S = 0.25
+"""How long (wall clock) a finished call may wait for the commit that makes it visible."""
 
 
 def direction_options(f):  # type: ignore[no-untyped-def]
@@ -99,16 +103,21 @@ def run_ingest(files, settings, progress: bool | None, fmt: str) -> IngestSummar
         show = Console(stderr=True).is_terminal
     statuses: Counter[str] = Counter()
     with open_journal(settings) as journal:
-        # A window's calls (≤ 1 s of capture time) are committed together: a transaction
-        # per call would cost more than the statements in it.
+        # Calls are committed together at the end of a window (≤ 1 s of capture time) once
+        # the first of them has waited COMMIT_AFTER_S: a commit rewrites the pages of every
+        # index it touches and costs more than the statements of a few calls.
         pending: list[Call] = []
+        held_since = 0.0
 
         def on_call(call: Call) -> None:
+            nonlocal held_since
+            if not pending:
+                held_since = time.monotonic()
             pending.append(call)
             statuses[call.status.value] += 1
 
-        def commit() -> None:
-            if pending:
+        def commit(*, now: bool = False) -> None:
+            if pending and (now or time.monotonic() - held_since >= COMMIT_AFTER_S):
                 journal.save_many(pending)
                 pending.clear()
 
@@ -143,6 +152,7 @@ def run_ingest(files, settings, progress: bool | None, fmt: str) -> IngestSummar
                 summary = ingest_files(files, settings, on_call, progress_for, commit)
         else:
             summary = ingest_files(files, settings, on_call, on_window=commit)
+        commit(now=True)
     for line in summary.errors:
         click.echo(f"callvault: error: {line}", err=True)
     if fmt == "json":
