@@ -175,67 +175,62 @@ def parse_sdp(data: bytes) -> SessionDescription:
     if len(data) > MAX_SDP_BYTES:
         raise ParseError("SDP too large")
     lines = bytes(data).decode("utf-8", "replace").split("\n")
-    builder = _Builder()
+    # one pass with the section being filled in local variables: this runs for every
+    # offer and answer of a capture
+    origin: Origin | None = None
+    session_name = ""
+    connection: str | None = None
+    session_attributes: list[tuple[str, str | None]] = []
+    attributes = session_attributes
+    media: list[_MediaBuilder] = []
+    section: _MediaBuilder | None = None
     saw_version = False
     for raw in lines:
         line = raw.rstrip("\r \t")
         if not line:
             continue
-        if len(line) < 2 or line[1] != "=" or not ("a" <= line[0] <= "z"):
+        kind = line[0]
+        if len(line) < 2 or line[1] != "=" or not ("a" <= kind <= "z"):
             if not saw_version:
                 raise ParseError("SDP does not start with v=")
             continue
-        kind, value = line[0], line[2:]
+        value = line[2:]
         if not saw_version:
             if kind != "v":
                 raise ParseError("SDP does not start with v=")
             saw_version = True
-            continue
-        builder.line(kind, value)
+        elif kind == "a":
+            name, colon, rest = value.partition(":")
+            attributes.append((name.strip(), rest.strip() if colon else None))
+        elif kind == "m":
+            if len(media) >= MAX_MEDIA:
+                raise ParseError("too many m= lines")
+            section = _MediaBuilder(value)
+            media.append(section)
+            attributes = section.attributes
+        elif kind == "c":
+            if section is not None:
+                section.connection = _connection_address(value) or section.connection
+            else:
+                connection = _connection_address(value) or connection
+        elif section is None:
+            if kind == "o":
+                parts = value.split()
+                if len(parts) == 6:
+                    origin = Origin(parts[0], parts[1], parts[2], parts[5])
+            elif kind == "s":
+                session_name = value
     if not saw_version:
         raise ParseError("SDP does not start with v=")
-    return builder.build()
-
-
-class _Builder:
-    """Collects lines of the session section, then of each media section."""
-
-    def __init__(self) -> None:
-        self.origin: Origin | None = None
-        self.session_name = ""
-        self.connection: str | None = None
-        self.attributes: list[tuple[str, str | None]] = []
-        self.media: list[_MediaBuilder] = []
-
-    def line(self, kind: str, value: str) -> None:
-        if kind == "m":
-            if len(self.media) >= MAX_MEDIA:
-                raise ParseError("too many m= lines")
-            self.media.append(_MediaBuilder(value))
-        elif self.media:
-            self.media[-1].line(kind, value)
-        elif kind == "o":
-            parts = value.split()
-            if len(parts) == 6:
-                self.origin = Origin(parts[0], parts[1], parts[2], parts[5])
-        elif kind == "s":
-            self.session_name = value
-        elif kind == "c":
-            self.connection = _connection_address(value) or self.connection
-        elif kind == "a":
-            self.attributes.append(_attribute(value))
-
-    def build(self) -> SessionDescription:
-        direction = _direction(self.attributes) or "sendrecv"
-        media = tuple(m.build(self.connection, direction) for m in self.media)
-        return SessionDescription(
-            self.origin,
-            self.session_name,
-            self.connection,
-            direction,
-            media,
-            tuple(self.attributes),
-        )
+    direction = _direction(session_attributes) or "sendrecv"
+    return SessionDescription(
+        origin,
+        session_name,
+        connection,
+        direction,
+        tuple([m.build(connection, direction) for m in media]),
+        tuple(session_attributes),
+    )
 
 
 class _MediaBuilder:
@@ -252,15 +247,9 @@ class _MediaBuilder:
         self.port = port
         self.port_count = count
         self.proto = parts[2]
-        self.formats: tuple[int | str, ...] = tuple(_format(f) for f in parts[3:])
+        self.formats: tuple[int | str, ...] = tuple([_format(f) for f in parts[3:]])
         self.connection: str | None = None
         self.attributes: list[tuple[str, str | None]] = []
-
-    def line(self, kind: str, value: str) -> None:
-        if kind == "c":
-            self.connection = _connection_address(value) or self.connection
-        elif kind == "a":
-            self.attributes.append(_attribute(value))
 
     def build(self, session_connection: str | None, session_direction: str) -> MediaDescription:
         rtpmap: dict[int, RtpMap] = {}
@@ -289,22 +278,22 @@ class _MediaBuilder:
         for pt in self.formats:
             if isinstance(pt, int) and pt not in rtpmap and pt in STATIC_PAYLOAD_TYPES:
                 rtpmap[pt] = STATIC_PAYLOAD_TYPES[pt]
-        return MediaDescription(
-            kind=self.kind,
-            port=self.port,
-            port_count=self.port_count,
-            proto=self.proto,
-            formats=self.formats,
-            connection=self.connection or session_connection,
-            direction=_direction(self.attributes) or session_direction,
-            rtpmap=rtpmap,
-            fmtp=fmtp,
-            rtcp_port=rtcp_port,
-            rtcp_mux=rtcp_mux,
-            label=label,
-            crypto=crypto,
-            ptime=ptime,
-            attributes=tuple(self.attributes),
+        return MediaDescription(  # positional, in field order: a frozen init is costly enough
+            self.kind,
+            self.port,
+            self.port_count,
+            self.proto,
+            self.formats,
+            self.connection or session_connection,
+            _direction(self.attributes) or session_direction,
+            rtpmap,
+            fmtp,
+            rtcp_port,
+            rtcp_mux,
+            label,
+            crypto,
+            ptime,
+            tuple(self.attributes),
         )
 
 
@@ -313,11 +302,6 @@ def _format(text: str) -> int | str:
     if text.isascii() and text.isdigit() and len(text) <= 3 and int(text) <= 127:
         return int(text)
     return text
-
-
-def _attribute(value: str) -> tuple[str, str | None]:
-    name, colon, rest = value.partition(":")
-    return (name.strip(), rest.strip() if colon else None)
 
 
 def _direction(attributes: list[tuple[str, str | None]]) -> str | None:
