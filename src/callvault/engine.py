@@ -273,16 +273,21 @@ class Engine:
         neither = len(d) - int(sip_mask.sum() + rtp_mask.sum() + rtcp_mask.sum()) - int(zrtp.size)
         self.summary.skip("udp neither SIP nor RTP", neither)
         out = []
-        for i in np.flatnonzero(sip_mask).tolist():
-            env = self._parse_sip(
-                d.payload(i),
-                float(d.ts[i]),
-                "udp",
-                int(d.src[i]),
-                int(d.sport[i]),
-                int(d.dst[i]),
-                int(d.dport[i]),
-            )
+        index = np.flatnonzero(sip_mask)
+        data, parse = d.data, self._parse_sip
+        # the columns as Python lists at once rather than a NumPy scalar read per field and
+        # message (seven of them, ≈ 1 µs a message)
+        for start, length, ts, src, sport, dst, dport in zip(
+            d.start[index].tolist(),
+            d.length[index].tolist(),
+            d.ts[index].tolist(),
+            d.src[index].tolist(),
+            d.sport[index].tolist(),
+            d.dst[index].tolist(),
+            d.dport[index].tolist(),
+            strict=True,
+        ):
+            env = parse(data[start : start + length], ts, "udp", src, sport, dst, dport)
             if env is not None:
                 out.append(env)
         return out
@@ -290,7 +295,7 @@ class Engine:
     def _parse_sip(
         self, data: bytes, ts: float, transport: str, src: int, sport: int, dst: int, dport: int
     ) -> SipEnvelope | None:
-        if not data.strip():
+        if not data or data.isspace():
             return None  # CRLF keep-alive (RFC 5626 §3.5.1)
         if not _looks_like_sip(data):
             self.summary.skip(f"{transport} neither SIP nor RTP")
