@@ -13,6 +13,7 @@ import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from callvault.calls.classify import Classifier
 from callvault.calls.media import Endpoint, MediaMap, StreamKey, StreamState, other, private_address
@@ -31,7 +32,7 @@ from callvault.rtp.quality import QualityTable
 from callvault.sip import sdp as sdp_module
 from callvault.sip import siprec
 from callvault.sip.dtmf import parse_dtmf_info
-from callvault.sip.message import SipRequest
+from callvault.sip.message import SipMessage, SipRequest
 from callvault.sip.via import CSeq
 
 STATUS_BY_CODE = {
@@ -190,15 +191,29 @@ def _tag(address: object) -> str | None:
     return getattr(address, "tag", None)
 
 
-def _header_tag(message: object, name: str) -> str | None:
+def _header_tag(message: SipMessage, name: str) -> str | None:
     """The tag parameter of a From/To header (RFC 3261 §19.3) without parsing the URI:
     header parameters follow the closing ">" of a name-addr, or the addr-spec itself."""
     value = message.headers.get(name)
     if not value:
         return None
+    return _tag_in(value)
+
+
+@lru_cache(maxsize=4096)
+def _tag_in(value: str) -> str | None:
+    """The tag of a From/To value; cached, as a dialog repeats its From and To on every message."""
     tail = value[value.rfind(">") + 1 :]
+    if ";" not in tail:
+        return None
     found = _TAG.search(tail)
     return found.group(1) if found else None
+
+
+def _may_name(value: str | None) -> bool:
+    """Whether a From/To value can carry a display name: only text before a "<" is one
+    (parse_address), so a value that starts with "<" or has none needs no parsing to know."""
+    return value is not None and "<" in value and value.lstrip(" \t")[:1] != "<"
 
 
 def _uri_text(address: object) -> str | None:
@@ -417,9 +432,10 @@ class Correlator:
                 call.status = CallStatus.ANSWERED
                 call.callee.user_agent = _header(msg, "Server") or _header(msg, "User-Agent")
                 call.callee.ip = self.addresses.text(env.src)
-                to = msg.to
-                if getattr(to, "display_name", None) and not call.callee.display_name:
-                    call.callee.display_name = to.display_name
+                if not call.callee.display_name and _may_name(msg.headers.get("to")):
+                    to = msg.to
+                    if getattr(to, "display_name", None):
+                        call.callee.display_name = to.display_name
                 if call.ended_at is not None and call.end_cause in ("cancel", "final-response"):
                     # the 200 OK crossed the CANCEL (or a forked branch failed first)
                     call.ended_at = call.hangup_by = call.end_cause = call.reason = None
