@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from callvault.sip.message import parse_message
 from callvault.siprec.digest import DigestAuth
 from callvault.siprec.handler import T1, Policy, SipHandler
-from callvault.siprec.server import _concat, _sip_batch
+from callvault.siprec.media import concat
+from callvault.siprec.server import _sip_batch
 
 CLIENT = ("127.0.0.1", 5070)
 SERVER = ("127.0.0.1", 5060)
@@ -271,7 +272,7 @@ def test_digest_challenge_and_response() -> None:
 def test_sip_batches_keep_every_message_at_its_offset() -> None:
     a = _sip_batch([(1.0, b"abc", 1, 10, 2, 20), (2.0, b"defg", 2, 20, 1, 10)])
     b = _sip_batch([(3.0, b"hi", 1, 10, 2, 20)])
-    both = _concat([a, b])
+    both = concat([a, b])
     assert [both.payload(i) for i in range(3)] == [b"abc", b"defg", b"hi"]
     assert both.dport.tolist() == [20, 10, 20]
 

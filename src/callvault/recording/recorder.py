@@ -52,6 +52,10 @@ BUFFER_S = 6
 _SPAN = np.arange(4096)
 POOL_FRAMES = 8 * 8000
 """Frames per call in the shared G.711 pool: 8 s of 8 kHz stereo."""
+POOL_RESERVE = 1024
+"""Calls the pool has room for from the start. Its memory is only reserved (the pages of
+a row are touched when a call uses it): calls arriving together never wait for the pool
+to be copied into a larger one, as doubling it 16, 32, … 1,024 would."""
 _G711_CODES = ("ulaw", "alaw")
 FLUSH_S = 4
 """Audio waiting this long (behind HOLD_S) is written out."""
@@ -128,10 +132,15 @@ class CallRecorder:
     facts: dict | None = None
     """What recovery needs to save the call after a crash (recoverable recorders only)."""
 
-    def ensure(self, layout: Layout) -> None:
+    def ensure(self, layout: Layout, pooled: bool = False) -> None:
+        """The recording's layout, decided by its first audio; ``pooled``: the frames will
+        be a row of the recorder's shared pool, no buffer of the call's own is made."""
         if self.layout is None:
             self.layout = layout
-            self.buffer = np.full((BUFFER_S * layout.sample_rate, 2), layout.silence, layout.dtype)
+            if not pooled:
+                self.buffer = np.full(
+                    (BUFFER_S * layout.sample_rate, 2), layout.silence, layout.dtype
+                )
 
     def put(
         self,
@@ -215,10 +224,12 @@ class CallRecorder:
         if upto > self.written:
             self._write(upto)
         if self.facts is not None:
-            # recoverable: on disk with a valid header at every flush, not only every few s
-            sync = getattr(getattr(self.audio, "writer", None), "sync", None)
-            if sync is not None:
-                sync()
+            # recoverable: the audio handed to the operating system at every flush, so a
+            # kill -9 loses none of it (recovery sizes the header from the data on disk;
+            # the writer brings it up to date every few seconds)
+            writer = getattr(self.audio, "writer", None)
+            if writer is not None:
+                writer.file.flush()
 
     def _spans(self) -> list[tuple[int, int, bool]]:
         """The switches as sample positions: (from, to, recorded) covering the timeline."""
@@ -610,7 +621,7 @@ class Recorder:
             return
         if not self._free:
             old = self._pool
-            grown = max(16, 2 * old.shape[0])
+            grown = max(POOL_RESERVE, 2 * old.shape[0])
             self._pool = np.zeros((grown, POOL_FRAMES, 2), dtype=np.uint8)
             self._pool[: old.shape[0]] = old
             for slot, pooled in self._pooled.items():
@@ -697,7 +708,12 @@ class Recorder:
         clock = int(clock_text) if clock_text.isdigit() else 8000
         law = _G711.get(encoding.upper())
         if law is not None:
-            rec.ensure(choose_layout(self.fmt, codec, 8000))
+            if rec.layout is None:
+                layout = choose_layout(self.fmt, codec, 8000)
+                pooled = layout.encoding in _G711_CODES
+                rec.ensure(layout, pooled)
+                if pooled:
+                    self._take_slot(rec)
             assert rec.layout is not None
             return _Source(StreamClock(rec.layout.sample_rate, clock), law[0], None, 8000)
         decoder = None

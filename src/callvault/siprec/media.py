@@ -23,8 +23,6 @@ import numpy as np
 from callvault.net.datagram import AddressTable, DatagramBatch
 from callvault.siprec.handler import NoPorts
 
-BUFFER_BYTES = 8 << 20
-"""Bytes read per drain at most; what is left waits in the kernel for the next one."""
 SOCKET_BUFFER = 1 << 19
 """SO_RCVBUF asked for each RTP socket: > 1 s of a G.711 stream at any drain interval."""
 MAX_DATAGRAM = 2048
@@ -49,12 +47,12 @@ class MediaPorts:
         self.paused: set[int] = set()
         self.dropped_paused = 0
         self._poll = select.epoll()
-        self._buffer = bytearray(BUFFER_BYTES)
-        self._view = memoryview(self._buffer)
         self._src_ids: dict[str, int] = {}
         self.media_address = media_address or host
         self._arena = _Arena.create()
         self._raw_ids: dict[tuple[int, bytes], int] = {}
+        self.swept_at = time.time()
+        """When the last full sweep began: all RTP that arrived before it has been read."""
 
     def __len__(self) -> int:
         return len(self._sockets)
@@ -117,7 +115,9 @@ class MediaPorts:
     def drain(self, only: list[int] | None = None, at: float | None = None) -> DatagramBatch:
         """Everything waiting on the RTP sockets (or on ``only`` those ports), each with the
         kernel's receive time; where there is none, ``at`` (the moment they are known to
-        have arrived by) or now."""
+        have arrived by) or now. ``swept_at`` is then the moment before which every datagram
+        that arrived has been read: the capture clock a turn may move the recorder to."""
+        swept_at = time.time()
         if only is None:
             # every ready socket at once: epoll's default is at most 1,023 per call, which
             # would leave the rest of > 511 two-stream sessions' sockets to later turns
@@ -125,6 +125,8 @@ class MediaPorts:
             ports = [self._by_fd[fd] for fd, _ in ready if fd in self._by_fd]
         else:
             ports = [p for p in only if p in self._sockets]
+        if only is None:
+            self.swept_at = swept_at
         if not ports:
             return DatagramBatch.empty()
         if self._arena is not None:
@@ -132,12 +134,8 @@ class MediaPorts:
         return self._drain_each(ports, at)
 
     def _drain_each(self, ports: list[int], at: float | None) -> DatagramBatch:
-        """One ``recvmsg_into`` per datagram (where recvmmsg is not to be had)."""
-        view = self._view
-        limit = BUFFER_BYTES - MAX_DATAGRAM
-        pos = 0
-        starts: list[int] = []
-        lengths: list[int] = []
+        """One ``recvmsg`` per datagram (where recvmmsg is not to be had), all there is."""
+        chunks: list[bytes] = []
         srcs: list[int] = []
         sports: list[int] = []
         dports: list[int] = []
@@ -146,14 +144,12 @@ class MediaPorts:
         src_ids = self._src_ids
         unpack = _TIMESPEC.unpack
         for port in ports:
-            sock = self._sockets[port]
-            recv = sock.recvmsg_into
+            recv = self._sockets[port].recvmsg
             paused = port in self.paused
-            first = len(starts)
-            dst = self._dst[port]
-            while pos < limit:
+            first = len(chunks)
+            while True:
                 try:
-                    n, ancillary, _, addr = recv([view[pos:pos + MAX_DATAGRAM]], 32)
+                    data, ancillary, _, addr = recv(MAX_DATAGRAM, 32)
                 except BlockingIOError:
                     break
                 except OSError as exc:  # ICMP errors surface here on Linux
@@ -167,8 +163,7 @@ class MediaPorts:
                 src = src_ids.get(host)
                 if src is None:
                     src = src_ids[host] = self.addresses.id_of_text(host)
-                starts.append(pos)
-                lengths.append(n)
+                chunks.append(data)
                 srcs.append(src)
                 sports.append(addr[1])
                 if ancillary:
@@ -176,18 +171,19 @@ class MediaPorts:
                     stamps.append(seconds + nanoseconds * 1e-9)
                 else:
                     stamps.append(time.time() if at is None else at)
-                pos += n
-            got = len(starts) - first
-            if got:
-                dports.extend([port] * got)
-                dsts.extend([dst] * got)
-        if not starts:
+            got = len(chunks) - first
+            dports.extend([port] * got)
+            dsts.extend([self._dst[port]] * got)
+        if not chunks:
             return DatagramBatch.empty()
+        lengths = np.array([len(c) for c in chunks], dtype=np.int64)
+        starts = np.zeros(len(chunks), dtype=np.int64)
+        starts[1:] = np.cumsum(lengths)[:-1]
         return DatagramBatch(
-            bytes(view[:pos]),
+            b"".join(chunks),
             np.array(stamps, dtype=np.float64),
-            np.array(starts, dtype=np.int64),
-            np.array(lengths, dtype=np.int64),
+            starts,
+            lengths,
             np.array(srcs, dtype=np.uint64),
             np.array(dsts, dtype=np.uint64),
             np.array(sports, dtype=np.int64),
@@ -195,17 +191,25 @@ class MediaPorts:
         )
 
     def _drain_arena(self, ports: list[int], at: float | None) -> DatagramBatch:
-        """One ``recvmmsg`` per socket (all it holds, up to the arena's size), then every
-        datagram's length, source, port and receive time taken from the arena at once."""
+        """One ``recvmmsg`` per socket (all it holds), then every datagram's length, source,
+        port and receive time taken from the arena at once. When the arena fills (a turn
+        late on a busy machine finds seconds of RTP waiting) its datagrams are copied out
+        and reading goes on: a turn reads everything, so that no audio still waiting in a
+        socket falls behind the clock the recorder moves to."""
         arena = self._arena
         assert arena is not None
+        now = time.time() if at is None else at
+        parts: list[DatagramBatch] = []
         used = 0
         seg_ports: list[int] = []
         seg_counts: list[int] = []
         for port in ports:
             fd = self._sockets[port].fileno()
             paused = port in self.paused
-            while used < ARENA:
+            while True:
+                if used == ARENA:
+                    parts.append(self._arena_batch(used, seg_ports, seg_counts, now))
+                    used, seg_ports, seg_counts = 0, [], []
                 room = ARENA - used
                 got = arena.read(fd, used, room)
                 if got < 0:
@@ -220,13 +224,16 @@ class MediaPorts:
                     used += got
                 if got < room:
                     break  # the socket is empty
-            if used >= ARENA:
-                break  # the rest waits in the kernel for the next turn
-        if not used:
-            return DatagramBatch.empty()
+        if used:
+            parts.append(self._arena_batch(used, seg_ports, seg_counts, now))
+        return concat(parts)
+
+    def _arena_batch(self, used: int, seg_ports: list[int], seg_counts: list[int],
+                     now: float) -> DatagramBatch:
+        arena = self._arena
+        assert arena is not None
         try:
-            return arena.batch(used, seg_ports, seg_counts, self._dst, self._source_ids,
-                               time.time() if at is None else at)
+            return arena.batch(used, seg_ports, seg_counts, self._dst, self._source_ids, now)
         finally:
             arena.reset(used)
 
@@ -238,10 +245,9 @@ class MediaPorts:
         return found
 
 
-ARENA = 49152
-"""Datagrams one drain reads at most (the rest wait in the kernel for the next turn): as
-many G.711 packets as ``BUFFER_BYTES`` holds, ~0.5 s of 1,000 calls, so a turn delayed on
-a busy machine catches up at once (the slots' memory is touched only as far as used)."""
+ARENA = 32768
+"""Datagrams one ``recvmmsg`` sweep holds before they are copied out (~0.3 s of 1,000 calls;
+the slots' memory is touched only as far as used)."""
 _NAME = 28
 """sizeof(struct sockaddr_in6), room for either family."""
 _CONTROL = 64
@@ -308,7 +314,10 @@ class _Arena:
         """The first ``n`` slots as a DatagramBatch (payloads packed end to end)."""
         lengths = self.msgs["len"][:n].astype(np.int64)
         width = int(lengths.max()) if n else 0
-        packed = self.data[:n, :width][np.arange(width) < lengths[:, None]]
+        if int(lengths.min()) == width:  # one size (G.711 streams of one ptime): a slice
+            packed = self.data[:n, :width]
+        else:
+            packed = self.data[:n, :width][np.arange(width) < lengths[:, None]]
         starts = np.zeros(n, dtype=np.int64)
         if n > 1:
             starts[1:] = np.cumsum(lengths)[:-1]
@@ -339,3 +348,22 @@ class _Arena:
             sports,
             np.repeat(np.array(seg_ports, dtype=np.int64), counts),
         )
+
+
+def concat(parts: list[DatagramBatch]) -> DatagramBatch:
+    """Batches one after another as one (offsets into the joined data moved on)."""
+    if not parts:
+        return DatagramBatch.empty()
+    if len(parts) == 1:
+        return parts[0]
+    offsets = np.cumsum([0] + [len(p.data) for p in parts[:-1]])
+    return DatagramBatch(
+        b"".join(p.data for p in parts),
+        np.concatenate([p.ts for p in parts]),
+        np.concatenate([p.start + off for p, off in zip(parts, offsets, strict=True)]),
+        np.concatenate([p.length for p in parts]),
+        np.concatenate([p.src for p in parts]),
+        np.concatenate([p.dst for p in parts]),
+        np.concatenate([p.sport for p in parts]),
+        np.concatenate([p.dport for p in parts]),
+    )

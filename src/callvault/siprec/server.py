@@ -29,15 +29,17 @@ from callvault.sip.uri import parse_uri
 from callvault.siprec import store
 from callvault.siprec.digest import DigestAuth
 from callvault.siprec.handler import Address, Outgoing, Policy, Session, SipHandler, Stream
-from callvault.siprec.media import MediaPorts
+from callvault.siprec.media import MediaPorts, concat
 
 if TYPE_CHECKING:
     from callvault.journal import Journal
     from callvault.live.board import LiveBoard
     from callvault.live.controller import LiveController
 
-POLL_S = 0.05
-"""RTP is read and the engine fed this often."""
+POLL_S = 0.2
+"""RTP is read and the engine fed this often. Much of a turn's work is per stream (its
+group of packets through the correlator, quality and recorder), so longer turns cost less
+per packet: 10 packets per G.711 stream here. The sockets hold seconds of RTP."""
 FLUSH_S = 1.0
 """Audio goes to the operating system this often (what a kill -9 can lose, besides the
 recorder's reorder window)."""
@@ -202,7 +204,7 @@ class RecordingServer:
             parts.append(_sip_batch(p.sip))
         chunks = p.chunks
         self._pending = _Pending()
-        self.engine.feed_datagrams(_concat(parts), chunks, now)
+        self.engine.feed_datagrams(concat(parts), chunks, now)
 
     def _on_live(self, event: str, call: Call) -> None:
         """A call in progress started or changed: its parties are the metadata's (on the
@@ -334,7 +336,9 @@ class RecordingServer:
         if self.controller is not None:
             self.controller.apply()
         self._take(self.media.drain())
-        self._feed(time.time() if now is None else now)
+        # the clock moves to when this turn's sweep began, not to now: RTP that arrived
+        # while the sweep ran is read next turn and must not be behind the recorder's clock
+        self._feed(self.media.swept_at if now is None else now)
         self._write_rows()
 
     async def _tcp_client(self, reader: asyncio.StreamReader,
@@ -430,22 +434,4 @@ def _sip_batch(items: list[tuple[float, bytes, int, int, int, int]]) -> Datagram
         np.array([i[4] for i in items], dtype=np.uint64),
         np.array([i[3] for i in items], dtype=np.int64),
         np.array([i[5] for i in items], dtype=np.int64),
-    )
-
-
-def _concat(parts: list[DatagramBatch]) -> DatagramBatch:
-    if not parts:
-        return DatagramBatch.empty()
-    if len(parts) == 1:
-        return parts[0]
-    offsets = np.cumsum([0] + [len(p.data) for p in parts[:-1]])
-    return DatagramBatch(
-        b"".join(p.data for p in parts),
-        np.concatenate([p.ts for p in parts]),
-        np.concatenate([p.start + off for p, off in zip(parts, offsets, strict=True)]),
-        np.concatenate([p.length for p in parts]),
-        np.concatenate([p.src for p in parts]),
-        np.concatenate([p.dst for p in parts]),
-        np.concatenate([p.sport for p in parts]),
-        np.concatenate([p.dport for p in parts]),
     )
