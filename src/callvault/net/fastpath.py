@@ -34,6 +34,16 @@ _IPV4_UDP = np.dtype(
 )  # fmt: skip
 """An IPv4 header without options (RFC 791) followed by a UDP header (RFC 768)."""
 _UDP = np.dtype({"names": ["sport", "dport", "udp_length"], "formats": [">u2"] * 3, "itemsize": 8})
+_ETHERNET_IPV4_UDP = np.dtype(
+    {
+        "names": ["ethertype", *_IPV4_UDP.names],
+        "formats": [">u2", *(_IPV4_UDP.fields[name][0] for name in _IPV4_UDP.names)],
+        "offsets": [12, *(14 + _IPV4_UDP.fields[name][1] for name in _IPV4_UDP.names)],
+        "itemsize": 14 + _IPV4_UDP.itemsize,
+    }
+)
+"""An untagged Ethernet header's EtherType with the IPv4/UDP record after it: the common
+frame's three gathers (two bytes of EtherType, then the record) made one."""
 
 
 class _Views:
@@ -49,6 +59,12 @@ class _Views:
         self.u8 = np.frombuffer(data, dtype=np.uint8)
         self.ipv4_udp = np.ndarray((len(data) - 27,), dtype="V28", buffer=data, strides=(1,))
         self.udp = np.ndarray((len(data) - 7,), dtype="V8", buffer=data, strides=(1,))
+        size = _ETHERNET_IPV4_UDP.itemsize
+        self.ethernet_ipv4_udp = (
+            np.ndarray((len(data) - size + 1,), dtype=f"V{size}", buffer=data, strides=(1,))
+            if len(data) >= size
+            else None
+        )
 
     @staticmethod
     def _at(view: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -73,6 +89,10 @@ class _Views:
     def udp_at(self, offsets: np.ndarray) -> np.ndarray:
         return self._at(self.udp, offsets).view(_UDP)
 
+    def ethernet_ipv4_udp_at(self, offsets: np.ndarray) -> np.ndarray:
+        assert self.ethernet_ipv4_udp is not None
+        return self._at(self.ethernet_ipv4_udp, offsets).view(_ETHERNET_IPV4_UDP)
+
 
 def _ethernet(views: _Views, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(offset of the network header, ethertype) after up to two VLAN tags."""
@@ -89,6 +109,28 @@ def _ethernet(views: _Views, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]
         offset[tagged] += 4
         ethertype[tagged] = views.u16_at(start[tagged] + offset[tagged] - 2)
     return offset, ethertype == ETHERTYPE_IPV4
+
+
+def _ethernet_headers(
+    views: _Views, start: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_ethernet`` and the IPv4/UDP records after it, for Ethernet frames, in one gather
+    where a frame is untagged (the usual case) and as ``_ethernet`` does it where it is not.
+
+    An offset past the end is clipped as ``_at`` clips it, so each record holds the bytes the
+    separate gathers would read wherever the frame is long enough for them to be used.
+    """
+    headers = views.ethernet_ipv4_udp_at(start)
+    ethertype = headers["ethertype"]
+    offset = np.full(start.shape, 14, dtype=np.int64)
+    is_ipv4 = ethertype == ETHERTYPE_IPV4
+    tagged = np.flatnonzero(
+        (ethertype == VLAN_TPIDS[0]) | (ethertype == VLAN_TPIDS[1]) | (ethertype == VLAN_TPIDS[2])
+    )
+    if tagged.size:
+        offset[tagged], is_ipv4[tagged] = _ethernet(views, start[tagged])
+        headers[tagged] = views.ethernet_ipv4_udp_at(start[tagged] + offset[tagged] - 14)
+    return offset, is_ipv4, headers
 
 
 def _link(views: _Views, start: np.ndarray, linktype: int) -> tuple[np.ndarray, np.ndarray]:
@@ -122,6 +164,10 @@ def _link_all(views: _Views, batch: PacketBatch) -> tuple[np.ndarray, np.ndarray
     return offset, is_ip
 
 
+def _all_ethernet(linktype: np.ndarray) -> bool:
+    return int(linktype[0]) == LINKTYPE_ETHERNET and bool((linktype == LINKTYPE_ETHERNET).all())
+
+
 def decode_udp(batch: PacketBatch) -> tuple[np.ndarray, DatagramBatch]:
     """Decode the frames that are plain IPv4/UDP; return (mask of those frames, their datagrams).
 
@@ -137,10 +183,13 @@ def decode_udp(batch: PacketBatch) -> tuple[np.ndarray, DatagramBatch]:
     views = _Views(batch.data)
     start = batch.start
     frame_end = np.minimum(start + batch.caplen, len(batch.data))
-    l3_offset, ok = _link_all(views, batch)
-    ip = start + l3_offset
-
-    headers = views.ipv4_udp_at(ip)
+    if views.ethernet_ipv4_udp is not None and _all_ethernet(batch.linktype):
+        l3_offset, ok, headers = _ethernet_headers(views, start)
+        ip = start + l3_offset
+    else:
+        l3_offset, ok = _link_all(views, batch)
+        ip = start + l3_offset
+        headers = views.ipv4_udp_at(ip)
     version_ihl = headers["version_ihl"]
     ihl = (version_ihl & 0x0F).astype(np.int64) * 4
     ok &= (version_ihl >> 4) == 4
