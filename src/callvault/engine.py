@@ -29,7 +29,7 @@ from callvault.net.datagram import DatagramBatch, StreamData
 from callvault.net.decode import NetDecoder
 from callvault.rtp import grouping
 from callvault.rtp import packet as rtp
-from callvault.rtp.dtmf import TelephoneEvent
+from callvault.rtp.dtmf import event_digit
 from callvault.rtp.quality import QualityTable
 from callvault.sip.framing import SipStreamFramer
 from callvault.sip.message import parse_message
@@ -551,16 +551,24 @@ class Engine:
             )
 
     def _telephone_events(self, d, headers, members, stream) -> None:  # type: ignore[no-untyped-def]
-        for m in members.tolist():
-            start = int(headers.payload_start[m])
-            payload = d.data[start : start + int(headers.payload_length[m])]
-            try:
-                event = TelephoneEvent.parse(payload)
-            except ParseError:
-                self.summary.skip("malformed telephone-event")
-                continue
-            if stream.telephone_event(int(headers.timestamp[m]), event) and event.digit:
-                self.correlator.dtmf(stream, float(d.ts[headers.index[m]]), event.digit)
+        """RFC 4733 events of one group: a digit where an event timestamp is new (§2.5)."""
+        ok = headers.payload_length[members] >= 4  # RFC 4733 §2.3: a 4-byte event payload
+        self.summary.skip("malformed telephone-event", int(ok.shape[0] - ok.sum()))
+        members = members[ok]
+        if members.shape[0] == 0:
+            return
+        stamps = headers.timestamp[members]
+        new = np.empty(members.shape[0], dtype=bool)
+        new[0] = stream.last_event_ts is None or int(stamps[0]) != stream.last_event_ts
+        np.not_equal(stamps[1:], stamps[:-1], out=new[1:])
+        stream.last_event_ts = int(stamps[-1])
+        starts = headers.payload_start[members[new]]
+        codes = np.frombuffer(d.data, dtype=np.uint8)[starts]
+        times = d.ts[headers.index[members[new]]]
+        for at, code in zip(times.tolist(), codes.tolist(), strict=True):
+            digit = event_digit(code)
+            if digit:
+                self.correlator.dtmf(stream, at, digit)
 
     def _rtcp(self, d: DatagramBatch, index: np.ndarray) -> None:
         self.summary.rtcp_packets += int(index.size)

@@ -35,8 +35,13 @@ class TelephoneEvent:
     @property
     def digit(self) -> str | None:
         """The DTMF digit ("0"-"9", "*", "#", "A"-"D", "flash"), None for other events."""
-        if self.event < len(DTMF_EVENTS):
-            return DTMF_EVENTS[self.event]
-        if self.event == FLASH_EVENT:
-            return "flash"
-        return None
+        return event_digit(self.event)
+
+
+def event_digit(event: int) -> str | None:
+    """The DTMF digit of an RFC 4733 event code, None for codes that are not one."""
+    if event < len(DTMF_EVENTS):
+        return DTMF_EVENTS[event]
+    if event == FLASH_EVENT:
+        return "flash"
+    return None

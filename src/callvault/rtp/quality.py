@@ -232,27 +232,34 @@ class QualityTable:
         """The stream's quality so far; ``codec`` (an SDP encoding name) picks the MOS model."""
         self.flush()
         self._check(slot)
-        c = {name: col[slot].item() for name, col in self._cols.items()}
-        if not c["started"]:
+        cols = self._cols
+        if not cols["started"].item(slot):
             return QualityStats(0, 0, 0, 0.0, 0, 0, 0, 0, 0.0, 0.0, 0.0, None)
-        expected = c["max_ext"] - c["base"] + 1
-        lost = expected - c["received"]
+        # one element a column, read as a Python number (no NumPy scalar in between)
+        received = cols["received"].item(slot)
+        expected = cols["max_ext"].item(slot) - cols["base"].item(slot) + 1
+        lost = expected - received
         loss_percent = 100.0 * lost / expected if lost > 0 else 0.0
-        open_lengths = self._holes.lengths(slot, c["generation"])
-        bursts = c["bursts"] + open_lengths.shape[0]
-        jitter_mean = c["jitter_sum"] / c["jitter_count"] if c["jitter_count"] else 0.0
+        bursts = cols["bursts"].item(slot)
+        max_burst = cols["max_burst"].item(slot)
+        if self._holes.slot.shape[0]:
+            open_lengths = self._holes.lengths(slot, cols["generation"].item(slot))
+            bursts += open_lengths.shape[0]
+            max_burst = max(max_burst, int(open_lengths.max(initial=0)))
+        count = cols["jitter_count"].item(slot)
+        jitter_mean = cols["jitter_sum"].item(slot) / count if count else 0.0
         return QualityStats(
-            packets=c["received"],
+            packets=received,
             expected=expected,
             lost=lost,
             loss_percent=loss_percent,
-            duplicates=c["duplicates"],
-            out_of_order=c["out_of_order"],
+            duplicates=cols["duplicates"].item(slot),
+            out_of_order=cols["out_of_order"].item(slot),
             loss_bursts=bursts,
-            max_burst=max(c["max_burst"], int(open_lengths.max(initial=0))),
+            max_burst=max_burst,
             jitter_mean_ms=1000.0 * jitter_mean,
-            jitter_max_ms=1000.0 * c["jitter_max"],
-            max_delta_ms=1000.0 * c["max_delta"],
+            jitter_max_ms=1000.0 * cols["jitter_max"].item(slot),
+            max_delta_ms=1000.0 * cols["max_delta"].item(slot),
             mos=mos(
                 codec, loss_percent, 1000.0 * jitter_mean, burst_ratio(loss_percent, lost, bursts)
             ),
@@ -372,7 +379,7 @@ class QualityTable:
 class _Pending:
     """Segments deferred against one batch's packet arrays."""
 
-    __slots__ = ("packets", "slots", "starts", "ends", "clock_rate")
+    __slots__ = ("clock_rate", "ends", "packets", "slots", "starts")
 
     def __init__(self, packets: tuple[np.ndarray, ...]) -> None:
         self.packets = packets
