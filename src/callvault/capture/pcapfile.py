@@ -10,7 +10,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from callvault.capture.arrays import Parsed, Piece, extend_run, headers, to_seconds
+from callvault.capture.arrays import (
+    Parsed,
+    Piece,
+    headers,
+    runs_to_offsets,
+    same_key_run,
+    to_seconds,
+)
 from callvault.errors import CaptureError
 
 MAGIC_MICRO = 0xA1B2C3D4
@@ -24,8 +31,8 @@ RECORD_HEADER_LEN = 16
 MAX_SNAPLEN = 262144
 """libpcap's MAXIMUM_SNAPLEN: a record claiming more is corrupt."""
 MIN_STREAK, MAX_STREAK, LONG_RUN = 8, 1024, 64
-"""Records of one length seen in a row before ``walk`` looks for a run of them with NumPy
-(doubling up to MAX_STREAK after each run shorter than LONG_RUN)."""
+"""Blocks of one length seen in a row before the pcapng reader looks for a run of them with
+NumPy (doubling up to MAX_STREAK after each run shorter than LONG_RUN)."""
 LINKTYPE_MASK = 0x03FFFFFF
 """The link type proper; bits above it announce an FCS length (draft-ietf-opsawg-pcap 4)."""
 
@@ -70,39 +77,43 @@ def is_pcap(head: bytes) -> bool:
     )
 
 
-def walk(data: bytes, pos: int, limit: int, caplen_at: struct.Struct) -> tuple[array, int]:
+def walk(data: bytes, pos: int, limit: int, caplen_at: struct.Struct) -> tuple[np.ndarray, int]:
     """Offsets of up to ``limit`` whole records from ``pos`` on, and the offset after them.
 
-    The hot loop of the pure-Python reader: one unpack per record; after a few records of one
-    length, a run of them is taken with NumPy (``extend_run``), less eagerly after runs that
-    turned out short.
+    The hot loop of the pure-Python reader: one unpack per record; where a record has the
+    length of the one before it, the run of equal records that follows is measured at C speed
+    (``same_key_run``) and kept as (start, count, size), expanded to offsets once at the end.
     """
-    offsets = array("q")
-    append = offsets.append
+    starts, counts, steps = array("q"), array("q"), array("q")
     unpack = caplen_at.unpack_from
-    last, same, eager = -1, 0, MIN_STREAK
+    end = len(data)
+    last, count = -1, 0
     try:
-        while len(offsets) < limit:
-            for _ in range(limit - len(offsets)):
-                caplen = unpack(data, pos + 8)[0]
-                append(pos)
-                pos += RECORD_HEADER_LEN + caplen
-                if caplen != last:
-                    last, same = caplen, 0
-                elif (same := same + 1) == eager:
-                    break
-            else:
-                break
-            pos, found = extend_run(
-                data, pos, RECORD_HEADER_LEN + last, limit - len(offsets), offsets, 8, 4
-            )
-            eager = MIN_STREAK if found >= LONG_RUN else min(2 * eager, MAX_STREAK)
-            last, same = -1, 0
+        while count < limit:
+            caplen = unpack(data, pos + 8)[0]
+            starts.append(pos)
+            counts.append(1)
+            steps.append(0)
+            count += 1
+            size = RECORD_HEADER_LEN + caplen
+            pos += size
+            if caplen == last and count < limit and pos < end:
+                key = data[pos - size + 8 : pos - size + 12]
+                run = same_key_run(data, pos, size, min(limit - count, (end - pos) // size), key, 8)
+                if run:
+                    starts.append(pos)
+                    counts.append(run)
+                    steps.append(size)
+                    pos += run * size
+                    count += run
+            last = caplen
     except struct.error:
         pass
-    if pos > len(data):
-        pos = offsets.pop()
-    return offsets, pos
+    if pos > end:  # the last record runs past the data: it is not whole
+        pos = starts.pop()
+        counts.pop()
+        steps.pop()
+    return runs_to_offsets(starts, counts, steps), pos
 
 
 class PcapParser:
@@ -123,11 +134,11 @@ class PcapParser:
         and, if a record runs past ``data``, how many bytes it needs.
         """
         offsets, end = walk(data, 0, limit, self._caplen_at)
-        piece = self._piece(data, np.frombuffer(offsets, dtype=np.int64))
+        piece = self._piece(data, offsets)
         too_long = np.flatnonzero(piece.caplen > MAX_SNAPLEN)
         if len(too_long):
-            piece = self._piece(data, np.frombuffer(offsets, dtype=np.int64)[: too_long[0]])
-            end = offsets[too_long[0]]
+            piece = self._piece(data, offsets[: too_long[0]])
+            end = int(offsets[too_long[0]])
         need = self._record_len(data, end)
         if need > RECORD_HEADER_LEN + MAX_SNAPLEN:
             return piece, end, self._too_long(base + end, need - RECORD_HEADER_LEN), 0

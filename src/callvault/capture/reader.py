@@ -16,6 +16,8 @@ from collections.abc import Generator, Iterator
 from types import TracebackType
 from typing import BinaryIO, Protocol
 
+import numpy as np
+
 from callvault.capture import libpcap
 from callvault.capture.arrays import Parsed, Piece, join
 from callvault.capture.batch import PacketBatch
@@ -37,6 +39,12 @@ from callvault.capture.streams import (
 from callvault.errors import CaptureError
 
 DEFAULT_BATCH_PACKETS = 131072
+HANDOVER_SAMPLE = 16384
+"""Packets a libpcap batch must hold before its record lengths decide who reads on."""
+HANDOVER_MEAN_RUN = 12
+"""Mean run of equal record lengths from which the Python reader is the faster one: it takes
+a run at C speed, libpcap pays per record (about even at a run of 8-9 on mixed records,
+the Python reader a quarter faster on a G.711 call center's capture at 20-25)."""
 MIN_WINDOW = 64 * 1024
 MAX_WINDOW = 128 * 1024 * 1024
 """Bytes read (or decompressed) at a time: about one batch's worth, within these bounds."""
@@ -205,11 +213,16 @@ class CaptureReader:
         )
 
     def _libpcap_then_own(self, stream: Stream, parser: PcapParser) -> Batches:
+        """libpcap reads until the file ends, it stops, or its records come in runs of equal
+        length long enough for the Python reader to be faster: from there on it reads."""
         batches = libpcap.read_batches(self.path, parser.header, self._batch_packets)
         try:
             while True:
                 batch, self.position = next(batches)
                 yield batch
+                if _runs_favour_python(batch.caplen):
+                    pos = self.position
+                    break
         except StopIteration as stop:
             pos = stop.value
         finally:
@@ -236,6 +249,14 @@ class CaptureReader:
                 raise error
             if ended:
                 return
+
+
+def _runs_favour_python(caplen: np.ndarray) -> bool:
+    """Whether a large enough batch's records come in long runs of one length."""
+    if len(caplen) < HANDOVER_SAMPLE:
+        return False
+    runs = 1 + int(np.count_nonzero(caplen[1:] != caplen[:-1]))
+    return len(caplen) >= HANDOVER_MEAN_RUN * runs
 
 
 class _Windows:
