@@ -84,8 +84,23 @@ def load(path: Path) -> Recording:
     return recording
 
 
+def _clear_caches() -> None:
+    """Empties callvault's functools caches, module and class level, so that each run sees
+    every header value and address for the first time, as a single ingest does."""
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("callvault"):
+            continue
+        for value in list(vars(module).values()):
+            members = vars(value).values() if isinstance(value, type) else ()
+            for candidate in (value, *members):
+                clear = getattr(candidate, "cache_clear", None)
+                if callable(clear):
+                    clear()
+
+
 def run_once(steps: list[tuple], addresses: object) -> tuple[float, float, str]:
     """(parse CPU s, correlate CPU s, digest of the calls written)."""
+    _clear_caches()
     gc.collect()  # each phase starts from the same heap: less noise from earlier runs' garbage
     began = time.process_time()
     parsed = [

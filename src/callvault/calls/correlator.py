@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import ipaddress
 import re
 from collections import deque
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from callvault.calls.model import (
 )
 from callvault.config import Settings
 from callvault.errors import ParseError
-from callvault.net.datagram import AddressTable
+from callvault.net.datagram import IPV6_ID_BASE, AddressTable
 from callvault.rtp.quality import QualityTable
 from callvault.sip import sdp as sdp_module
 from callvault.sip import siprec
@@ -154,6 +155,10 @@ def _codec_name(rtpmap: object) -> str:
     channels = getattr(rtpmap, "channels", 1)
     return f"{name}/{channels}" if channels and channels > 1 else name
 
+
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+"""A dotted-quad IPv4 address as ipaddress accepts it (no leading zeros, octets to 255)."""
 
 _TAG = re.compile(r";[ \t]*tag[ \t]*=[ \t]*([^ \t;,>]+)", re.IGNORECASE)
 
@@ -347,7 +352,7 @@ class Correlator:
             display_name=(getattr(address, "display_name", None) or "").strip() or None,
             uri=_uri_text(address),
             e164=self.classifier.e164(user),
-            ip=self.addresses.text(ip) if ip is not None else None,
+            ip=self._ip_text(ip) if ip is not None else None,
             user_agent=user_agent,
         )
 
@@ -431,7 +436,7 @@ class Correlator:
                 call.sip_code = status
                 call.status = CallStatus.ANSWERED
                 call.callee.user_agent = _header(msg, "Server") or _header(msg, "User-Agent")
-                call.callee.ip = self.addresses.text(env.src)
+                call.callee.ip = self._ip_text(env.src)
                 if not call.callee.display_name and _may_name(msg.headers.get("to")):
                     to = msg.to
                     if getattr(to, "display_name", None):
@@ -512,18 +517,40 @@ class Correlator:
             address = media.connection
             if not address or address in ("0.0.0.0", "::"):
                 continue
-            try:
-                address_id = self.addresses.id_of_text(address)
-            except ValueError:
+            found = self._media_address(address)
+            if found is None:
                 continue
+            address_id, private = found
             endpoint = (address_id, media.port)
             rtcp_port = media.rtcp_port or media.port + 1
             sender = call.label_senders.get(media.label) if media.label else None
-            if self.media.bind(
-                call, side, endpoint, rtcp_port, env.ts, private_address(address), sender
-            ):
+            if self.media.bind(call, side, endpoint, rtcp_port, env.ts, private, sender):
                 self._adopt_orphans(endpoint)
         return True
+
+    def _ip_text(self, address_id: int) -> str:
+        """AddressTable.text, with an IPv4 id written out here: the same dotted quad without
+        building an ipaddress object for each party and stream of each call."""
+        if address_id < IPV6_ID_BASE:
+            return ".".join(map(str, address_id.to_bytes(4, "big")))
+        return self.addresses.text(address_id)
+
+    def _media_address(self, text: str) -> tuple[int, bool] | None:
+        """(address id, private) of an SDP connection address, None when it is not one.
+
+        A dotted quad (nearly every SDP) is read here, once, instead of by ipaddress twice
+        (id_of_text, private_address): same id and same answer, as the pattern takes only
+        text ipaddress reads as that IPv4 address.
+        """
+        if _IPV4.fullmatch(text):
+            a, b, c, d = text.split(".")
+            value = (int(a) << 24) | (int(b) << 16) | (int(c) << 8) | int(d)
+            return value, ipaddress.IPv4Address(value).is_private
+        try:
+            address_id = self.addresses.id_of_text(text)
+        except ValueError:
+            return None
+        return address_id, private_address(text)
 
     def _siprec_metadata(self, call: CallState, msg: object) -> None:
         """A SIPREC offer's metadata says whose media each labelled stream carries: the first
@@ -832,9 +859,9 @@ class Correlator:
             stream.quality_slot = None
         return MediaStream(
             ssrc=ssrc,
-            src_ip=self.addresses.text(src),
+            src_ip=self._ip_text(src),
             src_port=sport,
-            dst_ip=self.addresses.text(dst),
+            dst_ip=self._ip_text(dst),
             dst_port=dport,
             side=stream.side,
             payload_types=tuple(sorted(stream.packets_by_pt)),
@@ -867,8 +894,8 @@ class Correlator:
         src, sport, dst, dport, _ = streams[0].key
         if (src, sport) != conv.caller:
             src, sport, dst, dport = dst, dport, src, sport
-        caller = Party(ip=self.addresses.text(src))
-        callee = Party(ip=self.addresses.text(dst))
+        caller = Party(ip=self._ip_text(src))
+        callee = Party(ip=self._ip_text(dst))
         media = [self._media_stream(s, None) for s in streams]
         codecs = tuple(dict.fromkeys(m.codec for m in media if m.codec))
         self.counters.unsignalled += 1

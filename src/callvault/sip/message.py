@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from callvault.errors import ParseError, Truncated
@@ -86,7 +87,7 @@ class SipMessage:
     @cached_property
     def cseq(self) -> CSeq | None:
         """CSeq (RFC 3261 §20.16); None when absent or malformed."""
-        return _try(parse_cseq, self.headers.get("cseq"))
+        return _try(_parse_cseq_cached, self.headers.get("cseq"))
 
     @cached_property
     def from_(self) -> Address | None:
@@ -390,6 +391,11 @@ def _content_fields(headers: Headers) -> list[tuple[str, str]]:
         for name, value in headers.multi_items()
         if COMPACT_FORMS.get(name.lower(), name.lower()) in content_keys
     ]
+
+
+_parse_cseq_cached = lru_cache(maxsize=1024)(parse_cseq)
+"""parse_cseq for the accessor: a dialog's messages repeat a handful of CSeq values, and a
+CSeq is immutable, so messages can share one."""
 
 
 def _try(parse: Callable[[str], T], text: str | None) -> T | None:
