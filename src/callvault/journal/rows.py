@@ -73,10 +73,14 @@ def call_row(call: Call, created_at: float) -> dict[str, Any]:
     }
     for field, column in RECORDING_COLUMNS.items():
         row[column] = getattr(call.recording, field) if call.recording else None
-    for side, party in (("caller", call.caller), ("callee", call.callee)):
-        for name in PARTY_FIELDS:
-            row[f"{side}_{name}"] = getattr(party, name)
+    for party, columns in ((call.caller, _CALLER_COLUMNS), (call.callee, _CALLEE_COLUMNS)):
+        for name, column in columns:
+            row[column] = getattr(party, name)
     return row
+
+
+_CALLER_COLUMNS = tuple((name, f"caller_{name}") for name in PARTY_FIELDS)
+_CALLEE_COLUMNS = tuple((name, f"callee_{name}") for name in PARTY_FIELDS)
 
 
 def stream_rows(call_id: int, streams: Sequence[MediaStream]) -> list[dict[str, Any]]:
@@ -203,8 +207,15 @@ def _event(row: Row) -> CallEvent:
     )
 
 
+_SIDE_TEXT = {side: side.value for side in Side}
+"""Each side's text, found by member or by its text alike (a StrEnum hashes as its text)."""
+
+
 def _side(side: Side | None) -> str | None:
-    return None if side is None else Side(side).value
+    if side is None:
+        return None
+    text = _SIDE_TEXT.get(side)
+    return text if text is not None else Side(side).value
 
 
 def _to_side(value: str | None) -> Side | None:
