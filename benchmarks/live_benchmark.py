@@ -20,8 +20,9 @@ Per N it reports: packets sent; packets the recorder received and put in recordi
 journal's per-stream counts); the kernel's drops on callvault's RTP sockets (the ``drops``
 column of /proc/net/udp, and the machine-wide UDP RcvbufErrors of /proc/net/snmp); every
 recording's audio (non-silent samples per channel / 160) against the packets sent to that
-stream; the recorder's CPU (user+system seconds per second of steady state); the sender's
-lateness; and the load average, since the machine is shared.
+stream; the recorder's CPU (user+system seconds per second of load, and µs per packet
+from 5 s after the RTP started, when every call's file is open); the sender's lateness;
+and the load average, since the machine is shared.
 
 Needs: ``ulimit -n`` above 2 x N + 200 (raised here where the hard limit allows) and
 ``net.core.rmem_max`` ≥ 512 KiB (each RTP socket asks for 512 KiB; said when it is lower).
@@ -54,6 +55,9 @@ SUBTICKS = 4
 """Each 20 ms is split in this many slots, a quarter of the streams sent in each: the load
 is spread over the packet time as independent calls' would be."""
 RMEM_WANTED = 1 << 19
+STEADY_AFTER_S = 5.0
+"""The recorder's CPU per packet is measured from this long after the RTP starts (its
+first seconds open every call's file at once) to the end."""
 
 
 # ---- the RTP sender (one process each) ---------------------------------------------------
@@ -402,6 +406,9 @@ def run(n: int, hold: float, senders: int, max_late: float, keep: Path | None) -
             p.start()
         time.sleep(max(0.0, start - time.time()))
         cpu0, wall0 = cpu_seconds(server.pid), time.time()
+        settle = min(STEADY_AFTER_S, hold / 2)
+        time.sleep(settle)
+        cpu_mid, wall_mid = cpu_seconds(server.pid), time.time()
         outcome = [results.get() for _ in procs]
         for p in procs:
             p.join()
@@ -453,6 +460,8 @@ def run(n: int, hold: float, senders: int, max_late: float, keep: Path | None) -
         "snmp_rcvbuf_errors": snmp1["RcvbufErrors"] - snmp0["RcvbufErrors"],
         "snmp_in_errors": snmp1["InErrors"] - snmp0["InErrors"],
         "recorder_cpu": round((cpu1 - cpu0) / (wall1 - wall0), 2),
+        "recorder_us_per_packet": round(
+            (cpu1 - cpu_mid) * 1e6 / (2 * n / PTIME * (wall1 - wall_mid)), 2),
         "recorder_packets_read": stats.get("packets_read"),
         "recorder_skipped": stats.get("skipped"),
         "sender_late_p99_ms": round(float(np.percentile(late, 99)) * 1000, 1),

@@ -18,12 +18,12 @@ import contextlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from callvault.calls.model import Call, CallEvent, Recording, Side
+from callvault.calls.model import Call, CallEvent, Party, Recording, Side
 from callvault.codecs.g711 import ALAW_TO_PCM, ULAW_TO_PCM
 from callvault.errors import CallvaultError, ParseError
 from callvault.recording.clock import MAX_SKEW_S, StreamClock
@@ -131,6 +131,8 @@ class CallRecorder:
     """"recording" events of the call: each change of state."""
     facts: dict | None = None
     """What recovery needs to save the call after a crash (recoverable recorders only)."""
+    partial: str | None = None
+    """The partial file's path, once it exists (resolved once, not at each facts write)."""
 
     def ensure(self, layout: Layout, pooled: bool = False) -> None:
         """The recording's layout, decided by its first audio; ``pooled``: the frames will
@@ -150,7 +152,7 @@ class CallRecorder:
         low: int | None = None,
         high: int | None = None,
     ) -> None:
-        """Samples (n packets × k samples, the layout's dtype) at their positions;
+        """Samples (n packets x k samples, the layout's dtype) at their positions;
         ``low``/``high`` are the smallest and largest position when the caller knows them."""
         layout = self.layout
         assert layout is not None
@@ -335,7 +337,9 @@ class CallRecorder:
 
     def partial_path(self) -> str:
         assert self.name is not None
-        return str(self.vault.path(self.name)) + ".part"
+        if self.partial is None:
+            self.partial = str(self.vault.path(self.name)) + ".part"
+        return self.partial
 
     def write_facts(self) -> None:
         """Save what recovery needs beside the partial file (atomically: write, rename)."""
@@ -354,8 +358,9 @@ class CallRecorder:
             "call": self.facts,
         }
         path = self.partial_path() + SIDECAR
+        text = json.dumps(data)  # one write: json.dump writes each fragment on its own
         with open(path + ".tmp", "w") as f:
-            json.dump(data, f)
+            f.write(text)
         os.replace(path + ".tmp", path)
 
     def remove_facts(self) -> None:
@@ -454,7 +459,10 @@ class Recorder:
         """Newer facts of a call in progress (answered, hold…), kept for recovery."""
         rec = self.calls.get(call.uid)
         if rec is not None and self.recoverable:
-            rec.facts = _facts(call)
+            facts = _facts(call)
+            if facts == rec.facts:
+                return  # news of the call that recovery does not keep (a new stream)
+            rec.facts = facts
             if rec.audio is not None:
                 rec.write_facts()
 
@@ -546,7 +554,7 @@ class Recorder:
             if clock.anchor_ts is None:
                 first = int(bounds[j])
                 clock.anchor(
-                    int(ts[first]), int(round((float(arrival[first]) - rec.origin) * 8000))
+                    int(ts[first]), round((float(arrival[first]) - rec.origin) * 8000)
                 )
             anchor_ts[j] = clock.anchor_ts
             anchor_pos[j] = clock.anchor_pos
@@ -808,13 +816,21 @@ def _facts(call: Call) -> dict:
         "started_at": call.started_at,
         "ringing_at": call.ringing_at,
         "answered_at": call.answered_at,
-        "caller": asdict(call.caller),
-        "callee": asdict(call.callee),
+        "caller": _party(call.caller),
+        "callee": _party(call.callee),
         "direction": call.direction.value,
         "transport": call.transport,
         "codecs": list(call.codecs),
         "source": call.source,
     }
+
+
+_PARTY_FIELDS = tuple(f.name for f in fields(Party))
+
+
+def _party(party: Party) -> dict:
+    """``asdict(party)`` for a dataclass of plain values, without its deep copy."""
+    return {name: getattr(party, name) for name in _PARTY_FIELDS}
 
 
 def _gather(data: bytes, starts: np.ndarray, length: int) -> np.ndarray:
@@ -832,6 +848,6 @@ def _resample(pcm: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     """Linear interpolation between rates (wideband audio on a narrowband call, or back)."""
     if rate_in == rate_out:
         return pcm
-    n_out = int(round(pcm.shape[0] * rate_out / rate_in))
+    n_out = round(pcm.shape[0] * rate_out / rate_in)
     x = np.arange(n_out) * (rate_in / rate_out)
     return np.interp(x, np.arange(pcm.shape[0]), pcm.astype(np.float64)).astype(np.int16)

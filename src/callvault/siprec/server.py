@@ -36,10 +36,10 @@ if TYPE_CHECKING:
     from callvault.live.board import LiveBoard
     from callvault.live.controller import LiveController
 
-POLL_S = 0.2
+POLL_S = 0.5
 """RTP is read and the engine fed this often. Much of a turn's work is per stream (its
 group of packets through the correlator, quality and recorder), so longer turns cost less
-per packet: 10 packets per G.711 stream here. The sockets hold seconds of RTP."""
+per packet: 25 packets per G.711 stream here. The sockets hold seconds of RTP."""
 FLUSH_S = 1.0
 """Audio goes to the operating system this often (what a kill -9 can lose, besides the
 recorder's reorder window)."""
