@@ -92,12 +92,12 @@ class SipMessage:
     @cached_property
     def from_(self) -> Address | None:
         """From (RFC 3261 §20.20); None when absent or malformed."""
-        return _try(parse_address, self.headers.get("from"))
+        return _try(_parse_address_cached, self.headers.get("from"))
 
     @cached_property
     def to(self) -> Address | None:
         """To (RFC 3261 §20.39); None when absent or malformed."""
-        return _try(parse_address, self.headers.get("to"))
+        return _try(_parse_address_cached, self.headers.get("to"))
 
     @cached_property
     def contacts(self) -> list[Address]:
@@ -414,6 +414,10 @@ def _content_fields(headers: Headers) -> list[tuple[str, str]]:
 _parse_cseq_cached = lru_cache(maxsize=1024)(parse_cseq)
 """parse_cseq for the accessor: a dialog's messages repeat a handful of CSeq values, and a
 CSeq is immutable, so messages can share one."""
+
+_parse_address_cached = lru_cache(maxsize=4096)(parse_address)
+"""parse_address for From and To: the same value comes back on every message of a dialog
+and, for a busy number, on every call to it; an Address is immutable."""
 
 
 def _try(parse: Callable[[str], T], text: str | None) -> T | None:

@@ -11,6 +11,7 @@ and range-checked, and one odd ``a=`` line is skipped rather than costing a call
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from callvault.errors import ParseError
 
@@ -322,16 +323,25 @@ def _connection_address(value: str) -> str | None:
 
 def _add_rtpmap(rtpmap: dict[int, RtpMap], value: str) -> None:
     """``96 opus/48000/2`` (RFC 4566 §6); malformed lines are skipped."""
+    entry = _rtpmap_entry(value)
+    if entry is not None:
+        rtpmap[entry[0]] = entry[1]
+
+
+@lru_cache(maxsize=1024)
+def _rtpmap_entry(value: str) -> tuple[int, RtpMap] | None:
+    """(payload type, format) of an a=rtpmap value; None when malformed. Cached: a capture's
+    offers and answers repeat the same few rtpmap lines, and an RtpMap is immutable."""
     pt_text, _, encoding = value.partition(" ")
     pt = _small_int(pt_text, 127)
     parts = encoding.strip().split("/")
     if pt is None or len(parts) < 2 or not parts[0]:
-        return
+        return None
     rate = _small_int(parts[1], 10_000_000)
     channels = _small_int(parts[2], 255) if len(parts) > 2 else 1
     if rate is None or not channels:
-        return
-    rtpmap[pt] = RtpMap(parts[0], rate, channels)
+        return None
+    return pt, RtpMap(parts[0], rate, channels)
 
 
 def _ptime(value: str) -> int | None:
