@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from callvault.calls.correlator import CallState, Correlator, SipEnvelope
+from callvault.calls.media import StreamKey, StreamState
 from callvault.calls.model import Call, Side
+from callvault.calls.totals import StreamTotals
 from callvault.capture.batch import PacketBatch
 from callvault.config import Settings
 from callvault.errors import CaptureError, ParseError
@@ -57,22 +59,44 @@ class _Groups:
     starts: np.ndarray
     ends: np.ndarray
     window: np.ndarray
-    keys: list[tuple[int, int, int, int, int]]
-    """(src, sport, dst, dport, ssrc) of each group."""
-    pts: list[int]
-    counts: list[int]
-    payload_bytes: list[int]
+    words: np.ndarray
+    """The (k1, k2, k3) key words of each group (rows): see :meth:`keys`."""
+    hashes: np.ndarray
+    """A 64-bit hash of each group's key words."""
+    pts: np.ndarray
+    counts: np.ndarray
+    payload_bytes: np.ndarray
     payload_min: list[int]
     payload_max: list[int]
-    first_at: list[float]
-    last_at: list[float]
-    seq_first: list[int]
-    seq_last: list[int]
+    first_at: np.ndarray
+    last_at: np.ndarray
+    seq_first: np.ndarray
+    seq_last: np.ndarray
     ts_sorted: np.ndarray
     """Capture time of every packet, in group order."""
     seq_sorted: np.ndarray
     quality_packets: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     """(seq, rtp_ts, arrival, regular, position) in group order, for QualityTable.defer."""
+
+    def keys(self, which: slice | np.ndarray) -> list[tuple[int, tuple[int, int, int, int, int]]]:
+        """(group, (src, sport, dst, dport, ssrc)) of the groups ``which`` picks: the
+        correlator's stream keys."""
+        groups = np.arange(self.words.shape[0])[which]
+        k1, k2, k3 = self.words[groups].T
+        return list(
+            zip(
+                groups.tolist(),
+                zip(
+                    (k1 >> np.uint64(8)).tolist(),
+                    (k2 & np.uint64(0xFFFF)).tolist(),
+                    (k2 >> np.uint64(16)).tolist(),
+                    (k3 >> np.uint64(32)).tolist(),
+                    (k3 & np.uint64(0xFFFFFFFF)).tolist(),
+                    strict=True,
+                ),
+                strict=True,
+            )
+        )
 
 
 @dataclass(slots=True)
@@ -141,6 +165,10 @@ class Engine:
         ):
             self.correlator.on_live = self._live
         self._framers: dict[tuple[int, int, int, int], tuple[SipStreamFramer, float]] = {}
+        self._totals = StreamTotals() if recorder is None else None
+        """Stream totals in columns (a recorder takes each group's audio one by one)."""
+        self._bound: dict[str, list[StreamState]] = {}
+        """Streams in the totals by the uid of their call."""
 
     def _live(self, event: str, state: CallState) -> None:
         snapshot = self.correlator.snapshot(state)
@@ -173,6 +201,7 @@ class Engine:
 
     def _emit(self, call: Call) -> None:
         self.summary.streams += len(call.streams)
+        self._release_streams(call.uid)
         if self.recorder is not None:
             self.recorder.finish(call)  # the recording is closed before its row is written
         self._on_call(call)
@@ -212,6 +241,7 @@ class Engine:
         self._process(batch, sip)
         if now is not None:
             self.correlator.tick(now)
+            self._sweep_streams()
             if self.recorder is not None:
                 self.recorder.tick(now)
             if self._on_window is not None:
@@ -226,6 +256,7 @@ class Engine:
                 DatagramBatch.empty(), sorted(self._sip_from_streams(held), key=lambda e: e.ts)
             )
         self.correlator.close()
+        self._sweep_streams()
         if self.recorder is not None:
             self.recorder.abandon()
         for framer, _ in self._framers.values():
@@ -367,6 +398,7 @@ class Engine:
                 self._rtcp(d, rtcp_index[lo:hi])
             now = min(origin + (w + 1) * WINDOW_S, last)
             self.correlator.tick(now)
+            self._sweep_streams()
             if self.recorder is not None:
                 self.recorder.tick(now)
             if self._on_window is not None:
@@ -399,37 +431,143 @@ class Engine:
         # as tshark: marker packets (a talkspurt's first) and comfort noise do not count
         # towards jitter and delta
         regular = ~headers.marker[order] & (headers.payload_type[order] != CN_PAYLOAD_TYPE)
+        words = np.stack((s1[starts], s2[starts], s3[starts]), axis=1)
         return _Groups(
             headers=headers,
             order=order,
             starts=starts,
             ends=ends,
             window=s0[starts],
-            keys=list(
-                zip(
-                    (s1[starts] >> np.uint64(8)).tolist(),
-                    (s2[starts] & np.uint64(0xFFFF)).tolist(),
-                    (s2[starts] >> np.uint64(16)).tolist(),
-                    (s3[starts] >> np.uint64(32)).tolist(),
-                    (s3[starts] & np.uint64(0xFFFFFFFF)).tolist(),
-                )
-            ),
-            pts=(s1[starts] & np.uint64(0xFF)).tolist(),
-            counts=(ends - starts).tolist(),
-            payload_bytes=np.add.reduceat(headers.payload_length[order], starts).tolist(),
+            words=words,
+            hashes=_mix(words[:, 0], words[:, 1], words[:, 2]),
+            pts=(words[:, 0] & np.uint64(0xFF)).astype(np.int64),
+            counts=ends - starts,
+            payload_bytes=np.add.reduceat(headers.payload_length[order], starts),
             payload_min=np.minimum.reduceat(headers.payload_length[order], starts).tolist(),
             payload_max=np.maximum.reduceat(headers.payload_length[order], starts).tolist(),
-            first_at=ts_sorted[starts].tolist(),
-            last_at=ts_sorted[ends - 1].tolist(),
-            seq_first=seq_sorted[starts].tolist(),
-            seq_last=seq_sorted[ends - 1].tolist(),
+            first_at=ts_sorted[starts],
+            last_at=ts_sorted[ends - 1],
+            seq_first=seq_sorted[starts],
+            seq_last=seq_sorted[ends - 1],
             ts_sorted=ts_sorted,
             seq_sorted=seq_sorted,
             quality_packets=(seq_sorted, headers.timestamp[order], ts_sorted, regular, order),
         )
 
     def _apply_groups(self, d: DatagramBatch, g: _Groups, lo: int, hi: int) -> None:
-        """Add a window's RTP groups to their streams (the hot loop: one pass per group)."""
+        """Add a window's RTP groups to their streams: at once, in the stream totals' columns,
+        where no recorder needs each group's audio."""
+        if self._totals is not None:
+            self._apply_columns(d, g, lo, hi)
+        else:
+            self._apply_each(d, g, lo, hi)
+
+    def _apply_columns(self, d: DatagramBatch, g: _Groups, lo: int, hi: int) -> None:
+        """A window's groups: lanes found by key at once, the few new ones one by one, the
+        totals and quality segments added with NumPy; then each group's call (last activity,
+        telephone events), in group order as :meth:`_apply_each` does."""
+        totals = self._totals
+        assert totals is not None
+        window = slice(lo, hi)
+        lanes = totals.find(g.hashes[window], g.words[window])
+        missing = np.flatnonzero(lanes < 0)
+        if missing.shape[0]:
+            lanes[missing] = [self._open_lane(g, i, key) for i, key in g.keys(missing + lo)]
+        kept = np.flatnonzero(lanes >= 0)
+        if kept.shape[0] == 0:
+            return
+        chosen = kept + lo
+        lanes = lanes[kept]
+        totals.add(
+            lanes,
+            g.counts[chosen],
+            g.payload_bytes[chosen],
+            g.last_at[chosen],
+            g.seq_first[chosen],
+            g.seq_last[chosen],
+        )
+        # advanced once per batch (or before a stream's quality is read), not per window
+        self.quality.defer(
+            totals.lane_slot[lanes],
+            g.starts[chosen],
+            g.ends[chosen],
+            totals.lane_clock[lanes],
+            g.quality_packets,
+        )
+        correlator = self.correlator
+        lane_stream, lane_call, lane_pt = totals.lane_stream, totals.lane_call, totals.lane_pt
+        for i, lane, last in zip(
+            chosen.tolist(), lanes.tolist(), g.last_at[chosen].tolist(), strict=True
+        ):
+            call = lane_call[lane]
+            if call is None:
+                call = lane_stream[lane].call  # type: ignore[union-attr]
+                if call is None:
+                    correlator.rtp_activity(lane_stream[lane])  # type: ignore[arg-type]
+                    continue
+            if last > call.last_activity:
+                call.last_activity = last
+            if lane_pt[lane] in call.event_pts:
+                members = g.order[g.starts[i] : g.ends[i]]
+                self._telephone_events(d, g.headers, members, lane_stream[lane])
+
+    def _open_lane(self, g: _Groups, i: int, key: StreamKey) -> int:
+        """The lane of group ``i`` (stream ``key``), which the totals do not know: its stream
+        found or made by the correlator (and bound), -1 for media of a call already written."""
+        totals = self._totals
+        assert totals is not None
+        stream = self.correlator.streams.get(key)
+        if stream is None:
+            stream = self.correlator.stream_for(key, g.first_at.item(i))
+            if stream is None:
+                self.summary.skip("rtp of a call already written", g.counts.item(i))
+                return -1
+        if stream.row < 0:
+            totals.bind(stream)
+            self._bound.setdefault(self._owner(stream), []).append(stream)
+        if stream.quality_slot is None:
+            stream.quality_slot = self.quality.open_slot()
+        pt = g.pts.item(i)
+        clock = stream.clocks.get(pt)
+        if clock is None:
+            clock = stream.clocks[pt] = self.correlator.clock_rate(stream, pt)
+        lane = totals.lane(stream, pt)
+        totals.lane_slot[lane] = stream.quality_slot
+        totals.lane_clock[lane] = clock
+        words = g.words[i]
+        totals.key(lane, (int(words[0]), int(words[1]), int(words[2])), g.hashes.item(i))
+        return lane
+
+    @staticmethod
+    def _owner(stream: StreamState) -> str:
+        """The uid of the call that will take ``stream`` to the journal ("" for unsignalled
+        media: :meth:`_sweep_streams` finds those)."""
+        return "" if stream.call is None else stream.call.uid
+
+    def _release_streams(self, uid: str) -> None:
+        """The streams of a call just written leave the totals (they were read already)."""
+        totals = self._totals
+        if totals is None:
+            return
+        for stream in self._bound.pop(uid, ()):
+            if stream.row >= 0:
+                totals.unbind(stream)
+
+    def _sweep_streams(self) -> None:
+        """Streams the correlator let go without writing them (a conversation too short to
+        keep, a stream adopted by a call) leave the totals."""
+        totals = self._totals
+        if totals is None or totals.count == len(self.correlator.streams):
+            return
+        alive = self.correlator.streams
+        for stream in [s for s in totals.bound if s is not None]:
+            if alive.get(stream.key) is not stream:
+                totals.unbind(stream)
+        for uid in [u for u, streams in self._bound.items() if all(s.row < 0 for s in streams)]:
+            del self._bound[uid]
+
+    def _apply_each(self, d: DatagramBatch, g: _Groups, lo: int, hi: int) -> None:
+        """Add a window's RTP groups to their streams one by one (with a recorder)."""
         correlator = self.correlator
         recorder = self.recorder
         channel = self._channel
@@ -442,14 +580,14 @@ class Engine:
         window = slice(lo, hi)
         for i, key, pt, n, size, first, last, seq_first, seq_last in zip(
             range(lo, hi),
-            g.keys[window],
-            g.pts[window],
-            g.counts[window],
-            g.payload_bytes[window],
-            g.first_at[window],
-            g.last_at[window],
-            g.seq_first[window],
-            g.seq_last[window],
+            [key for _, key in g.keys(window)],
+            g.pts[window].tolist(),
+            g.counts[window].tolist(),
+            g.payload_bytes[window].tolist(),
+            g.first_at[window].tolist(),
+            g.last_at[window].tolist(),
+            g.seq_first[window].tolist(),
+            g.seq_last[window].tolist(),
             strict=True,
         ):
             stream = streams.get(key)
@@ -584,6 +722,13 @@ class Engine:
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
 
 
+def _mix(k1: np.ndarray, k2: np.ndarray, k3: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of three key words."""
+    mixed = (k1 * _MIX[0]) ^ (k2 * _MIX[1]) ^ (k3 * _MIX[2])
+    mixed ^= mixed >> np.uint64(29)
+    return mixed
+
+
 def _group_order(window: np.ndarray, k1: np.ndarray, k2: np.ndarray, k3: np.ndarray) -> np.ndarray:
     """A stable order that puts each (window, k1, k2, k3) together, windows ascending."""
     return _sorted_groups(window, k1, k2, k3)[0]
@@ -607,9 +752,7 @@ def _sorted_groups(
     span = int(window[-1] - window[0])
     ascending = 0 <= span < (1 << 24) and bool((window[1:] >= window[:-1]).all())
     ranks = window - window[0] if ascending else np.unique(window, return_inverse=True)[1]
-    mixed = (k1 * _MIX[0]) ^ (k2 * _MIX[1]) ^ (k3 * _MIX[2])
-    mixed ^= mixed >> np.uint64(29)
-    hashes = mixed & np.uint64((1 << grouping.HASH_BITS) - 1)
+    hashes = _mix(k1, k2, k3) & np.uint64((1 << grouping.HASH_BITS) - 1)
     sort_key = (ranks.astype(np.uint64) << np.uint64(grouping.HASH_BITS)) | hashes
     n = sort_key.shape[0]
     position_bits = max(1, (n - 1).bit_length())

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from callvault.calls.model import Side
+from callvault.calls.totals import NO_SEQUENCE
 from callvault.rtp.dtmf import TelephoneEvent
 
 if TYPE_CHECKING:
     from callvault.calls.correlator import CallState
+    from callvault.calls.totals import StreamTotals
 
 Endpoint = tuple[int, int]
 """(address id, port)."""
@@ -37,33 +39,179 @@ class Binding:
     """Who sends the media received here, where the receiver is a recorder (SIPREC labels)."""
 
 
-@dataclass(slots=True)
 class StreamState:
-    """Running totals of one RTP stream while its call is in progress."""
+    """Running totals of one RTP stream while its call is in progress.
 
-    key: StreamKey
-    call: CallState | None
-    side: Side | None
-    first_at: float
-    last_at: float
-    packets: int = 0
-    bytes: int = 0
-    packets_by_pt: dict[int, int] = field(default_factory=dict)
-    rtcp_packets: int = 0
-    not_decodable: str | None = None
-    quality_slot: int | None = None
-    """Row of the engine's QualityTable that follows this stream."""
-    clocks: dict[int, int] = field(default_factory=dict)
-    """RTP clock rate by payload type (0: events, whose timestamps stand still)."""
-    seq_first: int | None = None
-    seq_last: int = 0
-    last_event_ts: int | None = None
-    """RTP timestamp of the last RFC 4733 event seen (one digit per event timestamp)."""
+    Bound to an engine's :class:`~callvault.calls.totals.StreamTotals` (``attach``), its
+    packet totals live in that table's columns, which the engine adds a window's packets to
+    at once; the attributes read and write them there the same way."""
+
+    __slots__ = (
+        "_bytes",
+        "_last_at",
+        "_packets",
+        "_packets_by_pt",
+        "_seq_first",
+        "_seq_last",
+        "_totals",
+        "call",
+        "clocks",
+        "first_at",
+        "key",
+        "lanes",
+        "last_event_ts",
+        "not_decodable",
+        "quality_slot",
+        "row",
+        "rtcp_packets",
+        "side",
+    )
+
+    def __init__(
+        self,
+        key: StreamKey,
+        call: CallState | None,
+        side: Side | None,
+        first_at: float,
+        last_at: float,
+        packets: int = 0,
+        bytes: int = 0,
+        packets_by_pt: dict[int, int] | None = None,
+        rtcp_packets: int = 0,
+        not_decodable: str | None = None,
+        quality_slot: int | None = None,
+        clocks: dict[int, int] | None = None,
+        seq_first: int | None = None,
+        seq_last: int = 0,
+        last_event_ts: int | None = None,
+    ) -> None:
+        self.key = key
+        self.call = call
+        self.side = side
+        self.first_at = first_at
+        self._last_at = last_at
+        self._packets = packets
+        self._bytes = bytes
+        self._packets_by_pt = {} if packets_by_pt is None else packets_by_pt
+        self.rtcp_packets = rtcp_packets
+        self.not_decodable = not_decodable
+        self.quality_slot = quality_slot
+        """Row of the engine's QualityTable that follows this stream."""
+        self.clocks = {} if clocks is None else clocks
+        """RTP clock rate by payload type (0: events, whose timestamps stand still)."""
+        self._seq_first = seq_first
+        self._seq_last = seq_last
+        self.last_event_ts = last_event_ts
+        """RTP timestamp of the last RFC 4733 event seen (one digit per event timestamp)."""
+        self._totals: StreamTotals | None = None
+        self.row = -1
+        """Row in the bound StreamTotals."""
+        self.lanes: list[tuple[int, int]] = []
+        """(payload type, lane row) of each payload type seen, in the order first seen."""
+
+    def __repr__(self) -> str:
+        return f"StreamState(key={self.key!r}, side={self.side!r}, packets={self.packets})"
+
+    def attach(self, totals: StreamTotals, row: int) -> None:
+        """From now on the totals are in ``totals`` at ``row`` (StreamTotals.bind)."""
+        self._totals, self.row, self.lanes = totals, row, []
+
+    def detach(
+        self,
+        packets: int,
+        payload_bytes: int,
+        last_at: float,
+        seq_first: int,
+        seq_last: int,
+        packets_by_pt: dict[int, int],
+    ) -> None:
+        """The totals are this object's own again (StreamTotals.unbind)."""
+        self._totals, self.row, self.lanes = None, -1, []
+        self._packets, self._bytes, self._last_at = packets, payload_bytes, last_at
+        self._seq_first = None if seq_first == NO_SEQUENCE else seq_first
+        self._seq_last = seq_last
+        self._packets_by_pt = packets_by_pt
+
+    @property
+    def packets(self) -> int:
+        totals = self._totals
+        return self._packets if totals is None else totals.packets.item(self.row)
+
+    @packets.setter
+    def packets(self, value: int) -> None:
+        if self._totals is None:
+            self._packets = value
+        else:
+            self._totals.packets[self.row] = value
+
+    @property
+    def bytes(self) -> int:
+        totals = self._totals
+        return self._bytes if totals is None else totals.bytes.item(self.row)
+
+    @bytes.setter
+    def bytes(self, value: int) -> None:
+        if self._totals is None:
+            self._bytes = value
+        else:
+            self._totals.bytes[self.row] = value
+
+    @property
+    def last_at(self) -> float:
+        totals = self._totals
+        return self._last_at if totals is None else totals.last_at.item(self.row)
+
+    @last_at.setter
+    def last_at(self, value: float) -> None:
+        if self._totals is None:
+            self._last_at = value
+        else:
+            self._totals.last_at[self.row] = value
+
+    @property
+    def seq_first(self) -> int | None:
+        totals = self._totals
+        if totals is None:
+            return self._seq_first
+        first = totals.seq_first.item(self.row)
+        return None if first == NO_SEQUENCE else first
+
+    @seq_first.setter
+    def seq_first(self, value: int | None) -> None:
+        if self._totals is None:
+            self._seq_first = value
+        else:
+            self._totals.seq_first[self.row] = NO_SEQUENCE if value is None else value
+
+    @property
+    def seq_last(self) -> int:
+        totals = self._totals
+        return self._seq_last if totals is None else totals.seq_last.item(self.row)
+
+    @seq_last.setter
+    def seq_last(self, value: int) -> None:
+        if self._totals is None:
+            self._seq_last = value
+        else:
+            self._totals.seq_last[self.row] = value
+
+    @property
+    def packets_by_pt(self) -> dict[int, int]:
+        """Packets by payload type, in the order the types were first seen (a copy while
+        the totals are in a StreamTotals: change them through :meth:`add`)."""
+        totals = self._totals
+        if totals is None:
+            return self._packets_by_pt
+        return {pt: totals.lane_packets.item(lane) for pt, lane in self.lanes}
 
     def add(self, pt: int, packets: int, payload_bytes: int, first: float, last: float) -> None:
         self.packets += packets
         self.bytes += payload_bytes
-        self.packets_by_pt[pt] = self.packets_by_pt.get(pt, 0) + packets
+        totals = self._totals
+        if totals is None:
+            self._packets_by_pt[pt] = self._packets_by_pt.get(pt, 0) + packets
+        else:
+            totals.lane_packets[totals.lane(self, pt)] += packets
         if first < self.first_at:
             self.first_at = first
         if last > self.last_at:
