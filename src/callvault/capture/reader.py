@@ -39,7 +39,7 @@ from callvault.capture.streams import (
 from callvault.errors import CaptureError
 
 DEFAULT_BATCH_PACKETS = 131072
-HANDOVER_SAMPLE = 16384
+HANDOVER_SAMPLE = 4096
 """Packets a libpcap batch must hold before its record lengths decide who reads on."""
 HANDOVER_MEAN_RUN = 12
 """Mean run of equal record lengths from which the Python reader is the faster one: it takes
