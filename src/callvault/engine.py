@@ -68,6 +68,7 @@ class _Groups:
     payload_bytes: np.ndarray
     payload_min: list[int]
     payload_max: list[int]
+    """Smallest and largest payload of each group, where a recorder takes the audio."""
     first_at: np.ndarray
     last_at: np.ndarray
     seq_first: np.ndarray
@@ -432,6 +433,13 @@ class Engine:
         # towards jitter and delta
         regular = ~headers.marker[order] & (headers.payload_type[order] != CN_PAYLOAD_TYPE)
         words = np.stack((s1[starts], s2[starts], s3[starts]), axis=1)
+        sizes: tuple[list[int], list[int]] = ([], [])  # read by the recorder alone
+        if self.recorder is not None:
+            lengths = headers.payload_length[order]
+            sizes = (
+                np.minimum.reduceat(lengths, starts).tolist(),
+                np.maximum.reduceat(lengths, starts).tolist(),
+            )
         return _Groups(
             headers=headers,
             order=order,
@@ -443,8 +451,8 @@ class Engine:
             pts=(words[:, 0] & np.uint64(0xFF)).astype(np.int64),
             counts=ends - starts,
             payload_bytes=np.add.reduceat(headers.payload_length[order], starts),
-            payload_min=np.minimum.reduceat(headers.payload_length[order], starts).tolist(),
-            payload_max=np.maximum.reduceat(headers.payload_length[order], starts).tolist(),
+            payload_min=sizes[0],
+            payload_max=sizes[1],
             first_at=ts_sorted[starts],
             last_at=ts_sorted[ends - 1],
             seq_first=seq_sorted[starts],
