@@ -21,7 +21,7 @@ journal's per-stream counts); the kernel's drops on callvault's RTP sockets (the
 column of /proc/net/udp, and the machine-wide UDP RcvbufErrors of /proc/net/snmp); every
 recording's audio (non-silent samples per channel / 160) against the packets sent to that
 stream; the recorder's CPU (user+system seconds per second of load, and µs per packet
-from 5 s after the RTP started, when every call's file is open); the sender's lateness;
+sent from 5 s after the RTP started, when every call's file is open); the sender's lateness;
 and the load average, since the machine is shared.
 
 Needs: ``ulimit -n`` above 2 x N + 200 (raised here where the hard limit allows) and
@@ -129,6 +129,8 @@ def send_rtp(host: str, ports: list[int], ssrcs: list[int], start: float, ticks:
     msg_base = ctypes.addressof(msgs)
     slots = [(g * n // SUBTICKS, (g + 1) * n // SUBTICKS) for g in range(SUBTICKS)]
     late = np.zeros(ticks * SUBTICKS, dtype=np.float64)
+    done_at = np.zeros(ticks * SUBTICKS, dtype=np.float64)
+    counts = np.zeros(ticks * SUBTICKS, dtype=np.int64)
     sent = 0
     errors = 0
     fd = sock.fileno()
@@ -153,9 +155,12 @@ def send_rtp(host: str, ports: list[int], ssrcs: list[int], start: float, ticks:
                     continue
                 at += r
             sent += hi - lo
-            late[k * SUBTICKS + g] = time.time() - due
+            done_at[k * SUBTICKS + g] = time.time()
+            late[k * SUBTICKS + g] = done_at[k * SUBTICKS + g] - due
+            counts[k * SUBTICKS + g] = hi - lo
     sock.close()
-    result.put({"sent": sent, "per_stream": ticks, "late": late.tolist(), "errors": errors})
+    result.put({"sent": sent, "per_stream": ticks, "late": late.tolist(), "errors": errors,
+                "done_at": done_at.tolist(), "counts": counts.tolist()})
 
 
 # ---- the SIP client ----------------------------------------------------------------------
@@ -426,6 +431,8 @@ def run(n: int, hold: float, senders: int, max_late: float, keep: Path | None) -
         except subprocess.TimeoutExpired:
             server.kill()
     late = np.concatenate([np.array(o["late"]) for o in outcome])
+    steady_packets = sum(int(np.array(o["counts"])[np.array(o["done_at"]) >= wall_mid].sum())
+                         for o in outcome)
     sent = sum(o["sent"] for o in outcome)
     saved = recordings(data)
     by_call = {s.call_id: s for s in sessions}
@@ -460,8 +467,7 @@ def run(n: int, hold: float, senders: int, max_late: float, keep: Path | None) -
         "snmp_rcvbuf_errors": snmp1["RcvbufErrors"] - snmp0["RcvbufErrors"],
         "snmp_in_errors": snmp1["InErrors"] - snmp0["InErrors"],
         "recorder_cpu": round((cpu1 - cpu0) / (wall1 - wall0), 2),
-        "recorder_us_per_packet": round(
-            (cpu1 - cpu_mid) * 1e6 / (2 * n / PTIME * (wall1 - wall_mid)), 2),
+        "recorder_us_per_packet": round((cpu1 - cpu_mid) * 1e6 / max(steady_packets, 1), 2),
         "recorder_packets_read": stats.get("packets_read"),
         "recorder_skipped": stats.get("skipped"),
         "sender_late_p99_ms": round(float(np.percentile(late, 99)) * 1000, 1),

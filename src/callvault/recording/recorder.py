@@ -411,16 +411,21 @@ class Recorder:
         recoverable: bool = False,
         flush_s: float = FLUSH_S,
         consent: ConsentCheck | None = None,
+        opens_per_tick: int | None = None,
     ) -> None:
         """``policy`` decides each call's initial state (None: every call recorded whole);
         ``recoverable``: beside each partial file its call's facts, for ``recovery``, and
-        audio handed to the operating system every ``flush_s`` seconds."""
+        audio handed to the operating system every ``flush_s`` seconds; ``opens_per_tick``:
+        recording files a tick creates at most (a live recorder: when many calls' audio
+        starts at once, their files are created over a few turns and no single turn holds
+        up reading the network for long; the audio waits in memory meanwhile)."""
         self.vault = vault
         self.fmt = fmt
         self._decoder_for = decoder_for
         self.policy = policy
         self.recoverable = recoverable
         self.flush_s = flush_s
+        self.opens_per_tick = opens_per_tick
         self.consent = consent
         """Checks each finished recording for the consent notice, when configured."""
         self.calls: dict[str, CallRecorder] = {}
@@ -748,12 +753,19 @@ class Recorder:
     def tick(self, now: float) -> None:
         """Write out audio that is HOLD_S behind the capture clock, once a few seconds of it
         are waiting (fewer, larger writes; a crash loses those seconds at most)."""
+        opens = self.opens_per_tick
         for rec in self.calls.values():
             layout = rec.layout
             if layout is None:
                 continue
             upto = int((now - HOLD_S - rec.origin) * layout.sample_rate)
-            if rec.first is None or upto - rec.written >= self.flush_s * layout.sample_rate:
+            if rec.first is None:
+                if opens is not None:
+                    if opens <= 0:
+                        continue  # its file next time
+                    opens -= 1
+                rec.flush(upto)
+            elif upto - rec.written >= self.flush_s * layout.sample_rate:
                 rec.flush(upto)
 
     def finish(self, call: Call) -> None:

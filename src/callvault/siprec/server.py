@@ -43,6 +43,10 @@ per packet: 25 packets per G.711 stream here. The sockets hold seconds of RTP.""
 FLUSH_S = 1.0
 """Audio goes to the operating system this often (what a kill -9 can lose, besides the
 recorder's reorder window)."""
+OPENS_PER_TICK = 200
+"""Recording files the recorder creates per tick (one or two each turn) at most: 1,000
+calls whose audio starts together get theirs over a few turns, each call's audio held in
+memory meanwhile, instead of one turn that holds up reading RTP for seconds."""
 log = logging.getLogger("callvault.siprec")
 
 
@@ -407,7 +411,7 @@ def _recorder(settings: Settings) -> Any:
     policy = RecordingPolicy.from_settings(settings)
     return Recorder(FilesystemVault(settings.recordings_dir), settings.audio_format,
                     _decoder_factory(), policy=None if policy.records_everything else policy,
-                    recoverable=True, flush_s=FLUSH_S)
+                    recoverable=True, flush_s=FLUSH_S, opens_per_tick=OPENS_PER_TICK)
 
 
 def _route_to(host: str) -> str:
