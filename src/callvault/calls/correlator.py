@@ -46,9 +46,9 @@ STATUS_BY_CODE = {
 AUTH_CHALLENGES = (401, 407)
 HOLD_DIRECTIONS = ("sendonly", "inactive")
 UNSIGNALLED_MIN_PACKETS = 5
+"""A conversation of unsignalled RTP is journaled once one of its streams has this many packets."""
 TIMER_MARGIN_S = 0.001
 """Calls are looked at this much before their computed end, which float rounding may shift."""
-"""A conversation of unsignalled RTP is journaled once one of its streams has this many packets."""
 
 
 @dataclass(slots=True)
