@@ -49,6 +49,7 @@ class cached_property:
         instance.__dict__[self.name] = value
         return value
 
+
 MAX_HEADER_BYTES = 65536
 """Largest start line plus header block accepted (RFC 3261 §18.1.1 keeps UDP under 64 KiB)."""
 
@@ -250,7 +251,7 @@ def _find_header_end(data: bytes, start: int) -> tuple[int, int]:
     limit = start + MAX_HEADER_BYTES + 4
     end = data.find(b"\r\n\r\n", start, limit)
     if end >= 0:
-        # an LF-only blank line wholly before the CRLF CRLF ends the block first
+        # the usual case: no LF-only blank line starts before the CRLF CRLF, which ends it
         if data.find(b"\n\n", start, end + 1) < 0 and data.find(b"\n\r\n", start, end + 2) < 0:
             return end, end + 4
         found, size, stop = end, 4, end + 4
