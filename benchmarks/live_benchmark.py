@@ -37,6 +37,7 @@ import multiprocessing as mp
 import os
 import re
 import resource
+import shutil
 import signal
 import socket
 import sqlite3
@@ -451,6 +452,8 @@ def run(n: int, hold: float, senders: int, max_late: float, keep: Path | None) -
     missing_calls = sum(1 for s in sessions if s.call_id not in saved)
     lagged = bool(np.mean(late > PTIME) > 0.01 or late.max() > max_late)
     stats = _stats_file(data)
+    if keep is None:
+        shutil.rmtree(data, ignore_errors=True)  # up to 1 GB of recordings per run
     return {
         "calls": n,
         "hold_s": hold,
