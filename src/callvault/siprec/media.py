@@ -289,7 +289,10 @@ class _Arena:
         if sys.platform != "linux" or ctypes.sizeof(ctypes.c_void_p) != 8:
             return None
         try:
-            recvmmsg = ctypes.CDLL(None, use_errno=True).recvmmsg
+            # PyDLL: the call keeps the GIL. It never blocks (MSG_DONTWAIT), and handing the
+            # GIL over 2,000 times a sweep would let another thread of the process (the live
+            # board's writer in a burst of news) stretch one sweep to seconds, 5 ms a time
+            recvmmsg = ctypes.PyDLL(None, use_errno=True).recvmmsg
         except (OSError, AttributeError):
             return None
         recvmmsg.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_uint, ctypes.c_int,
