@@ -434,6 +434,8 @@ def run(n: int, hold: float, senders: int, max_late: float, keep: Path | None) -
     late = np.concatenate([np.array(o["late"]) for o in outcome])
     steady_packets = sum(int(np.array(o["counts"])[np.array(o["done_at"]) >= wall_mid].sum())
                          for o in outcome)
+    late_steady = np.concatenate([np.array(o["late"])[np.array(o["done_at"]) >= wall_mid]
+                                  for o in outcome])
     sent = sum(o["sent"] for o in outcome)
     saved = recordings(data)
     by_call = {s.call_id: s for s in sessions}
@@ -475,6 +477,8 @@ def run(n: int, hold: float, senders: int, max_late: float, keep: Path | None) -
         "recorder_skipped": stats.get("skipped"),
         "sender_late_p99_ms": round(float(np.percentile(late, 99)) * 1000, 1),
         "sender_late_max_ms": round(float(late.max()) * 1000, 1),
+        "sender_late_steady_p99_ms": round(float(np.percentile(late_steady, 99)) * 1000, 1)
+        if late_steady.size else None,
         "sender_lagged": lagged,
         "load_average": round(load, 2),
         "late_audio_packets": (stats.get("skipped") or {}).get("late audio (samples)", 0)
