@@ -23,5 +23,5 @@ for _module in (test_annotations, test_clients_exports_audit, test_recordings):
 
 
 @pytest.fixture
-def settings(tmp_path: Path, postgres_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=postgres_url)
+def settings(tmp_path: Path, postgres_journal_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=postgres_journal_url)

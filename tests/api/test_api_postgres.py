@@ -28,8 +28,8 @@ for _module in (test_auth, test_calls):
 
 
 @pytest.fixture
-def settings(tmp_path: Path, postgres_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=postgres_url)
+def settings(tmp_path: Path, postgres_journal_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=postgres_journal_url)
 
 
 def test_the_journal_and_the_accounts_are_on_postgresql(client: TestClient) -> None:

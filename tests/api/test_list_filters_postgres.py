@@ -16,5 +16,5 @@ for _name, _value in vars(test_list_filters).items():
 
 
 @pytest.fixture
-def settings(tmp_path: Path, postgres_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=postgres_url)
+def settings(tmp_path: Path, postgres_journal_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=postgres_journal_url)

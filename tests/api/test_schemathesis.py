@@ -25,7 +25,7 @@ from schemathesis.python import asgi  # noqa: E402
 from callvault.api import create_app  # noqa: E402
 from callvault.config import Settings  # noqa: E402
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 15
 USERS = ("ada", "ann")
 """An admin and an agent (whose extension, 201, is on one call)."""
 

@@ -14,6 +14,12 @@ from callvault.journal import Journal, migrate
 
 
 @pytest.fixture
+def journal_url(empty_journal_url: str) -> str:
+    """These tests open and migrate the journal themselves: it starts empty."""
+    return empty_journal_url
+
+
+@pytest.fixture
 def engine(journal_url: str) -> Iterator[sa.Engine]:
     engine = sa.create_engine(journal_url)
     yield engine

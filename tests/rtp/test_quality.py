@@ -390,7 +390,7 @@ def batched(
         )
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.large_base_example])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.large_base_example])
 @given(st.lists(stream(), min_size=1, max_size=4), st.data())
 def test_any_batching_gives_the_reference_numbers(
     streams: list[list[Packet]], data: st.DataObject
