@@ -386,7 +386,10 @@ class Engine:
         _, _, rtcp_mask = self._masks
         rtcp_index = np.flatnonzero(rtcp_mask)
         rtcp_window = d_window[rtcp_index]
-        for w in np.union1d(d_window, sip_window).tolist():
+        # The windows with packets, in order (np.union1d's np.unique imports numpy.ma at
+        # its first call, ≈ 25-55 ms of start-up).
+        windows = np.sort(np.concatenate((d_window, sip_window)))
+        for w in windows[np.diff(windows, prepend=windows[:1] - 1) != 0].tolist():
             lo, hi = np.searchsorted(sip_window, (w, w + 1))
             for env in sip[lo:hi]:
                 self.correlator.on_sip(env)
