@@ -169,7 +169,10 @@ def test_ranges_and_focus_redraw_and_the_link_shares_them(
         assert page.locator("#dash-trend").get_attribute("data-points") == "24"
         assert card(page, "calls") == f"{api(page, 'kpis')['total']['calls']:,}"
         # a custom range and a focus on team Support
+        # from a Monday: the staffing chart shows Monday's plan, which an all-zero plan
+        # (a range without a Monday) would leave as the empty state
         first = datetime.now(UTC).date() - timedelta(days=6)
+        first -= timedelta(days=first.weekday())
         last = first + timedelta(days=4)
         page.get_by_label("From").fill(first.isoformat())
         page.get_by_label("Until").fill(last.isoformat())
@@ -208,6 +211,7 @@ def test_ranges_and_focus_redraw_and_the_link_shares_them(
             api(page, "kpis", by="agent", kpi="calls", **focus)["rows"])
         plan = sorted((p for p in api(page, "staffing", **focus)["data"] if p["weekday"] == 1),
                       key=lambda p: p["hour"])
+        assert any(p["agents"] for p in plan)
         assert page.locator("#dash-staffing svg .cv-series-0 rect").evaluate_all(
             "nodes => nodes.map(n => Number(n.getAttribute('data-value')))") == [
             p["agents"] for p in plan]
