@@ -327,7 +327,7 @@ STEPS = st.one_of(
 
 @st.composite
 def stream(draw: st.DrawFn) -> list[Packet]:
-    n = draw(st.integers(1, 90))
+    n = draw(st.integers(1, 48))
     seq = draw(st.integers(0, 65535))
     ts = draw(st.integers(0, 2**32 - 1))
     arrival = EPOCH + draw(st.floats(0, 10))
