@@ -6,6 +6,7 @@ User errors end as one line on stderr and a non-zero exit, never a traceback
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -63,7 +64,21 @@ def _register() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point."""
+    """Console entry point; ``argv`` None: this process's own command line, and the process
+    ends when this returns (or raises SystemExit)."""
+    try:
+        _main(argv)
+    finally:
+        if argv is None:
+            # What is alive now stays alive until the exit. Frozen, the interpreter's final
+            # garbage collections do not walk it and its cycles are left to the exit rather
+            # than torn down (≈ 0.2 CPU-s after an ingest). Every command closes the files
+            # and journals it writes before it returns; sys.stdout and sys.stderr are
+            # flushed at exit all the same.
+            gc.freeze()
+
+
+def _main(argv: list[str] | None) -> None:
     try:
         cli.main(args=argv, prog_name="callvault", standalone_mode=False)
     except click.exceptions.Abort:

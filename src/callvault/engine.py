@@ -73,11 +73,9 @@ class _Groups:
     last_at: np.ndarray
     seq_first: np.ndarray
     seq_last: np.ndarray
-    ts_sorted: np.ndarray
-    """Capture time of every packet, in group order."""
-    seq_sorted: np.ndarray
     quality_packets: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-    """(seq, rtp_ts, arrival, regular, position) in group order, for QualityTable.defer."""
+    """(seq, rtp_ts, arrival, regular) in arrival order and ``order``, for QualityTable.defer
+    with ``indexed`` (the packets are gathered once, in the quality table's order)."""
 
     def keys(self, which: slice | np.ndarray) -> list[tuple[int, tuple[int, int, int, int, int]]]:
         """(group, (src, sport, dst, dport, ssrc)) of the groups ``which`` picks: the
@@ -430,11 +428,11 @@ class Engine:
         k3 = (d.dport[idx].astype(np.uint64) << np.uint64(32)) | headers.ssrc.astype(np.uint64)
         order, (s0, s1, s2, s3), starts = _sorted_groups(k0, k1, k2, k3)
         ends = np.append(starts[1:], n)
-        ts_sorted = d.ts[idx][order]
-        seq_sorted = headers.sequence[order]
+        arrival = d.ts[idx]
+        first, last = order[starts], order[ends - 1]
         # as tshark: marker packets (a talkspurt's first) and comfort noise do not count
         # towards jitter and delta
-        regular = ~headers.marker[order] & (headers.payload_type[order] != CN_PAYLOAD_TYPE)
+        regular = ~headers.marker & (headers.payload_type != CN_PAYLOAD_TYPE)
         words = np.stack((s1[starts], s2[starts], s3[starts]), axis=1)
         sizes: tuple[list[int], list[int]] = ([], [])  # read by the recorder alone
         if self.recorder is not None:
@@ -456,13 +454,11 @@ class Engine:
             payload_bytes=np.add.reduceat(headers.payload_length[order], starts),
             payload_min=sizes[0],
             payload_max=sizes[1],
-            first_at=ts_sorted[starts],
-            last_at=ts_sorted[ends - 1],
-            seq_first=seq_sorted[starts],
-            seq_last=seq_sorted[ends - 1],
-            ts_sorted=ts_sorted,
-            seq_sorted=seq_sorted,
-            quality_packets=(seq_sorted, headers.timestamp[order], ts_sorted, regular, order),
+            first_at=arrival[first],
+            last_at=arrival[last],
+            seq_first=headers.sequence[first],
+            seq_last=headers.sequence[last],
+            quality_packets=(headers.sequence, headers.timestamp, arrival, regular, order),
         )
 
     def _apply_groups(self, d: DatagramBatch, g: _Groups, lo: int, hi: int) -> None:
@@ -504,6 +500,7 @@ class Engine:
             g.ends[chosen],
             totals.lane_clock[lanes],
             g.quality_packets,
+            indexed=True,
         )
         correlator = self.correlator
         lane_stream, lane_call, lane_pt = totals.lane_stream, totals.lane_call, totals.lane_pt
@@ -661,6 +658,7 @@ class Engine:
                 g.ends[chosen],
                 np.array(q_clocks),
                 g.quality_packets,
+                indexed=True,
             )
         if audio:
             self._record(d, g, audio)
@@ -702,10 +700,12 @@ class Engine:
     def _telephone_events(self, d, headers, members, stream) -> None:  # type: ignore[no-untyped-def]
         """RFC 4733 events of one group: a digit where an event timestamp is new (§2.5)."""
         ok = headers.payload_length[members] >= 4  # RFC 4733 §2.3: a 4-byte event payload
-        self.summary.skip("malformed telephone-event", int(ok.shape[0] - ok.sum()))
-        members = members[ok]
-        if members.shape[0] == 0:
-            return
+        malformed = ok.shape[0] - np.count_nonzero(ok)
+        if malformed:
+            self.summary.skip("malformed telephone-event", malformed)
+            members = members[ok]
+            if members.shape[0] == 0:
+                return
         stamps = headers.timestamp[members]
         new = np.empty(members.shape[0], dtype=bool)
         new[0] = stream.last_event_ts is None or int(stamps[0]) != stream.last_event_ts

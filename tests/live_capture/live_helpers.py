@@ -68,7 +68,7 @@ class Loop:
     def uas(self) -> subprocess.Popen[str]:
         return subprocess.Popen(
             ["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(self.uas_port), "-mp",
-             str(self.uas_media), "-rtp_echo", "-nostdin", "-timeout", "20s", "-bg"],
+             str(self.uas_media), "-rtp_echo", "-nostdin", "-timeout", "20s"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, cwd=self.tmp,
         )
 

@@ -198,3 +198,41 @@ def test_batch_with_frame_running_past_its_data_is_safe() -> None:
     datagrams, _ = decoder.decode(batch)
     assert len(datagrams) == 1
     assert sum(decoder.counters.skipped.values()) == 1
+
+
+@st.composite
+def untagged_frames(draw: st.DrawFn) -> bytes:
+    """A random untagged Ethernet frame without IPv4 options: IPv4 carrying UDP or TCP, maybe
+    a fragment, a UDP length or total length that lies, padded or cut; or IPv6, or ARP."""
+    kind = draw(st.integers(0, 9))
+    payload = draw(st.binary(max_size=300))
+    if kind == 0:
+        return build.udp_frame("2001:db8::1", 5060, "2001:db8::2", 5060, payload)
+    if kind == 1:
+        return build.ethernet(payload, ethertype=0x0806)
+    udp_length = draw(st.integers(0, len(payload) + 20)) if kind == 2 else None
+    packet = build.ipv4(
+        draw(st.integers(0, 2**32 - 1)),
+        draw(st.integers(0, 2**32 - 1)),
+        6 if kind == 3 else 17,
+        build.udp(draw(st.integers(0, 65535)), draw(st.sampled_from([5060, 4789, 0, 65535])),
+                  payload, length=udp_length),
+        df=draw(st.booleans()),
+        mf=kind == 4,
+        frag_offset=8 * draw(st.integers(0, 3)) if kind == 5 else 0,
+        total_length=draw(st.integers(0, 400)) if kind == 6 else None,
+    )  # fmt: skip
+    frame = build.ethernet(packet) + draw(st.binary(max_size=24))
+    if draw(st.integers(0, 4)) == 0:
+        frame = frame[: draw(st.integers(0, len(frame)))]
+    return frame
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(untagged_frames(), min_size=1, max_size=40))
+def test_fast_and_slow_paths_agree_on_untagged_frames_without_options(frames: list[bytes]) -> None:
+    batch = build.packet_batch(frames)
+    fast = NetDecoder()
+    slow = NetDecoder(fast_path=False)
+    assert_same(fast.decode(batch)[0], slow.decode(batch)[0])
+    assert fast.counters.skipped == slow.counters.skipped

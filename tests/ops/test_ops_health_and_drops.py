@@ -8,6 +8,7 @@ import re
 import socket
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -118,7 +119,7 @@ def test_calls_wait_for_a_journal_that_is_away(
     from callvault.errors import JournalError
     from callvault.journal import Journal
 
-    settings = backend_settings.model_copy(update={"bye_linger_s": 0.2})
+    settings = replace(backend_settings, bye_linger_s=0.2)
     real_save = Journal.save_many
     attempts = []
 

@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ TOKEN = "scrape-me-0123456789"
 
 @pytest.fixture
 def settings(backend_settings: Settings) -> Settings:
-    return backend_settings.model_copy(update={"metrics_token": TOKEN})
+    return replace(backend_settings, metrics_token=TOKEN)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ rechecked by `callvault consent check`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -134,8 +135,8 @@ def test_ingest_checks_each_recording_and_flags_missing_notices(
     for call in calls:
         (found,) = [e for e in call.events if e.kind == "consent"]
         assert (found.value, found.party) == ("heard", Side.CALLEE)
-    other = settings.model_copy(
-        update={"consent_announcement": tone_notice(tmp_path / "other.wav", 500.0)}
+    other = replace(
+        settings, consent_announcement=tone_notice(tmp_path / "other.wav", 500.0)
     )
     (tmp_path / "second").mkdir()
     missing: list[Call] = []

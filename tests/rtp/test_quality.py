@@ -323,6 +323,8 @@ STEPS = st.one_of(
     st.integers(-100, 100),
     st.integers(-40000, 40000),
 )
+TIMESTAMP_SLIPS = st.one_of(st.just(0), st.integers(-400, 400), st.integers(-(2**31), 2**31))
+ARRIVAL_GAPS = st.one_of(st.just(0.02), st.floats(0, 0.3))
 
 
 @st.composite
@@ -345,59 +347,75 @@ def stream(draw: st.DrawFn) -> list[Packet]:
         )
         step = draw(STEPS)
         seq += step
-        ts += 160 * step + draw(
-            st.one_of(st.just(0), st.integers(-400, 400), st.integers(-(2**31), 2**31))
-        )
-        arrival += draw(st.one_of(st.just(0.02), st.floats(0, 0.3)))
+        ts += 160 * step + draw(TIMESTAMP_SLIPS)
+        arrival += draw(ARRIVAL_GAPS)
     return out
 
 
-def batched(
-    draw: st.DrawFn, streams: list[list[Packet]], table: QualityTable, slots: list[int]
-) -> None:
-    """Feed the streams to the table in randomly cut batches; within a batch a stream may come
-    as several segments (in order), streams interleave, and segments lie anywhere."""
+Segment = tuple[int, int, int]
+"""(stream, first packet, end): a piece of one stream that one batch carries."""
+
+Batch = tuple[list[Segment], list[int]]
+"""A batch's segments in stream order, and the order in which they lie in the batch."""
+
+
+@st.composite
+def batchings(draw: st.DrawFn, streams: list[list[Packet]]) -> list[Batch]:
+    """Randomly cut batches: within a batch a stream may come as several segments (in
+    order, each of one clock), streams interleave, and segments lie anywhere.
+
+    One strategy, drawn once: Hypothesis keeps bookkeeping per top-level draw that grows
+    with their number, and hundreds of draws per example made the test take minutes."""
     cursor = [0] * len(streams)
+    plan: list[Batch] = []
     while any(c < len(s) for c, s in zip(cursor, streams, strict=True)):
-        segments: list[tuple[int, list[Packet]]] = []
+        segments: list[Segment] = []
         for k, s in enumerate(streams):
             take = draw(st.integers(0, len(s) - cursor[k]))
             pos = cursor[k]
             cursor[k] += take
             while pos < cursor[k]:
                 cut = draw(st.integers(pos + 1, cursor[k]))
-                for a, b in clock_runs(s, pos, cut):
-                    segments.append((k, s[a:b]))
+                segments.extend((k, a, b) for a, b in clock_runs(s, pos, cut))
                 pos = cut
-        order = draw(st.permutations(range(len(segments))))
-        layout, starts, ends, at = [], [0] * len(segments), [0] * len(segments), 0
+        if segments:
+            plan.append((segments, draw(st.permutations(range(len(segments))))))
+    return plan
+
+
+def batched(
+    plan: list[Batch], streams: list[list[Packet]], table: QualityTable, slots: list[int]
+) -> None:
+    """Feed the streams to the table batch by batch as the plan lays them out."""
+    for segments, order in plan:
+        layout: list[Packet] = []
+        starts, ends = [0] * len(segments), [0] * len(segments)
         for i in order:
-            starts[i], ends[i] = at, at + len(segments[i][1])
-            layout.extend(segments[i][1])
-            at = ends[i]
-        if not segments:
-            continue
+            k, a, b = segments[i]
+            starts[i] = len(layout)
+            layout.extend(streams[k][a:b])
+            ends[i] = len(layout)
         seq, ts, arrival, regular = arrays(layout)
         table.update(
-            np.array([slots[k] for k, _ in segments]),
+            np.array([slots[k] for k, _, _ in segments]),
             np.array(starts),
             np.array(ends),
             seq,
             ts,
             arrival,
-            np.array([p[0].clock for _, p in segments]),
+            np.array([streams[k][a].clock for k, a, _ in segments]),
             regular,
         )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.large_base_example])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.large_base_example])
 @given(st.lists(stream(), min_size=1, max_size=4), st.data())
 def test_any_batching_gives_the_reference_numbers(
     streams: list[list[Packet]], data: st.DataObject
 ) -> None:
     table = QualityTable(capacity=1)
     slots = [table.open_slot() for _ in streams]
-    batched(data.draw, streams, table, slots)
+    batched(data.draw(batchings(streams)), streams, table, slots)
     for slot, packets in zip(slots, streams, strict=True):
         stats = table.result(slot)
         assert_matches(stats, reference(packets))
@@ -699,6 +717,35 @@ def test_deferred_segments_give_what_window_by_window_updates_give() -> None:
             want.out_of_order,
         )
     assert deferred.result(slots_d[0]).duplicates == 1
+
+
+def test_indexed_segments_give_what_gathered_segments_give() -> None:
+    """The engine hands its packets over in arrival order with the group order beside them
+    (``indexed``): the same result as the packets gathered in group order first, float for
+    float, with the slots' segments merged back into arrival order."""
+    packets, segments = _window_segments()
+    seq, ts, arrival, regular, position = packets
+    inverse = np.argsort(position)
+    in_arrival = (seq[inverse], ts[inverse], arrival[inverse], regular[inverse], position)
+    gathered, indexed = QualityTable(), QualityTable()
+    slots_g = [gathered.open_slot(), gathered.open_slot()]
+    slots_i = [indexed.open_slot(), indexed.open_slot()]
+    for k, start, end in segments:
+        gathered.defer(
+            np.array([slots_g[k]]), np.array([start]), np.array([end]), np.array([8000]), packets
+        )
+        indexed.defer(
+            np.array([slots_i[k]]),
+            np.array([start]),
+            np.array([end]),
+            np.array([8000]),
+            in_arrival,
+            indexed=True,
+        )
+    for k in (0, 1):
+        assert indexed.result(slots_i[k]) == gathered.result(slots_g[k])
+    with pytest.raises(ValueError):
+        indexed.update([slots_i[0]], [0], [1], seq, ts, arrival, [8000], indexed=True)
 
 
 def test_release_and_other_arrays_flush_the_deferred_segments() -> None:

@@ -8,13 +8,11 @@ KPI counts bumps its ``version``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from pydantic import ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from callvault.errors import CallvaultError
 from callvault.journal.schema import KPI_WAIT_BOUNDS_S
@@ -189,37 +187,35 @@ def evaluate(
     return {kpi.name: kpi.formula(measures, settings) for kpi in kpis}
 
 
-class CenterSettings(BaseSettings):
-    """The center's KPI settings, from CALLVAULT_* environment variables (docs/analytics.md);
-    outcome lists are comma-separated there."""
-
-    model_config = SettingsConfigDict(env_prefix="CALLVAULT_", extra="ignore")
-
-    timezone: str = "UTC"
-    service_level_s: int = 20
-    short_abandon_s: int = 5
-    resolved_outcomes: Annotated[list[str], NoDecode] = sorted(DEFAULT_RESOLVED_OUTCOMES)
-    deal_outcomes: Annotated[list[str], NoDecode] = sorted(DEFAULT_DEAL_OUTCOMES)
-    deal_value: float | None = None
-
-    @field_validator("resolved_outcomes", "deal_outcomes", mode="before")
-    @classmethod
-    def _comma_separated(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+_CENTER_SETTINGS: Final[dict[str, Any]] = {
+    "timezone": str,
+    "service_level_s": int,
+    "short_abandon_s": int,
+    "resolved_outcomes": list[str],
+    "deal_outcomes": list[str],
+    "deal_value": float,
+}
+"""The center's KPI settings read from CALLVAULT_* environment variables (docs/analytics.md),
+with their types; outcome lists are comma-separated there."""
 
 
 def center_settings(**overrides: object) -> KpiSettings:
-    """The center's KPI settings (environment), with the overrides given (None: not given)."""
-    try:
-        center = CenterSettings()
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        raise AnalyticsError(f"CALLVAULT_{where.upper()}: {error['msg']}") from exc
-    values: dict[str, Any] = center.model_dump()
+    """The center's KPI settings (environment), with the overrides given (None: not given).
+
+    Raises AnalyticsError naming the environment variable whose value cannot be used."""
+    from callvault.config import ENV_PREFIX, _convert
+
+    environ = {key.upper(): text for key, text in os.environ.items()}
+    values: dict[str, Any] = {}
+    for name, kind in _CENTER_SETTINGS.items():
+        variable = ENV_PREFIX + name.upper()
+        if variable in environ:
+            try:
+                values[name] = _convert(environ[variable], kind)
+            except ValueError as exc:
+                raise AnalyticsError(f"{variable}: {exc}") from None
     values.update({k: v for k, v in overrides.items() if v is not None})
-    values["resolved_outcomes"] = frozenset(values["resolved_outcomes"])
-    values["deal_outcomes"] = frozenset(values["deal_outcomes"])
+    for name in ("resolved_outcomes", "deal_outcomes"):
+        if name in values:
+            values[name] = frozenset(values[name])
     return KpiSettings(**values)

@@ -17,12 +17,41 @@ _DIALLABLE = re.compile(r"^\+?[0-9]{2,20}$")
 _VISUAL_SEPARATORS = re.compile(r"[\s\-.()]")
 
 
+@lru_cache(maxsize=4096)
 def normalise_number(user: str | None) -> str | None:
-    """A URI user part as a dialled number: visual separators (RFC 3966) removed, or None."""
+    """A URI user part as a dialled number: visual separators (RFC 3966) removed, or None.
+
+    Cached: each party's number is read for its E.164 form and again for its locality,
+    and a capture's busy numbers come back call after call."""
     if not user:
         return None
     cleaned = _VISUAL_SEPARATORS.sub("", user)
     return cleaned if _DIALLABLE.match(cleaned) else None
+
+
+def _parsed_possible(number: str) -> bool:
+    """phonenumbers' answer for a +number: parsed, and of a length its country allows."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_possible_number(parsed)
+
+
+@lru_cache(maxsize=1024)
+def _national_prefix(country_code: int) -> re.Pattern[str] | None:
+    """The pattern phonenumbers strips from the start of a national number of this country
+    code (its national_prefix_for_parsing), None when it strips nothing.
+
+    For a +number whose national part does not start with it, phonenumbers parses the digits
+    unchanged and its possible-number test looks at their length only
+    (is_possible_number_for_type_with_reason), so such numbers of one country code and one
+    length share one answer.
+    """
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    pattern = metadata.national_prefix_for_parsing if metadata is not None else None
+    return re.compile(pattern) if pattern else None
 
 
 class Classifier:
@@ -38,6 +67,9 @@ class Classifier:
         self.extension_max_digits = settings.extension_max_digits
         self.region = settings.default_region.upper() if settings.default_region else None
         self._e164 = lru_cache(maxsize=65536)(self._e164_uncached)
+        self._possible_by_length: dict[tuple[int, int], bool] = {}
+        """(country code, national length) -> possible, for numbers without a national
+        prefix for phonenumbers to strip (see ``_possible``)."""
 
     def e164(self, user: str | None) -> str | None:
         number = normalise_number(user)
@@ -53,9 +85,12 @@ class Classifier:
             )
         if self.region is None:
             return None
-        if self.extension_max_digits and not number.startswith("+"):
-            if len(number) <= self.extension_max_digits:
-                return None
+        if (
+            self.extension_max_digits
+            and not number.startswith("+")
+            and len(number) <= self.extension_max_digits
+        ):
+            return None
         try:
             parsed = phonenumbers.parse(number, None if number.startswith("+") else self.region)
         except phonenumbers.NumberParseException:
@@ -73,15 +108,22 @@ class Classifier:
         """A known country code (1-3 digits) and a length its numbering plan allows."""
         for size in (1, 2, 3):
             if self._known_country_code(number[1 : 1 + size]):
-                try:
-                    parsed = phonenumbers.parse(number, None)
-                except phonenumbers.NumberParseException:
-                    return False
-                return phonenumbers.is_possible_number(parsed)
+                country_code, national = int(number[1 : 1 + size]), number[1 + size :]
+                prefix = _national_prefix(country_code)
+                if prefix is not None and prefix.match(national):
+                    # phonenumbers may strip a national prefix here: its digits decide
+                    return _parsed_possible(number)
+                # phonenumbers judges such a number by its national length alone
+                key = (country_code, len(national))
+                found = self._possible_by_length.get(key)
+                if found is None:
+                    found = self._possible_by_length[key] = _parsed_possible(number)
+                return found
         return False
 
     def is_local(self, party: Party, host: str | None) -> bool:
-        """A party is the business's own when its signalling address, URI domain or number says so."""
+        """A party is the business's own when its signalling address, URI domain or number
+        says so."""
         if party.ip and self.networks:
             try:
                 address = ipaddress.ip_address(party.ip)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import ipaddress
 import re
 from collections import deque
 from collections.abc import Callable
@@ -17,7 +16,15 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from callvault.calls.classify import Classifier
-from callvault.calls.media import Endpoint, MediaMap, StreamKey, StreamState, other, private_address
+from callvault.calls.media import (
+    Endpoint,
+    MediaMap,
+    StreamKey,
+    StreamState,
+    other,
+    private_address,
+    private_ipv4,
+)
 from callvault.calls.model import (
     Call,
     CallEvent,
@@ -33,7 +40,7 @@ from callvault.rtp.quality import QualityTable
 from callvault.sip import sdp as sdp_module
 from callvault.sip import siprec
 from callvault.sip.dtmf import parse_dtmf_info
-from callvault.sip.message import SipMessage, SipRequest
+from callvault.sip.message import SipRequest
 from callvault.sip.via import CSeq
 
 STATUS_BY_CODE = {
@@ -163,18 +170,24 @@ _IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 _TAG = re.compile(r";[ \t]*tag[ \t]*=[ \t]*([^ \t;,>]+)", re.IGNORECASE)
 
 
-def _quality_fields(stats: object) -> dict[str, object]:
-    return {
-        "expected": stats.expected,  # type: ignore[attr-defined]
-        "lost": stats.lost,  # type: ignore[attr-defined]
-        "loss_bursts": stats.loss_bursts,  # type: ignore[attr-defined]
-        "duplicates": stats.duplicates,  # type: ignore[attr-defined]
-        "out_of_order": stats.out_of_order,  # type: ignore[attr-defined]
-        "jitter_mean_ms": round(stats.jitter_mean_ms, 3),  # type: ignore[attr-defined]
-        "jitter_max_ms": round(stats.jitter_max_ms, 3),  # type: ignore[attr-defined]
-        "max_delta_ms": round(stats.max_delta_ms, 3),  # type: ignore[attr-defined]
-        "mos": None if stats.mos is None else round(stats.mos, 2),  # type: ignore[attr-defined]
-    }
+_NO_QUALITY: tuple[None, ...] = (None,) * 9
+"""The quality fields of a stream no quality was measured for."""
+
+
+def _quality_fields(stats: object) -> tuple[object, ...]:
+    """(expected, lost, loss_bursts, duplicates, out_of_order, jitter_mean_ms, jitter_max_ms,
+    max_delta_ms, mos) of a stream's quality, rounded as journaled, in MediaStream's order."""
+    return (
+        stats.expected,  # type: ignore[attr-defined]
+        stats.lost,  # type: ignore[attr-defined]
+        stats.loss_bursts,  # type: ignore[attr-defined]
+        stats.duplicates,  # type: ignore[attr-defined]
+        stats.out_of_order,  # type: ignore[attr-defined]
+        round(stats.jitter_mean_ms, 3),  # type: ignore[attr-defined]
+        round(stats.jitter_max_ms, 3),  # type: ignore[attr-defined]
+        round(stats.max_delta_ms, 3),  # type: ignore[attr-defined]
+        None if stats.mos is None else round(stats.mos, 2),  # type: ignore[attr-defined]
+    )
 
 
 def _security(media: object, session: object) -> str | None:
@@ -192,22 +205,38 @@ def _security(media: object, session: object) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
+def _ipv4_media_address(text: str) -> tuple[int, bool] | None:
+    """(address id, private) of a dotted-quad SDP address; None for any other text.
+
+    Read here, once per distinct address, instead of by ipaddress twice (id_of_text,
+    private_address): same id and same answer, as the pattern takes only text ipaddress
+    reads as that IPv4 address (and an IPv4 address's id is its value). Cached: a capture's
+    SDP names the same few media addresses over and over.
+    """
+    if not _IPV4.fullmatch(text):
+        return None
+    a, b, c, d = text.split(".")
+    value = (int(a) << 24) | (int(b) << 16) | (int(c) << 8) | int(d)
+    return value, private_ipv4(value)
+
+
+@lru_cache(maxsize=4096)
+def _ipv4_text(address_id: int) -> str:
+    """The dotted quad of an IPv4 address id (its value). Cached: a capture's parties and
+    streams name the same few addresses on every call."""
+    return ".".join(map(str, address_id.to_bytes(4, "big")))
+
+
 def _tag(address: object) -> str | None:
     return getattr(address, "tag", None)
 
 
-def _header_tag(message: SipMessage, name: str) -> str | None:
-    """The tag parameter of a From/To header (RFC 3261 §19.3) without parsing the URI:
-    header parameters follow the closing ">" of a name-addr, or the addr-spec itself."""
-    value = message.headers.get(name)
-    if not value:
-        return None
-    return _tag_in(value)
-
-
 @lru_cache(maxsize=4096)
 def _tag_in(value: str) -> str | None:
-    """The tag of a From/To value; cached, as a dialog repeats its From and To on every message."""
+    """The tag parameter of a From/To value ("" when the header is absent), RFC 3261 §19.3,
+    without parsing the URI: header parameters follow the closing ">" of a name-addr, or
+    the addr-spec itself. Cached, as a dialog repeats its From and To on every message."""
     tail = value[value.rfind(">") + 1 :]
     if ";" not in tail:
         return None
@@ -223,7 +252,14 @@ def _may_name(value: str | None) -> bool:
 
 def _uri_text(address: object) -> str | None:
     uri = getattr(address, "uri", None)
-    return str(uri) if uri is not None else None
+    return _uri_string(uri) if uri is not None else None
+
+
+@lru_cache(maxsize=4096)
+def _uri_string(uri: object) -> str:
+    """str(uri), cached: a number's From or To URI is one shared object (address.py caches
+    the parse), written out for every call it makes or takes."""
+    return str(uri)
 
 
 def _header(message: object, name: str) -> str | None:
@@ -294,17 +330,17 @@ class Correlator:
         if call is None:
             if method != "INVITE" or call_id in self.finished:
                 return
-            to_tag = _header_tag(msg, "to")
+            to_tag = _tag_in(msg.headers.get("to") or "")
             if to_tag:
                 return
             call = self._start(env, call_id)
         else:
-            to_tag = _header_tag(msg, "to")
+            to_tag = _tag_in(msg.headers.get("to") or "")
         if ts > call.last_sip:
             call.last_sip = ts
         if ts > call.last_activity:
             call.last_activity = ts
-        from_tag = _header_tag(msg, "from")
+        from_tag = _tag_in(msg.headers.get("from") or "")
         if method == "INVITE" and not to_tag:
             call.caller_tags.add(from_tag)
         identity = (method, status, cseq.seq, cseq.method, to_tag)
@@ -477,15 +513,19 @@ class Correlator:
         An offer may put the other party on hold; an answer names the negotiated codecs.
         """
         msg = env.message
-        try:
-            body = msg.find_body("application/sdp")
-        except ParseError:
-            self.counters.skip("malformed multipart body")
-            return False
+        body = msg.body
         if not body:
-            return False
-        if role == "offer" and not call.label_senders:
-            self._siprec_metadata(call, msg)
+            return False  # most messages: find_body would say None without looking further
+        if msg.media_type != "application/sdp":  # else the body is the SDP, and alone
+            try:
+                body = msg.find_body("application/sdp")
+            except ParseError:
+                self.counters.skip("malformed multipart body")
+                return False
+            if not body:
+                return False
+            if role == "offer" and not call.label_senders:
+                self._siprec_metadata(call, msg)
         try:
             session = sdp_module.parse_sdp(body)
         except ParseError:
@@ -532,20 +572,15 @@ class Correlator:
         """AddressTable.text, with an IPv4 id written out here: the same dotted quad without
         building an ipaddress object for each party and stream of each call."""
         if address_id < IPV6_ID_BASE:
-            return ".".join(map(str, address_id.to_bytes(4, "big")))
+            return _ipv4_text(address_id)
         return self.addresses.text(address_id)
 
     def _media_address(self, text: str) -> tuple[int, bool] | None:
-        """(address id, private) of an SDP connection address, None when it is not one.
-
-        A dotted quad (nearly every SDP) is read here, once, instead of by ipaddress twice
-        (id_of_text, private_address): same id and same answer, as the pattern takes only
-        text ipaddress reads as that IPv4 address.
-        """
-        if _IPV4.fullmatch(text):
-            a, b, c, d = text.split(".")
-            value = (int(a) << 24) | (int(b) << 16) | (int(c) << 8) | int(d)
-            return value, ipaddress.IPv4Address(value).is_private
+        """(address id, private) of an SDP connection address, None when it is not one."""
+        # a dotted quad has at most 15 characters: longer text never reaches the cache
+        found = _ipv4_media_address(text) if len(text) <= 15 else None
+        if found is not None:
+            return found
         try:
             address_id = self.addresses.id_of_text(text)
         except ValueError:
@@ -837,13 +872,12 @@ class Correlator:
 
     def _media_stream(self, stream: StreamState, call: CallState | None) -> MediaStream:
         src, sport, dst, dport, ssrc = stream.key
+        by_pt = stream.packets_by_pt  # built anew on each read while the totals are shared
         main_pt = None
-        if stream.packets_by_pt:
+        if by_pt:
             non_event = {
-                pt: n
-                for pt, n in stream.packets_by_pt.items()
-                if call is None or pt not in call.event_pts
-            } or stream.packets_by_pt
+                pt: n for pt, n in by_pt.items() if call is None or pt not in call.event_pts
+            } or by_pt
             main_pt = max(non_event, key=non_event.__getitem__)
         codec = None
         if main_pt is not None:
@@ -852,27 +886,28 @@ class Correlator:
                 codec = call.payload_name(main_pt, receiver)
             if codec is None:
                 codec = sdp_module.static_payload_name(main_pt)
-        stats = None
+        quality = _NO_QUALITY
         if self.quality is not None and stream.quality_slot is not None:
             stats = self.quality.result(stream.quality_slot, (codec or "PCMU").partition("/")[0])
             self.quality.release(stream.quality_slot)
             stream.quality_slot = None
-        return MediaStream(
-            ssrc=ssrc,
-            src_ip=self._ip_text(src),
-            src_port=sport,
-            dst_ip=self._ip_text(dst),
-            dst_port=dport,
-            side=stream.side,
-            payload_types=tuple(sorted(stream.packets_by_pt)),
-            codec=codec,
-            packets=stream.packets,
-            bytes=stream.bytes,
-            first_at=stream.first_at,
-            last_at=stream.last_at,
-            rtcp_packets=stream.rtcp_packets,
-            not_decodable=stream.not_decodable,
-            **(_quality_fields(stats) if stats is not None else {}),
+            quality = _quality_fields(stats)
+        return MediaStream(  # positional, in field order: a call's streams are built at its end
+            ssrc,
+            self._ip_text(src),
+            sport,
+            self._ip_text(dst),
+            dport,
+            stream.side,
+            tuple(sorted(by_pt)),
+            codec,
+            stream.packets,
+            stream.bytes,
+            stream.first_at,
+            stream.last_at,
+            stream.rtcp_packets,
+            *quality,
+            stream.not_decodable,
         )
 
     def _finish_conversation(self, conv: Conversation) -> None:

@@ -152,7 +152,10 @@ class StreamTotals:
         # the first indexed lane of each hash; keys that share a hash go through the caller
         at = np.minimum(np.searchsorted(self._index_hash, hashed), size - 1)
         lane = self._index_lane[at]
-        same = (self._index_hash[at] == hashed) & (self._lane_keys[lane] == words).all(axis=1)
+        same = self._index_hash[at] == hashed
+        keys = self._lane_keys[lane]
+        for word in range(3):  # column by column: a third of the cost of a 2-D .all(axis=1)
+            same &= keys[:, word] == words[:, word]
         found[same] = lane[same]
         return found
 

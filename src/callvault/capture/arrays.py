@@ -32,7 +32,10 @@ def headers(data: bytes, offsets: np.ndarray, size: int, byte_order: str) -> np.
     count = len(data) - size + 1
     if count > 0:
         view = np.ndarray((count,), dtype=f"V{size}", buffer=data, strides=(1,))
-        rows = view[np.minimum(offsets, count - 1)]
+        whole = not len(offsets) or int(offsets.max()) < count  # as every pcap record is
+        rows = view[offsets if whole else np.minimum(offsets, count - 1)]
+        if whole:
+            return rows.view(f"{byte_order}u4").reshape(len(offsets), size // 4)
     else:
         rows = np.zeros(len(offsets), dtype=f"V{size}")
     for i in np.flatnonzero(offsets >= count):  # at most the last few
@@ -78,9 +81,18 @@ FIRST_PROBE = 64
 packets is a few dozen); each later probe is four times longer."""
 
 
-def same_key_run(data: bytes, pos: int, size: int, todo: int, key: bytes, key_at: int) -> int:
+def same_key_run(
+    data: bytes,
+    pos: int,
+    size: int,
+    todo: int,
+    key: bytes,
+    key_at: int,
+    lanes: tuple[int, ...] = (0, 1, 2, 3),
+) -> int:
     """How many of the ``todo`` records of ``size`` bytes from ``pos`` on carry ``key`` at
-    ``key_at`` (the caplen field of a pcap record), counted from the first.
+    ``key_at`` (the caplen field of a pcap record), counted from the first; only the key's
+    bytes ``lanes`` are compared (all of them by default).
 
     Each key byte of every record is taken with one strided slice, and ``lstrip`` finds the
     first record where it differs: C loops over the records, a microsecond or two per run
@@ -91,7 +103,7 @@ def same_key_run(data: bytes, pos: int, size: int, todo: int, key: bytes, key_at
     while todo > 0:
         k = min(probe, todo)
         found = k
-        for i in range(len(key)):
+        for i in lanes:
             if not found:
                 break
             lane = data[at + i : at + i + (found - 1) * size + 1 : size]
@@ -105,16 +117,21 @@ def same_key_run(data: bytes, pos: int, size: int, todo: int, key: bytes, key_at
     return run
 
 
-def runs_to_offsets(starts: array, counts: array, steps: array) -> np.ndarray:
-    """The offsets of runs of records, run i being ``counts[i]`` records ``steps[i]`` bytes
-    apart from ``starts[i]``: int64, expanded in a few vectorised steps."""
-    count = np.frombuffer(counts, dtype=np.int64)
-    if not len(count):
-        return np.zeros(0, dtype=np.int64)
-    first = np.cumsum(count) - count
-    within = np.arange(int(first[-1] + count[-1]), dtype=np.int64) - np.repeat(first, count)
-    step = np.repeat(np.frombuffer(steps, dtype=np.int64), count)
-    return np.repeat(np.frombuffer(starts, dtype=np.int64), count) + within * step
+def byte_run(data: bytes, at: int, size: int, todo: int) -> int:
+    """How many of the ``todo`` records of ``size`` bytes from the one holding byte ``at`` on
+    hold that byte's value at the same place: ``same_key_run`` for a one-byte key, without
+    its loop over the key's bytes."""
+    byte = data[at : at + 1]
+    run, probe = 0, FIRST_PROBE
+    while True:
+        k = min(probe, todo)
+        found = k - len(data[at : at + (k - 1) * size + 1 : size].lstrip(byte))
+        run += found
+        if found < k or k == todo:
+            return run
+        at += k * size
+        todo -= k
+        probe *= 4
 
 
 def gather(view: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -129,6 +146,12 @@ def to_seconds(sec: np.ndarray, frac: np.ndarray, per_second: np.ndarray | int) 
     ``sec * per_second + frac`` fits in 53 bits (all microsecond timestamps), so a time reads as
     the same float as the decimal text tshark prints for it.
     """
+    if isinstance(per_second, int) and per_second <= 1_000_000 and _u32(sec) and _u32(frac):
+        # a classic pcap's fields: sec * per_second + frac < 2**32 * 1,000,001 < 2**53
+        total = sec.astype(np.int64)
+        total *= per_second
+        total += frac
+        return total / per_second
     sec = np.asarray(sec, dtype=np.int64)
     frac = np.asarray(frac, dtype=np.int64)
     per_second = np.asarray(per_second, dtype=np.int64)
@@ -144,6 +167,12 @@ def to_seconds(sec: np.ndarray, frac: np.ndarray, per_second: np.ndarray | int) 
     if exact.all():
         return total / per_second
     return np.where(exact, total, 0) / per_second + np.where(exact, 0, sec + frac / per_second)
+
+
+def _u32(values: np.ndarray) -> bool:
+    return (
+        isinstance(values, np.ndarray) and values.dtype.kind == "u" and values.dtype.itemsize <= 4
+    )
 
 
 @dataclass(slots=True)

@@ -13,8 +13,8 @@ import numpy as np
 from callvault.capture.arrays import (
     Parsed,
     Piece,
+    byte_run,
     headers,
-    runs_to_offsets,
     same_key_run,
     to_seconds,
 )
@@ -77,43 +77,76 @@ def is_pcap(head: bytes) -> bool:
     )
 
 
-def walk(data: bytes, pos: int, limit: int, caplen_at: struct.Struct) -> tuple[np.ndarray, int]:
-    """Offsets of up to ``limit`` whole records from ``pos`` on, and the offset after them.
+ALL_LANES = (0, 1, 2, 3)
+"""The bytes of a caplen field."""
+
+
+def low_lane(byte_order: str) -> tuple[int]:
+    """The caplen byte that tells most record lengths apart: the least significant one."""
+    return (0,) if byte_order == "<" else (3,)
+
+
+def walk(
+    data: bytes,
+    pos: int,
+    limit: int,
+    caplen_at: struct.Struct,
+    lanes: tuple[int, ...] = ALL_LANES,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Offsets and lengths (header included) of up to ``limit`` whole records from ``pos``
+    on, and the offset after them.
 
     The hot loop of the pure-Python reader: one unpack per record; where a record has the
-    length of the one before it, the run of equal records that follows is measured at C speed
-    (``same_key_run``) and kept as (start, count, size), expanded to offsets once at the end.
+    length of the one before it, or of the last run (a call center's runs of G.711 RTP
+    packets are broken by single SIP or RTCP records), the run of equal records from it on is
+    measured at C speed (``same_key_run``) and kept as (count, length), expanded once at the
+    end. Runs compare only the caplen bytes ``lanes``: with fewer than all four, a record in a
+    run may have another length than the one returned, and the caller checks (``chained``).
     """
-    starts, counts, steps = array("q"), array("q"), array("q")
+    first = pos
+    counts, lengths = array("q"), array("q")
     unpack = caplen_at.unpack_from
     end = len(data)
-    last, count = -1, 0
+    last = hot = -1
+    count = 0
+    low = 8 + lanes[0] if len(lanes) == 1 else 0
+    add_count, add_length = counts.append, lengths.append
     try:
         while count < limit:
             caplen = unpack(data, pos + 8)[0]
-            starts.append(pos)
-            counts.append(1)
-            steps.append(0)
-            count += 1
             size = RECORD_HEADER_LEN + caplen
-            pos += size
-            if caplen == last and count < limit and pos < end:
-                key = data[pos - size + 8 : pos - size + 12]
-                run = same_key_run(data, pos, size, min(limit - count, (end - pos) // size), key, 8)
-                if run:
-                    starts.append(pos)
-                    counts.append(run)
-                    steps.append(size)
-                    pos += run * size
-                    count += run
+            run = 1
+            if caplen in (last, hot):
+                todo = (end - pos) // size
+                if todo > limit - count:
+                    todo = limit - count
+                if todo > 1:
+                    if low:
+                        run = byte_run(data, pos + low, size, todo)
+                    else:
+                        run = same_key_run(data, pos, size, todo, data[pos + 8 : pos + 12], 8)
+                    if run > 1:
+                        hot = caplen
+            add_count(run)
+            add_length(size)
+            pos += run * size
+            count += run
             last = caplen
     except struct.error:
         pass
     if pos > end:  # the last record runs past the data: it is not whole
-        pos = starts.pop()
         counts.pop()
-        steps.pop()
-    return runs_to_offsets(starts, counts, steps), pos
+        pos -= lengths.pop()
+    size_of = np.repeat(np.frombuffer(lengths, dtype=np.int64), np.frombuffer(counts, np.int64))
+    offsets = np.cumsum(size_of)
+    offsets += first
+    offsets -= size_of
+    return offsets, size_of, pos
+
+
+def chained(lengths: np.ndarray, caplen: np.ndarray) -> bool:
+    """Whether the records' caplen fields agree with the ``lengths`` ``walk`` returned."""
+    return bool((caplen + RECORD_HEADER_LEN == lengths).all())
 
 
 class PcapParser:
@@ -126,6 +159,9 @@ class PcapParser:
         self.path = path
         self.header = header
         self._caplen_at = struct.Struct(header.byte_order + "I")
+        self._lanes: tuple[int, ...] = low_lane(header.byte_order)
+        """The caplen bytes runs compare: the low one, until a window shows records whose
+        lengths differ only above it next to each other (then all four, for good)."""
 
     def parse(self, data: bytes, base: int, limit: int) -> Parsed:
         """Up to ``limit`` records of ``data`` (the capture from byte ``base``).
@@ -133,11 +169,17 @@ class PcapParser:
         Returns the records, the bytes of ``data`` they use, an error found right after them
         and, if a record runs past ``data``, how many bytes it needs.
         """
-        offsets, end = walk(data, 0, limit, self._caplen_at)
-        piece = self._piece(data, offsets)
+        offsets, lengths, end = walk(data, 0, limit, self._caplen_at, self._lanes)
+        head = headers(data, offsets, RECORD_HEADER_LEN, self.header.byte_order)
+        if self._lanes != ALL_LANES and not chained(lengths, head[:, 2]):
+            self._lanes = ALL_LANES  # lengths that share a low byte sit side by side here
+            offsets, lengths, end = walk(data, 0, limit, self._caplen_at)
+            head = headers(data, offsets, RECORD_HEADER_LEN, self.header.byte_order)
+        piece = self._piece(data, offsets, head)
         too_long = np.flatnonzero(piece.caplen > MAX_SNAPLEN)
         if len(too_long):
-            piece = self._piece(data, offsets[: too_long[0]])
+            cut = too_long[0]
+            piece = self._piece(data, offsets[:cut], head[:cut])
             end = int(offsets[too_long[0]])
         need = self._record_len(data, end)
         if need > RECORD_HEADER_LEN + MAX_SNAPLEN:
@@ -167,8 +209,7 @@ class PcapParser:
             offset,
         )
 
-    def _piece(self, data: bytes, offsets: np.ndarray) -> Piece:
-        head = headers(data, offsets, RECORD_HEADER_LEN, self.header.byte_order)
+    def _piece(self, data: bytes, offsets: np.ndarray, head: np.ndarray) -> Piece:
         return Piece(
             data=data,
             ts=to_seconds(head[:, 0], head[:, 1], self.header.per_second),

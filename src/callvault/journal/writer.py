@@ -5,18 +5,20 @@ work, more than SQLite needs to run it, and its transaction another 50; the engi
 calls the moment they end, so here SQLAlchemy compiles the SQL and prepares the values (its
 bind processors) and the driver runs them on a pooled connection.
 
-Calls not stored yet (every call of a first ingest) go in as one ``executemany`` per table for
-the whole transaction; a call saved again is replaced the way a single save does it (row
-updated in place, its streams and events deleted and written again).
+Calls not stored yet (every call of a first ingest) go in together for the whole transaction
+(``calls`` rows 16 to an INSERT, streams and events in one ``executemany`` each); a call saved
+again is replaced the way a single save does it (row updated in place, its streams and events
+deleted and written again).
 """
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from operator import itemgetter
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -58,23 +60,53 @@ SQLITE_TIMESTAMP_PROBES = (
 """Moments on which ``DriverStatement.compile`` checks the fused timestamp processor against
 SQLAlchemy's own before using it."""
 
+MAX_PARAMETERS = 999
+"""Parameters one statement may bind on every SQLite (the limit before SQLite 3.32)."""
+
+CALLS_PER_INSERT = 1 << (MAX_PARAMETERS // len(rows.CALL_COLUMNS)).bit_length() - 1
+"""Most ``calls`` rows in one INSERT of the bulk path (a power of two): SQLite keeps a
+statement journal for every statement on ``calls`` (its trigger), and a multi-row INSERT
+copies each page it changes there once rather than once per row (≈ 15 µs a call)."""
+
 IN_CHUNK = 512
 """Uids per ``IN (…)`` when looking calls up by uid (well under every bind limit); shorter
 lists are padded to a power of two, so a handful of statements serve every length."""
 
 
+_SECOND_TEXT: dict[float, str] = {}
+"""A UTC second's text up to its fraction ("2026-11-23 01:22:05."): a capture's calls share
+a few hundred seconds, and building the text is most of a timestamp's cost."""
+_SECOND_TEXT_MAX = 4096
+
+
 def _sqlite_timestamp(value: Any) -> str | None:
     """``Timestamp``'s bind processor on SQLite and the DATETIME one after it, fused: the UTC
-    moment as SQLAlchemy's text, built in one step (the chain of the two costs 4 µs a value,
-    and a call has ten)."""
+    moment as SQLAlchemy's text (the chain of the two costs 4 µs a value, and a call has
+    ten). The microseconds are rounded as ``datetime.fromtimestamp`` rounds them."""
     if value is None:
         return None
-    moment = (
-        value.astimezone(UTC) if isinstance(value, datetime) else datetime.fromtimestamp(value, UTC)
-    )
-    return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (  # noqa: UP031 - SQLAlchemy's own format
-        moment.year, moment.month, moment.day,
-        moment.hour, moment.minute, moment.second, moment.microsecond,
+    if isinstance(value, datetime):
+        moment = value.astimezone(UTC)
+        return _second_text(moment) + "%06d" % moment.microsecond  # noqa: UP031
+    fraction, second = math.modf(value)
+    micro = round(fraction * 1e6)  # half to even, as fromtimestamp does
+    if not 0 <= micro < 1_000_000:
+        carry = micro // 1_000_000
+        second += carry
+        micro -= carry * 1_000_000
+    text = _SECOND_TEXT.get(second)
+    if text is None:
+        if len(_SECOND_TEXT) >= _SECOND_TEXT_MAX:
+            _SECOND_TEXT.clear()
+        text = _second_text(datetime.fromtimestamp(second, UTC))
+        _SECOND_TEXT[second] = text
+    return text + "%06d" % micro  # noqa: UP031 - the fastest of the spellings
+
+
+def _second_text(moment: datetime) -> str:
+    """SQLAlchemy's DATETIME text of ``moment`` up to its fraction."""
+    return "%04d-%02d-%02d %02d:%02d:%02d." % (  # noqa: UP031 - SQLAlchemy's own format
+        moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second,
     )  # fmt: skip
 
 
@@ -103,16 +135,12 @@ class DriverStatement:
     names: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
     positional: bool
-    _values: Callable[[Mapping[str, Any]], tuple[Any, ...]] = field(init=False, repr=False)
     _processed: tuple[tuple[int, Callable[[Any], Any]], ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        # A row's values are taken in one C call; only the few columns with a processor
-        # (timestamps, booleans, floats) are touched one by one.
-        names = self.names
-        values = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+        # Only the few columns with a processor (timestamps, booleans, floats) are touched
+        # one by one.
         processed = tuple((i, p) for i, p in enumerate(self.processors) if p is not None)
-        object.__setattr__(self, "_values", values)
         object.__setattr__(self, "_processed", processed)
 
     @classmethod
@@ -124,8 +152,9 @@ class DriverStatement:
         processors = tuple(_bind_processor(compiled.binds[name].type, dialect) for name in names)
         return cls(compiled.string, names, processors, positional)
 
-    def params(self, row: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        values = list(self._values(row))
+    def params(self, row: Sequence[Any]) -> Sequence[Any] | dict[str, Any]:
+        """The driver's parameters for ``row``, the values of ``names`` in their order."""
+        values = list(row)
         for i, process in self._processed:
             values[i] = process(values[i])
         return values if self.positional else dict(zip(self.names, values, strict=True))
@@ -138,57 +167,91 @@ class CallWriter:
         dialect = engine.dialect
         self._engine = engine
         self._dialect = dialect
-        self._begin = "BEGIN IMMEDIATE" if dialect.name == "sqlite" else None
-        self._bulk = dialect.name == "sqlite"
-        """Whether new calls go in with ``executemany``: only where the transaction holds
-        the write lock from its start (SQLite's BEGIN IMMEDIATE), so that calls found not
-        stored stay so until the commit; elsewhere a concurrent writer could store one in
-        between, and every call takes the one-by-one path that replaces what it finds."""
+        self._sqlite = dialect.name == "sqlite"
+        self._begin = "BEGIN IMMEDIATE" if self._sqlite else None
+        self._bulk = self._sqlite
+        """Whether new calls go in together (``_insert_new``): only where the transaction
+        holds the write lock from its start (SQLite's BEGIN IMMEDIATE), so that calls found
+        not stored stay so until the commit; elsewhere a concurrent writer could store one
+        in between, and every call takes the one-by-one path that replaces what it finds."""
+        self._insert_call = self._compile(_insert(calls, rows.CALL_COLUMNS), rows.CALL_COLUMNS)
+        self._insert_stream = self._compile(
+            _insert(streams, rows.STREAM_COLUMNS), rows.STREAM_COLUMNS
+        )
+        self._insert_event = self._compile(
+            _insert(events, rows.EVENT_COLUMNS), rows.EVENT_COLUMNS
+        )
+        self._insert_calls: dict[int, str] = {}
+        """SQLite's INSERTs of ``calls`` rows by their number of rows."""
+        self._ids_by_uid: dict[int, str] = {}
+        """SQLite's SELECTs of stored uids and their ids by the number of uids."""
 
-        def insert(table: sa.Table) -> sa.Insert:
-            return table.insert().values(
-                {c: sa.bindparam(c.name) for c in table.c if c.name != "id"}
-            )
+    # The one-by-one path's statements are compiled when first used (≈ 9 ms): a first
+    # ingest never takes it.
 
-        self._upsert = DriverStatement.compile(_upsert(dialect.name), dialect)
-        self._delete_streams = DriverStatement.compile(_delete_children(streams), dialect)
-        self._delete_events = DriverStatement.compile(_delete_children(events), dialect)
-        self._insert_call = DriverStatement.compile(insert(calls), dialect)
-        self._insert_stream = DriverStatement.compile(insert(streams), dialect)
-        self._insert_event = DriverStatement.compile(insert(events), dialect)
-        self._ids_by_uid: dict[int, DriverStatement] = {}
+    @cached_property
+    def _upsert(self) -> DriverStatement:
+        return self._compile(_upsert(self._dialect.name), rows.CALL_COLUMNS)
+
+    @cached_property
+    def _delete_streams(self) -> DriverStatement:
+        return self._compile(_delete_children(streams), ("call_id",))
+
+    @cached_property
+    def _delete_events(self) -> DriverStatement:
+        return self._compile(_delete_children(events), ("call_id",))
+
+    def _compile(self, statement: sa.ClauseElement, names: Sequence[str]) -> DriverStatement:
+        compiled = DriverStatement.compile(statement, self._dialect)
+        assert compiled.names == tuple(names), "parameters out of the rows' order"
+        return compiled
 
     def write(self, calls: Sequence[Call]) -> list[int]:
         """Insert or replace calls (by uid) in one transaction; return and set their ids."""
         connection = self._engine.raw_connection()
         try:
             cursor = connection.cursor()
-            if self._begin is not None:
-                cursor.execute(self._begin)
-            if self._bulk and calls and self._all_new(cursor, calls):
-                ids = self._insert_new(cursor, calls)
-            else:
-                ids = [self._write(cursor, call, created_at=time.time()) for call in calls]
-            connection.commit()
+            if self._sqlite:
+                # A statement on ``calls`` runs its trigger, so SQLite keeps a statement
+                # journal of the pages it changes; a row's pages (17 indexes) pass the 64 KiB
+                # that SQLite holds in memory, and each row then wrote ≈ 45 pages to a temp
+                # file (≈ 60 µs a call). In memory only while this connection writes: its
+                # readers' sorts and temporary tables may be large.
+                temp_store = cursor.execute("PRAGMA temp_store").fetchone()[0]
+                cursor.execute("PRAGMA temp_store=MEMORY")
+            try:
+                if self._begin is not None:
+                    cursor.execute(self._begin)
+                if self._bulk and calls and self._all_new(cursor, calls):
+                    ids = self._insert_new(cursor, calls)
+                else:
+                    ids = [self._write(cursor, call, created_at=time.time()) for call in calls]
+                connection.commit()
+            except BaseException:
+                connection.rollback()  # before temp_store changes back: not in a transaction
+                raise
+            finally:
+                if self._sqlite:
+                    cursor.execute(f"PRAGMA temp_store={int(temp_store)}")
         finally:
-            connection.close()  # back to the pool, which rolls back what was not committed
+            connection.close()  # back to the pool
         for call, call_id in zip(calls, ids, strict=True):
             call.id = call_id
         return ids
 
     def _write(self, cursor: Any, call: Call, created_at: float) -> int:
-        cursor.execute(self._upsert.sql, self._upsert.params(rows.call_row(call, created_at)))
+        cursor.execute(self._upsert.sql, self._upsert.params(rows.call_values(call, created_at)))
         call_id: int = cursor.fetchone()[0]
-        key = {"call_id": call_id}
+        key = (call_id,)
         cursor.execute(self._delete_streams.sql, self._delete_streams.params(key))
         cursor.execute(self._delete_events.sql, self._delete_events.params(key))
         if call.streams:
-            stream_rows = rows.stream_rows(call_id, call.streams)
+            stream_rows = rows.stream_values(call_id, call.streams)
             cursor.executemany(
                 self._insert_stream.sql, [self._insert_stream.params(r) for r in stream_rows]
             )
         if call.events:
-            event_rows = rows.event_rows(call_id, call)
+            event_rows = rows.event_values(call_id, call)
             cursor.executemany(
                 self._insert_event.sql, [self._insert_event.params(r) for r in event_rows]
             )
@@ -200,12 +263,16 @@ class CallWriter:
         return len(set(uids)) == len(uids) and not self._ids(cursor, uids)
 
     def _insert_new(self, cursor: Any, calls: Sequence[Call]) -> list[int]:
-        """Calls none of which is stored: the rows of each table in one ``executemany``, in
-        the order (and so with the ids) that saving them one by one gives."""
+        """Calls none of which is stored: the rows of each table in as few statements as
+        SQLite takes, in the order (and so with the ids) that saving them one by one gives."""
         statement = self._insert_call
-        cursor.executemany(
-            statement.sql, [statement.params(rows.call_row(c, time.time())) for c in calls]
-        )
+        call_params = [statement.params(rows.call_values(c, time.time())) for c in calls]
+        at = 0
+        while at < len(call_params):
+            count = min(CALLS_PER_INSERT, 1 << (len(call_params) - at).bit_length() - 1)
+            values = [value for row in call_params[at : at + count] for value in row]
+            cursor.execute(self._insert_calls_sql(count), values)
+            at += count
         found = self._ids(cursor, [call.uid for call in calls])
         ids = [found[call.uid] for call in calls]
         statement = self._insert_stream
@@ -213,7 +280,7 @@ class CallWriter:
             statement.params(row)
             for call, call_id in zip(calls, ids, strict=True)
             if call.streams
-            for row in rows.stream_rows(call_id, call.streams)
+            for row in rows.stream_values(call_id, call.streams)
         ]
         if stream_params:
             cursor.executemany(statement.sql, stream_params)
@@ -222,27 +289,43 @@ class CallWriter:
             statement.params(row)
             for call, call_id in zip(calls, ids, strict=True)
             if call.events
-            for row in rows.event_rows(call_id, call)
+            for row in rows.event_values(call_id, call)
         ]
         if event_params:
             cursor.executemany(statement.sql, event_params)
         return ids
 
+    def _insert_calls_sql(self, count: int) -> str:
+        """The INSERT of ``count`` ``calls`` rows, parameters row after row: the one-row
+        INSERT's VALUES repeated (SQLAlchemy takes ≈ 45 ms to compile 16 rows of them)."""
+        sql = self._insert_calls.get(count)
+        if sql is None:
+            head, values, row = self._insert_call.sql.rpartition(" VALUES ")
+            assert row == f"({', '.join('?' * len(rows.CALL_COLUMNS))})", "not one row of ?"
+            sql = self._insert_calls[count] = head + values + ", ".join([row] * count)
+        return sql
+
     def _ids(self, cursor: Any, uids: Sequence[str]) -> dict[str, int]:
-        """The journal ids of those of ``uids`` that are stored."""
+        """The journal ids of those of ``uids`` that are stored (SQLite)."""
         found: dict[str, int] = {}
         for at in range(0, len(uids), IN_CHUNK):
             chunk = list(uids[at : at + IN_CHUNK])
             size = 1 << (len(chunk) - 1).bit_length()
-            statement = self._ids_by_uid.get(size)
-            if statement is None:
-                statement = DriverStatement.compile(_ids_by_uid(size), self._dialect)
-                self._ids_by_uid[size] = statement
             chunk += chunk[-1:] * (size - len(chunk))  # a repeated uid changes nothing
-            params = dict(zip(statement.names, chunk, strict=True))
-            cursor.execute(statement.sql, statement.params(params))
+            cursor.execute(self._ids_sql(size), chunk)
             found.update(cursor.fetchall())
         return found
+
+    def _ids_sql(self, size: int) -> str:
+        """SQLite's SELECT uid, id FROM calls WHERE uid IN (``size`` parameters): the
+        one-uid SELECT's list lengthened (SQLAlchemy takes ≈ 3 ms to compile 64 of them)."""
+        sql = self._ids_by_uid.get(size)
+        if sql is None:
+            one = DriverStatement.compile(_ids_by_uid(), self._dialect)
+            head, parameter, tail = one.sql.rpartition("(?)")
+            assert one.names == ("uid",) and one.processors == (None,) and parameter, one.sql
+            sql = self._ids_by_uid[size] = f"{head}({', '.join('?' * size)}){tail}"
+        return sql
 
 
 def _upsert(dialect: str) -> sa.ClauseElement:
@@ -252,7 +335,7 @@ def _upsert(dialect: str) -> sa.ClauseElement:
     statement = UPSERTS[dialect](calls)
     kept = {"id", "uid", "created_at", *rows.ANNOTATION_COLUMNS}
     return (
-        statement.values({c: sa.bindparam(c.name) for c in calls.c if c.name != "id"})
+        _insert_values(statement, rows.CALL_COLUMNS)
         .on_conflict_do_update(
             index_elements=[calls.c.uid],
             set_={
@@ -269,11 +352,22 @@ def _upsert(dialect: str) -> sa.ClauseElement:
     )
 
 
+def _insert(table: sa.Table, columns: Sequence[str]) -> sa.Insert:
+    return _insert_values(table.insert(), columns)
+
+
+def _insert_values(statement: Any, columns: Sequence[str]) -> Any:
+    """``statement`` (an INSERT) with one parameter per column, in the order of ``columns``."""
+    table = statement.table
+    return statement.values({table.c[name]: sa.bindparam(name) for name in columns})
+
+
 def _delete_children(table: sa.Table) -> sa.ClauseElement:
     return table.delete().where(table.c.call_id == sa.bindparam("call_id"))
 
 
-def _ids_by_uid(size: int) -> sa.ClauseElement:
-    """SELECT uid, id FROM calls WHERE uid IN (``size`` parameters)."""
-    uids = [sa.bindparam(f"uid_{i}", type_=sa.Text) for i in range(size)]
-    return sa.select(calls.c.uid, calls.c.id).where(calls.c.uid.in_(uids))
+def _ids_by_uid() -> sa.ClauseElement:
+    """SELECT uid, id FROM calls WHERE uid IN (one parameter)."""
+    return sa.select(calls.c.uid, calls.c.id).where(
+        calls.c.uid.in_([sa.bindparam("uid", type_=sa.Text)])
+    )

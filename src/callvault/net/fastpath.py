@@ -59,6 +59,11 @@ class _Views:
         self.u8 = np.frombuffer(data, dtype=np.uint8)
         self.ipv4_udp = np.ndarray((len(data) - 27,), dtype="V28", buffer=data, strides=(1,))
         self.udp = np.ndarray((len(data) - 7,), dtype="V8", buffer=data, strides=(1,))
+        self.plain = (
+            np.ndarray((len(data) - 41,), dtype="V32", buffer=data, offset=10, strides=(1,))
+            if len(data) >= 42
+            else None
+        )
         size = _ETHERNET_IPV4_UDP.itemsize
         self.ethernet_ipv4_udp = (
             np.ndarray((len(data) - size + 1,), dtype=f"V{size}", buffer=data, strides=(1,))
@@ -89,6 +94,14 @@ class _Views:
     def udp_at(self, offsets: np.ndarray) -> np.ndarray:
         return self._at(self.udp, offsets).view(_UDP)
 
+    def plain_at(self, start: np.ndarray) -> np.ndarray:
+        """Bytes 10 to 41 of each frame as four rows of native uint64, word i of every frame
+        in row i (contiguous, so the arithmetic on a word runs at full speed; see
+        ``_plain_ethernet``)."""
+        assert self.plain is not None
+        words = self._at(self.plain, start).view(">u8").reshape(-1, 4)
+        return words.T.astype(np.uint64, order="C")
+
     def ethernet_ipv4_udp_at(self, offsets: np.ndarray) -> np.ndarray:
         assert self.ethernet_ipv4_udp is not None
         return self._at(self.ethernet_ipv4_udp, offsets).view(_ETHERNET_IPV4_UDP)
@@ -113,24 +126,33 @@ def _ethernet(views: _Views, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 def _ethernet_headers(
     views: _Views, start: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray | int, np.ndarray, np.ndarray]:
     """``_ethernet`` and the IPv4/UDP records after it, for Ethernet frames, in one gather
-    where a frame is untagged (the usual case) and as ``_ethernet`` does it where it is not.
+    where a frame is untagged (the usual case) and as ``_ethernet`` does it where it is not;
+    the network header's offset is a plain 14 where every frame is untagged IPv4.
 
     An offset past the end is clipped as ``_at`` clips it, so each record holds the bytes the
     separate gathers would read wherever the frame is long enough for them to be used.
     """
     headers = views.ethernet_ipv4_udp_at(start)
-    ethertype = headers["ethertype"]
-    offset = np.full(start.shape, 14, dtype=np.int64)
+    ethertype = np.ascontiguousarray(headers["ethertype"])
     is_ipv4 = ethertype == ETHERTYPE_IPV4
-    tagged = np.flatnonzero(
-        (ethertype == VLAN_TPIDS[0]) | (ethertype == VLAN_TPIDS[1]) | (ethertype == VLAN_TPIDS[2])
-    )
+    if bool(is_ipv4.all()):
+        return 14, is_ipv4, headers
+    other = np.flatnonzero(~is_ipv4)
+    kind = ethertype[other]
+    tagged = other[(kind == VLAN_TPIDS[0]) | (kind == VLAN_TPIDS[1]) | (kind == VLAN_TPIDS[2])]
+    offset = np.full(start.shape, 14, dtype=np.int64)
     if tagged.size:
         offset[tagged], is_ipv4[tagged] = _ethernet(views, start[tagged])
         headers[tagged] = views.ethernet_ipv4_udp_at(start[tagged] + offset[tagged] - 14)
     return offset, is_ipv4, headers
+
+
+def _int64(field: np.ndarray) -> np.ndarray:
+    """A header field of every record as int64: copied out of the records first, as the
+    conversion from a big-endian field strided across records is twice as slow."""
+    return np.ascontiguousarray(field).astype(np.int64)
 
 
 def _link(views: _Views, start: np.ndarray, linktype: int) -> tuple[np.ndarray, np.ndarray]:
@@ -168,6 +190,67 @@ def _all_ethernet(linktype: np.ndarray) -> bool:
     return int(linktype[0]) == LINKTYPE_ETHERNET and bool((linktype == LINKTYPE_ETHERNET).all())
 
 
+_TYPE_VERSION_IHL = np.uint64(0x0000_FFFF_FF00_0000)
+"""Word 0 of ``_plain_ethernet``: the EtherType and the IPv4 version and header length..."""
+_IPV4_NO_OPTIONS = np.uint64(ETHERTYPE_IPV4 << 32 | 0x45 << 24)
+"""...as in an IPv4 packet (untagged) with a 20-byte header."""
+_FRAGMENT_PROTOCOL = np.uint64(0x0000_3FFF_00FF_0000)
+"""Word 1: the fragment bits and offset, and the protocol..."""
+_UDP_NOT_FRAGMENT = np.uint64(IPPROTO_UDP << 16)
+"""...as in a UDP datagram that is not a fragment (MF clear, offset 0)."""
+
+
+def _plain_ethernet(views: _Views, batch: PacketBatch) -> tuple[np.ndarray, DatagramBatch] | None:
+    """``decode_udp`` for a batch of Ethernet frames none of which is VLAN-tagged or IPv4
+    with options (None for any other batch): the common capture, in a fifth fewer
+    instructions than the general path (fewer, contiguous NumPy steps).
+
+    Bytes 10 to 41 of every frame are gathered as four big-endian words, whose fields cover
+    the Ethernet type and the IPv4 and UDP headers: word 0 holds the EtherType, version and
+    header length, and total length; word 1 the fragment field and protocol; word 2 the
+    addresses; word 3 the ports and UDP length. A frame too short for them is not taken
+    (its UDP header would not be whole), so what is read past it does not matter.
+    """
+    start = batch.start
+    words = views.plain_at(start)
+    head, frag, addresses, udp = words
+    ok = (head & _TYPE_VERSION_IHL) == _IPV4_NO_OPTIONS
+    if not bool(ok.all()):
+        ethertype = head >> np.uint64(32) & np.uint64(0xFFFF)
+        ipv4 = ethertype == ETHERTYPE_IPV4
+        if bool((ipv4 & ~ok).any()):  # some IPv4 header has options
+            return None
+        if bool(np.isin(ethertype[~ipv4], VLAN_TPIDS).any()):
+            return None
+    frame_end = start + batch.caplen
+    if int(frame_end.max()) > len(batch.data):
+        frame_end = np.minimum(frame_end, len(batch.data))
+    udp_length = (udp >> np.uint64(16) & np.uint64(0xFFFF)).view(np.int64)
+    dport = (udp >> np.uint64(32) & np.uint64(0xFFFF)).view(np.int64)
+    ok &= (frag & _FRAGMENT_PROTOCOL) == _UDP_NOT_FRAGMENT
+    ok &= udp_length >= 8
+    ok &= udp_length <= (head & np.uint64(0xFFFF)).view(np.int64) - 20
+    payload = start + 42
+    ok &= payload <= frame_end
+    ok &= dport != VXLAN_PORT
+    rows = None if bool(ok.all()) else np.flatnonzero(ok)
+
+    def pick(values: np.ndarray) -> np.ndarray:
+        return values if rows is None else values[rows]
+
+    picked = pick(payload)
+    return ok, DatagramBatch(
+        data=batch.data,
+        ts=pick(batch.ts),
+        start=picked,
+        length=np.minimum(pick(udp_length) - 8, pick(frame_end) - picked),
+        src=pick(addresses) >> np.uint64(32),
+        dst=pick(addresses) & np.uint64(0xFFFF_FFFF),
+        sport=(pick(udp) >> np.uint64(48)).view(np.int64),
+        dport=pick(dport),
+    )
+
+
 def decode_udp(batch: PacketBatch) -> tuple[np.ndarray, DatagramBatch]:
     """Decode the frames that are plain IPv4/UDP; return (mask of those frames, their datagrams).
 
@@ -181,6 +264,10 @@ def decode_udp(batch: PacketBatch) -> tuple[np.ndarray, DatagramBatch]:
     if n == 0:
         return np.zeros(0, dtype=bool), DatagramBatch.empty()
     views = _Views(batch.data)
+    if views.plain is not None and _all_ethernet(batch.linktype):
+        decoded = _plain_ethernet(views, batch)
+        if decoded is not None:
+            return decoded
     start = batch.start
     frame_end = np.minimum(start + batch.caplen, len(batch.data))
     if views.ethernet_ipv4_udp is not None and _all_ethernet(batch.linktype):
@@ -190,25 +277,28 @@ def decode_udp(batch: PacketBatch) -> tuple[np.ndarray, DatagramBatch]:
         l3_offset, ok = _link_all(views, batch)
         ip = start + l3_offset
         headers = views.ipv4_udp_at(ip)
-    version_ihl = headers["version_ihl"]
-    ihl = (version_ihl & 0x0F).astype(np.int64) * 4
-    ok &= (version_ihl >> 4) == 4
-    ok &= ihl >= 20
-    ok &= (headers["flags_offset"] & 0x3FFF) == 0  # neither MF nor a fragment offset
-    ok &= headers["protocol"] == IPPROTO_UDP
-    sport = headers["sport"].astype(np.int64)
-    dport = headers["dport"].astype(np.int64)
-    udp_length = headers["udp_length"].astype(np.int64)
-    with_options = np.flatnonzero(ok & (ihl > 20))
-    if with_options.size:  # the UDP header is further on than the record assumed
-        moved = views.udp_at(ip[with_options] + ihl[with_options])
-        sport[with_options] = moved["sport"]
-        dport[with_options] = moved["dport"]
-        udp_length[with_options] = moved["udp_length"]
+    version_ihl = np.ascontiguousarray(headers["version_ihl"])
+    ihl: np.ndarray | int = 20
+    if not bool((version_ihl == 0x45).all()):  # not every header is 20 bytes of IPv4
+        ihl = (version_ihl & 0x0F).astype(np.int64) * 4
+        ok &= (version_ihl >> 4) == 4
+        ok &= ihl >= 20
+    ok &= (_int64(headers["flags_offset"]) & 0x3FFF) == 0  # neither MF nor a fragment offset
+    ok &= np.ascontiguousarray(headers["protocol"]) == IPPROTO_UDP
+    sport = _int64(headers["sport"])
+    dport = _int64(headers["dport"])
+    udp_length = _int64(headers["udp_length"])
+    if not isinstance(ihl, int):
+        with_options = np.flatnonzero(ok & (ihl > 20))
+        if with_options.size:  # the UDP header is further on than the record assumed
+            moved = views.udp_at(ip[with_options] + ihl[with_options])
+            sport[with_options] = moved["sport"]
+            dport[with_options] = moved["dport"]
+            udp_length[with_options] = moved["udp_length"]
 
     udp = ip + ihl
     ok &= udp_length >= 8
-    ok &= udp_length <= headers["total_length"].astype(np.int64) - ihl
+    ok &= udp_length <= _int64(headers["total_length"]) - ihl
     ok &= udp + 8 <= frame_end
     ok &= dport != VXLAN_PORT
 
@@ -223,8 +313,8 @@ def decode_udp(batch: PacketBatch) -> tuple[np.ndarray, DatagramBatch]:
         ts=pick(batch.ts),
         start=payload,
         length=np.minimum(pick(udp_length) - 8, pick(frame_end) - payload),
-        src=pick(headers["src"]).astype(np.uint64),
-        dst=pick(headers["dst"]).astype(np.uint64),
+        src=np.ascontiguousarray(pick(headers["src"])).astype(np.uint64),
+        dst=np.ascontiguousarray(pick(headers["dst"])).astype(np.uint64),
         sport=pick(sport),
         dport=pick(dport),
     )

@@ -143,6 +143,8 @@ class QualityTable:
         clock_rate: np.ndarray,
         regular: np.ndarray | None = None,
         position: np.ndarray | None = None,
+        *,
+        indexed: bool = False,
     ) -> None:
         """Advance the streams of one batch.
 
@@ -155,7 +157,13 @@ class QualityTable:
         ``position`` order. ``regular`` marks the packets whose jitter and delta count towards
         mean and maximum (default all); tshark leaves out marker packets (RFC 3551 §4.1:
         first of a talkspurt) and comfort noise (RFC 3389) with the packet after it.
+
+        ``indexed``: the packet arrays are in arrival order (by position) and segment i is
+        packets ``position[starts[i]:ends[i]]`` of them, so that a caller that groups its
+        packets need not gather them in group order first.
         """
+        if indexed and position is None:
+            raise ValueError("indexed packets need their position")
         self.flush()  # segments deferred before these come first
         segments = _segments(slots, starts, ends, clock_rate)
         if segments is None:
@@ -174,6 +182,7 @@ class QualityTable:
             np.asarray(arrival, dtype=np.float64),
             None if regular is None else np.asarray(regular, dtype=bool),
             None if position is None else np.asarray(position),
+            indexed,
         )
         runs.carried = self._cols["started"][runs.slots]
         self._sequence(runs)
@@ -187,24 +196,28 @@ class QualityTable:
         ends: np.ndarray,
         clock_rate: np.ndarray,
         packets: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        *,
+        indexed: bool = False,
     ) -> None:
         """:meth:`update` later: segments are kept until :meth:`flush` (or a :meth:`result`
         or :meth:`release`, which flush first) and then advanced in one update.
 
-        ``packets`` is (seq, rtp_ts, arrival, regular, position) as for :meth:`update`; every
-        deferred segment must name the same arrays (the same objects): segments against
-        other arrays flush those before them. One update per capture batch instead of one
-        per window costs the fixed part of an update once, with the same result, as several
-        segments of a slot are merged in ``position`` order.
+        ``packets`` is (seq, rtp_ts, arrival, regular, position) and ``indexed`` as for
+        :meth:`update`; every deferred segment must name the same arrays (the same
+        objects) and ``indexed``: segments against other arrays flush those before them.
+        One update per capture batch instead of one per window costs the fixed part of an
+        update once, with the same result, as several segments of a slot are merged in
+        ``position`` order.
         """
         pending = self._pending
-        if pending is not None and not all(
-            a is b for a, b in zip(pending.packets, packets, strict=True)
+        if pending is not None and (
+            pending.indexed != indexed
+            or not all(a is b for a, b in zip(pending.packets, packets, strict=True))
         ):
             self.flush()
             pending = None
         if pending is None:
-            pending = self._pending = _Pending(packets)
+            pending = self._pending = _Pending(packets, indexed)
         pending.slots.append(slots)
         pending.starts.append(starts)
         pending.ends.append(ends)
@@ -226,6 +239,7 @@ class QualityTable:
             np.concatenate(pending.clock_rate),
             regular=regular,
             position=position,
+            indexed=pending.indexed,
         )
 
     def result(self, slot: int, codec: str = "PCMU") -> QualityStats:
@@ -290,6 +304,8 @@ class QualityTable:
         ext[1:] = np.diff(seq16).view(np.int16)
         ext[runs.starts] = 0
         last = first_ext + np.add.reduceat(ext, runs.starts)
+        ext[runs.starts] = 1
+        climbing = np.minimum.reduceat(ext, runs.starts) > 0  # each number above the last
         ext[runs.starts] = first_ext
         ext[runs.starts[1:]] -= last[:-1]
         np.cumsum(ext, out=ext)
@@ -300,6 +316,7 @@ class QualityTable:
             base=np.where(started, cols["base"][slots], first_ext),
             top=np.where(started, cols["max_ext"][slots], first_ext - 1),
             window=np.where(started, cols["window"][slots], _ALL_ONES),
+            climbing=climbing,
         )
         cols["started"][slots] = True
         cols["base"][slots] = seen.base
@@ -326,7 +343,7 @@ class QualityTable:
         if n == 0:
             return
         arrival, ts, regular = runs.arrival[pick], runs.ts[pick], runs.regular[pick]
-        counts = runs.lengths if every else np.bincount(runs.run_of[pick], minlength=runs.count)
+        counts = runs.lengths if every else np.add.reduceat(timed, runs.starts, dtype=np.int64)
         has = counts > 0
         slots, counts = runs.slots[has], counts[has]
         first = np.cumsum(counts) - counts
@@ -379,10 +396,11 @@ class QualityTable:
 class _Pending:
     """Segments deferred against one batch's packet arrays."""
 
-    __slots__ = ("clock_rate", "ends", "packets", "slots", "starts")
+    __slots__ = ("clock_rate", "ends", "indexed", "packets", "slots", "starts")
 
-    def __init__(self, packets: tuple[np.ndarray, ...]) -> None:
+    def __init__(self, packets: tuple[np.ndarray, ...], indexed: bool) -> None:
         self.packets = packets
+        self.indexed = indexed
         self.slots: list[np.ndarray] = []
         self.starts: list[np.ndarray] = []
         self.ends: list[np.ndarray] = []
@@ -475,13 +493,21 @@ class _Runs:
         arrival: np.ndarray,
         regular: np.ndarray | None,
         position: np.ndarray | None,
+        indexed: bool = False,
     ) -> _Runs:
         n = seq.shape[0]
         if not seq.shape == ts.shape == arrival.shape == (n,) or (
             regular is not None and regular.shape != (n,)
         ):
             raise ValueError("packet arrays differ in length")
-        if starts.min() < 0 or ends.max() > n:
+        if position is not None and position.ndim != 1:
+            raise ValueError("position is not one-dimensional")
+        picks = n
+        if indexed and position is not None:
+            picks = position.shape[0]
+            if picks and (position.min() < 0 or position.max() >= n):
+                raise ValueError("a position lies outside the packet arrays")
+        if starts.min() < 0 or ends.max() > picks:
             raise ValueError("a segment lies outside the packet arrays")
         lengths = ends - starts
         order = np.argsort(slots, kind="stable")
@@ -489,6 +515,7 @@ class _Runs:
         repeated = bool((by_slot[1:] == by_slot[:-1]).any())
         if (
             not repeated
+            and not indexed
             and starts[0] == 0
             and ends[-1] == n
             and bool((starts[1:] == ends[:-1]).all())
@@ -511,11 +538,14 @@ class _Runs:
         clock = np.repeat(clock_rate[order], seg_lengths)
         first = np.flatnonzero(np.concatenate(([True], by_slot[1:] != by_slot[:-1])))
         run_lengths = np.add.reduceat(seg_lengths, first)
+        if indexed:
+            take = position[take]  # type: ignore[index]
         if position is not None and repeated:
-            if position.shape != (n,):
+            if not indexed and position.shape != (n,):
                 raise ValueError("position differs in length from the packet arrays")
-            merge = _merge_order(position[take], first, run_lengths, seg_lengths.shape[0])
-            take, clock = take[merge], clock[merge]
+            merge = _merge_order(take if indexed else position[take], run_lengths)
+            if merge is not None:
+                take, clock = take[merge], clock[merge]
         return cls(
             by_slot[first],
             run_lengths,
@@ -527,15 +557,26 @@ class _Runs:
         )
 
 
-def _merge_order(
-    position: np.ndarray, first: np.ndarray, run_lengths: np.ndarray, segments: int
-) -> np.ndarray:
-    """Permutation that puts the packets of runs made of several segments in position order."""
-    segments_per_run = np.diff(np.append(first, segments))
-    run_of = np.repeat(np.arange(run_lengths.shape[0]), run_lengths)
-    mixed = np.flatnonzero((segments_per_run > 1)[run_of])
+def _merge_order(position: np.ndarray, run_lengths: np.ndarray) -> np.ndarray | None:
+    """Permutation that puts each run's packets in position order (None: they are).
+
+    Only runs whose positions fall somewhere inside are sorted: a slot's segments of one
+    window (several payload types); its segments of successive windows, and a segment on its
+    own, come in arrival order already."""
+    run_starts = np.cumsum(run_lengths) - run_lengths
+    falls = np.flatnonzero(position[1:] < position[:-1]) + 1
+    run = np.searchsorted(run_starts, falls, side="right") - 1
+    inner = falls != run_starts[run]
+    if not inner.any():
+        return None
+    sorting = np.zeros(run_lengths.shape[0], dtype=bool)
+    sorting[run[inner]] = True
+    runs = np.flatnonzero(sorting)
+    lengths = run_lengths[runs]
+    offsets = np.cumsum(lengths) - lengths
+    mixed = np.repeat(run_starts[runs] - offsets, lengths) + np.arange(int(lengths.sum()))
     merge = np.arange(position.shape[0])
-    merge[mixed] = mixed[np.lexsort((position[mixed], run_of[mixed]))]
+    merge[mixed] = mixed[np.lexsort((position[mixed], np.repeat(runs, lengths)))]
     return merge
 
 
@@ -556,39 +597,57 @@ class _Seen:
         base: np.ndarray,
         top: np.ndarray,
         window: np.ndarray,
+        climbing: np.ndarray,
     ) -> None:
+        """``climbing``: by run, whether every packet's number is above the one before it."""
         self.runs, self.ext, self.base, self.top = runs, ext, base, top
         zeros = np.zeros(runs.count, dtype=np.int64)
         self.duplicates = self.out_of_order = zeros
         self.fills: tuple[np.ndarray, np.ndarray] | None = None
         """(run, number) of each fill."""
         starts = runs.starts
-        low = np.minimum(np.minimum.reduceat(ext, starts), top)
-        self.new_top = np.maximum(np.maximum.reduceat(ext, starts), top)
-        span = self.new_top - low + 1
         n = ext.shape[0]
-        key = np.take(np.cumsum(span) - span - low, runs.run_of, out=work("key", n, np.int64))
-        key += ext
-        """(run, number) as one integer that grows with both: each run has a range of its own."""
-        top_key = top + (key[starts] - ext[starts])
-        seeded = work("seeded", n, np.int64)
-        np.copyto(seeded, key)
-        seeded[starts] = np.maximum(key[starts], top_key)
-        highest = work("highest", n, np.int64)
-        np.maximum.accumulate(seeded[:-1], out=highest[1:])
-        highest[starts] = top_key
-        self.behind = key <= highest
-        """Highest number before each packet in its stream, as a key: earlier runs' keys are
-        all smaller, so one running maximum serves every run."""
+        self.behind: np.ndarray | None = None
+        """Packets not above every number before them in their stream (None: no such one)."""
         self.fresh: np.ndarray | None = None
         """Packets with a number not received before (None: all of them, as all are ahead)."""
-        if self.behind.any():
-            self._classify(key, highest, window)
+        self.new_top = ext[runs.ends - 1]  # a run wholly ahead: its last is the highest
+        self.mixed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        """(packet, key, highest key before it) of the runs not wholly ahead, if any."""
+        ahead = climbing & (ext[starts] > top)
+        if not ahead.all():
+            # the other runs (a few a batch: reordering, duplicates, a restart) on their own
+            mixed = np.flatnonzero(~ahead)
+            lengths = runs.lengths[mixed]
+            first = np.cumsum(lengths) - lengths
+            pick = np.repeat(starts[mixed] - first, lengths)
+            pick += work.arange(pick.shape[0])
+            numbers = ext[pick]
+            mixed_top = top[mixed]
+            low = np.minimum(np.minimum.reduceat(numbers, first), mixed_top)
+            self.new_top[mixed] = high = np.maximum(np.maximum.reduceat(numbers, first), mixed_top)
+            span = high - low + 1
+            key = np.repeat(np.cumsum(span) - span - low, lengths)
+            key += numbers
+            # (run, number) as one integer that grows with both: each run has a range of
+            # its own, so one running maximum gives the highest key before each packet
+            top_key = mixed_top + (key[first] - numbers[first])
+            seeded = key.copy()
+            seeded[first] = np.maximum(key[first], top_key)
+            highest = np.empty_like(key)
+            np.maximum.accumulate(seeded[:-1], out=highest[1:])
+            highest[first] = top_key
+            self.mixed = (pick, key, highest)
+            behind = key <= highest
+            if behind.any():
+                self.behind = np.zeros(n, dtype=bool)
+                self.behind[pick] = behind
+                self._classify(pick, key, highest, behind, window)
         moved = self.new_top - top
         kept = np.where(
             moved < REORDER_WINDOW, window << np.minimum(moved, 63).astype(np.uint64), np.uint64(0)
         )
-        depth = np.take(self.new_top, runs.run_of, out=work("depth", n, np.int64))
+        depth = np.repeat(self.new_top, runs.lengths)
         depth -= ext
         far = depth >= REORDER_WINDOW
         if self.fresh is not None:
@@ -599,16 +658,29 @@ class _Seen:
         self.new_window = kept | np.bitwise_or.reduceat(bits, starts)
         self.work = work
 
-    def _classify(self, key: np.ndarray, highest: np.ndarray, window: np.ndarray) -> None:
+    def _classify(
+        self,
+        pick: np.ndarray,
+        key: np.ndarray,
+        highest: np.ndarray,
+        behind: np.ndarray,
+        window: np.ndarray,
+    ) -> None:
+        """Duplicates, stragglers and fills among the packets ``pick`` takes (the runs not
+        wholly ahead), of which ``behind`` are behind; ``key`` and ``highest`` as theirs."""
         runs, ext = self.runs, self.ext
-        late = np.flatnonzero(self.behind)
+        assert self.behind is not None
+        late_picked = np.flatnonzero(behind)
+        late = pick[late_picked]
         run = runs.run_of[late]
-        late_key = key[late]
-        remembered = (late_key > highest[late] - REORDER_WINDOW) & (ext[late] >= self.base[run])
+        late_key = key[late_picked]
+        remembered = (late_key > highest[late_picked] - REORDER_WINDOW) & (
+            ext[late] >= self.base[run]
+        )
         depth = self.top[run] - ext[late]
         bit = np.clip(depth, 0, 63).astype(np.uint64)
         duplicate = remembered & (depth >= 0) & ((window[run] >> bit) & _ONE).astype(bool)
-        ahead_keys = key[~self.behind]
+        ahead_keys = key[~behind]
         if ahead_keys.shape[0]:
             at = np.minimum(np.searchsorted(ahead_keys, late_key), ahead_keys.shape[0] - 1)
             duplicate |= remembered & (ahead_keys[at] == late_key)
@@ -625,25 +697,20 @@ class _Seen:
             self.fills = (run[mends], ext[late[mends]])
 
     def new_holes(self, slots: np.ndarray, generation: np.ndarray) -> _Holes:
-        """Runs of numbers skipped by the packets ahead, the first against ``top``."""
+        """Runs of numbers skipped by the packets ahead, the first against ``top``: each
+        packet ahead skips the numbers between the highest before it and its own. In a run
+        wholly ahead that is the packet before it (or ``top``); a packet behind skips none."""
         runs, ext = self.runs, self.ext
-        if self.fills is None and self.fresh is None:
-            ahead, run = ext, runs.run_of
-            first = runs.starts
-        else:
-            pick = np.flatnonzero(~self.behind)
-            if pick.shape[0] == 0:
-                return _Holes.empty()
-            ahead, run = ext[pick], runs.run_of[pick]
-            first = np.flatnonzero(np.concatenate(([True], run[1:] != run[:-1])))
-        before = self.work("before", ahead.shape[0], np.int64)
-        before[1:] = ahead[:-1]
-        before[first] = self.top[run[first]]
-        np.subtract(ahead, before, out=before)
-        skip = np.flatnonzero(before > 1)
-        gap = before[skip]
-        slot = slots[run[skip]]
-        return _Holes(slot, ahead[skip] - gap, ahead[skip], generation[slot])
+        skipped = self.work("skipped", ext.shape[0], np.int64)
+        np.subtract(ext[1:], ext[:-1], out=skipped[1:])
+        skipped[runs.starts] = ext[runs.starts] - self.top
+        if self.mixed is not None:
+            pick, key, highest = self.mixed
+            skipped[pick] = key - highest
+        skip = np.flatnonzero(skipped > 1)
+        gap = skipped[skip]
+        slot = slots[runs.run_of[skip]]
+        return _Holes(slot, ext[skip] - gap, ext[skip], generation[slot])
 
 
 @dataclass(slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from callvault.errors import ParseError
 from callvault.sip.grammar import (
@@ -88,11 +89,16 @@ def _name_addr(display: str | None, rest: str) -> Address:
     gt = rest.find(">")
     if gt < 0:
         raise ParseError("< without >")
-    uri = parse_uri(rest[1:gt].strip(WHITESPACE))
+    uri = _parse_uri_cached(rest[1:gt].strip(WHITESPACE))
     tail = rest[gt + 1 :].strip(WHITESPACE)
     if tail and tail[0] != ";":
         raise ParseError("text after > that is not a parameter")
     return Address(display, uri, parse_params(tail[1:]) if tail else ())
+
+
+_parse_uri_cached = lru_cache(maxsize=2048)(parse_uri)
+"""parse_uri for the URI of a name-addr: a number's URI comes back in the From or To of
+every call it makes or takes, with a new tag each time; a SipUri is immutable."""
 
 
 def parse_address_list(text: str) -> list[Address]:

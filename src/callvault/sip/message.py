@@ -18,7 +18,7 @@ from callvault.errors import ParseError, Truncated
 from callvault.sip.address import Address, parse_address, parse_address_list
 from callvault.sip.body import BodyPart, find_body, media_type, split_multipart
 from callvault.sip.grammar import TOKEN_RE, WHITESPACE
-from callvault.sip.headers import COMPACT_FORMS, Headers
+from callvault.sip.headers import COMPACT_FORMS, Headers, header_key
 from callvault.sip.uri import SipUri, parse_uri
 from callvault.sip.via import CSeq, Via, parse_cseq, parse_via_list
 
@@ -58,6 +58,10 @@ MAX_HEADER_FIELDS = 1024
 
 MAX_BODY_BYTES = 1 << 20
 """Largest Content-Length honoured; a larger one is treated as absent (and reported)."""
+
+CACHED_HEADER_BYTES = 8192
+"""Header blocks up to this size have their lines cached (so at most 4096 lines of at most
+this size are kept); larger ones are read line by line."""
 
 LEADING_NEWLINES = b"\r\n"
 """RFC 3261 §7.5: CRLFs before the start line are ignored."""
@@ -271,6 +275,9 @@ def _find_header_end(data: bytes, start: int) -> tuple[int, int]:
 def _start_line(
     line: str, headers: Headers, body: bytes, size: int, content_length: int | None
 ) -> SipRequest | SipResponse:
+    """The request or response, with its ``call_id`` and ``cseq`` accessors' values already
+    in place: every message has them read (the correlator starts with them), and set here
+    they cost a dict entry instead of a trip through the accessors. Same values."""
     if line[:4].upper() == "SIP/":
         version, _, rest = line.partition(" ")
         code, _, reason = rest.lstrip(" ").partition(" ")
@@ -285,6 +292,8 @@ def _start_line(
                 "body": body,
                 "size": size,
                 "content_length": content_length,
+                "call_id": headers.get("call-id") or None,
+                "cseq": _try(_parse_cseq_cached, headers.get("cseq")),
                 "status": int(code),
                 "reason_phrase": reason,
             },
@@ -306,6 +315,8 @@ def _start_line(
             "body": body,
             "size": size,
             "content_length": content_length,
+            "call_id": headers.get("call-id") or None,
+            "cseq": _try(_parse_cseq_cached, headers.get("cseq")),
             "method": method,
             "uri_text": uri_text,
         },
@@ -327,37 +338,64 @@ def _new(cls: type[MessageT], fields: dict[str, Any]) -> MessageT:
 def _headers(text: str) -> Headers:
     """The header block's fields, unfolded (RFC 3261 §7.3.1).
 
-    A block without continuation lines, blank lines or odd names (nearly every one) is read
-    in one pass that indexes the fields as it splits them; anything else goes line by line
-    through ``_header_fields``, which also says exactly why a line is refused.
+    A block without continuation lines (nearly every one) is cut into lines, and each line
+    is looked up in ``_field``, a cache of lines already seen: a dialog repeats its From,
+    To, Call-ID and Via lines on every message and a capture repeats CSeq, Max-Forwards and
+    Content-Type lines endlessly, so most lines cost one lookup instead of being split and
+    stripped again. The index comes from ``_field_plan``, cached per sequence of names.
+    Anything else (and a block too large for its lines to be worth keeping) goes line by
+    line through ``_header_fields``, which also says exactly why a line is refused.
     """
-    if not text or text[0] in WHITESPACE or "\n " in text or "\n\t" in text:
+    if (
+        not text
+        or len(text) > CACHED_HEADER_BYTES
+        or text[0] in WHITESPACE
+        or "\n " in text
+        or "\n\t" in text
+    ):
         return Headers(_header_fields(text))
-    fields: list[tuple[str, str]] = []
-    index: dict[str, str | list[str]] = {}
-    compact = COMPACT_FORMS
-    for line in text.split("\n"):
-        if line[-1:] == "\r":
-            line = line[:-1]
-        name, colon, value = line.partition(":")
-        name = name.rstrip(WHITESPACE)
-        if not colon or not name or " " in name or "\t" in name:
-            return Headers(_header_fields(text))
-        value = value.strip(WHITESPACE)
-        fields.append((name, value))
-        key = name.lower()
-        if len(key) == 1:
-            key = compact.get(key, key)
-        found = index.get(key)
-        if found is None:
-            index[key] = value
-        elif type(found) is str:
-            index[key] = [found, value]
-        else:
-            found.append(value)
+    lines = text.split("\n")
+    fields = list(map(_field, lines))
+    if not all(fields):  # a line _field refuses
+        return Headers(_header_fields(text))
     if len(fields) > MAX_HEADER_FIELDS:
         raise ParseError("too many header fields")
+    names, values = zip(*fields, strict=True)
+    keys, repeated = _field_plan(names)
+    index: dict[str, str | list[str]] = dict(zip(keys, values, strict=True))
+    for key, positions in repeated:
+        index[key] = [values[i] for i in positions]
     return Headers.indexed(fields, index)
+
+
+@lru_cache(maxsize=4096)
+def _field(line: str) -> tuple[str, str] | None:
+    """(name, value) of one header line (a trailing CR dropped, the value stripped); None
+    for a line ``_header_fields`` would refuse or treat otherwise (no colon, bad name).
+    Cached: the pair is immutable, so messages repeating a line share it."""
+    if line[-1:] == "\r":
+        line = line[:-1]
+    name, colon, value = line.partition(":")
+    name = name.rstrip(WHITESPACE)
+    if not colon or not name or " " in name or "\t" in name:
+        return None
+    return name, value.strip(WHITESPACE)
+
+
+FieldPlan = tuple[tuple[str, ...], tuple[tuple[str, tuple[int, ...]], ...]]
+"""(lookup key of each field, (key, positions) of each key named more than once)."""
+
+
+@lru_cache(maxsize=1024)
+def _field_plan(names: tuple[str, ...]) -> FieldPlan:
+    """(lookup key of each name, (key, positions) of each key named more than once): what
+    building the Headers index takes for a sequence of header names, which a capture's
+    messages repeat (each kind of message from each kind of device has its own)."""
+    keys = tuple(header_key(name) for name in names)
+    positions: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        positions.setdefault(key, []).append(i)
+    return keys, tuple((key, tuple(found)) for key, found in positions.items() if len(found) > 1)
 
 
 def _header_fields(text: str) -> list[tuple[str, str]]:

@@ -10,13 +10,19 @@ and range-checked, and one odd ``a=`` line is skipped rather than costing a call
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from callvault.errors import ParseError
 
 MAX_SDP_BYTES = 65536
 """Larger bodies are refused (WebRTC offers with many candidates stay under 16 KiB)."""
+
+CACHED_SDP_BYTES = 4096
+"""Bodies up to this size have their lines cached (see ``_line``); larger ones are read
+line by line."""
 
 MAX_MEDIA = 64
 """At most this many m= sections are read."""
@@ -176,6 +182,7 @@ def parse_sdp(data: bytes) -> SessionDescription:
     if len(data) > MAX_SDP_BYTES:
         raise ParseError("SDP too large")
     lines = bytes(data).decode("utf-8", "replace").split("\n")
+    read_line = _line if len(data) <= CACHED_SDP_BYTES else _line.__wrapped__
     # one pass with the section being filled in local variables: this runs for every
     # offer and answer of a capture
     origin: Origin | None = None
@@ -186,23 +193,19 @@ def parse_sdp(data: bytes) -> SessionDescription:
     media: list[_MediaBuilder] = []
     section: _MediaBuilder | None = None
     saw_version = False
-    for raw in lines:
-        line = raw.rstrip("\r \t")
-        if not line:
+    for kind, value in map(read_line, lines):
+        if not kind:
             continue
-        kind = line[0]
-        if len(line) < 2 or line[1] != "=" or not ("a" <= kind <= "z"):
+        if kind == "?":
             if not saw_version:
                 raise ParseError("SDP does not start with v=")
             continue
-        value = line[2:]
         if not saw_version:
             if kind != "v":
                 raise ParseError("SDP does not start with v=")
             saw_version = True
         elif kind == "a":
-            name, colon, rest = value.partition(":")
-            attributes.append((name.strip(), rest.strip() if colon else None))
+            attributes.append(value)
         elif kind == "m":
             if len(media) >= MAX_MEDIA:
                 raise ParseError("too many m= lines")
@@ -211,14 +214,12 @@ def parse_sdp(data: bytes) -> SessionDescription:
             attributes = section.attributes
         elif kind == "c":
             if section is not None:
-                section.connection = _connection_address(value) or section.connection
+                section.connection = value or section.connection
             else:
-                connection = _connection_address(value) or connection
+                connection = value or connection
         elif section is None:
             if kind == "o":
-                parts = value.split()
-                if len(parts) == 6:
-                    origin = Origin(parts[0], parts[1], parts[2], parts[5])
+                origin = value or origin
             elif kind == "s":
                 session_name = value
     if not saw_version:
@@ -232,6 +233,33 @@ def parse_sdp(data: bytes) -> SessionDescription:
         tuple([m.build(connection, direction) for m in media]),
         tuple(session_attributes),
     )
+
+
+@lru_cache(maxsize=2048)
+def _line(raw: str) -> tuple[str, Any]:
+    """(type letter, what the line says) of one SDP line: "" for a blank line, "?" for one
+    that is not ``<letter>=<value>``; an a= line as (name, value), a c= line as its address,
+    an o= line as its Origin (None when malformed), any other as its value.
+
+    Cached (for bodies up to CACHED_SDP_BYTES): a capture's offers and answers repeat most
+    of their lines (v=, s=, t=, the a= lines), and what is kept is immutable.
+    """
+    line = raw.rstrip("\r \t")
+    if not line:
+        return "", None
+    kind = line[0]
+    if len(line) < 2 or line[1] != "=" or not ("a" <= kind <= "z"):
+        return "?", None
+    value = line[2:]
+    if kind == "a":
+        name, colon, rest = value.partition(":")
+        return kind, (name.strip(), rest.strip() if colon else None)
+    if kind == "c":
+        return kind, _connection_address(value)
+    if kind == "o":
+        parts = value.split()
+        return kind, Origin(parts[0], parts[1], parts[2], parts[5]) if len(parts) == 6 else None
+    return kind, value
 
 
 class _MediaBuilder:
@@ -253,32 +281,10 @@ class _MediaBuilder:
         self.attributes: list[tuple[str, str | None]] = []
 
     def build(self, session_connection: str | None, session_direction: str) -> MediaDescription:
-        rtpmap: dict[int, RtpMap] = {}
-        fmtp: dict[int | str, str] = {}
-        rtcp_port: int | None = None
-        label: str | None = None
-        ptime: int | None = None
-        crypto = rtcp_mux = False
-        for name, value in self.attributes:
-            lowered = name.lower()
-            if lowered == "rtpmap" and value:
-                _add_rtpmap(rtpmap, value)
-            elif lowered == "fmtp" and value:
-                fmt, _, params = value.partition(" ")
-                fmtp[_format(fmt)] = params.strip()
-            elif lowered == "rtcp" and value:
-                rtcp_port = _small_int(value.split()[0], 65535) or rtcp_port
-            elif lowered == "rtcp-mux":
-                rtcp_mux = True
-            elif lowered == "label":
-                label = value
-            elif lowered == "crypto":
-                crypto = True
-            elif lowered == "ptime" and value:
-                ptime = _ptime(value) or ptime
-        for pt in self.formats:
-            if isinstance(pt, int) and pt not in rtpmap and pt in STATIC_PAYLOAD_TYPES:
-                rtpmap[pt] = STATIC_PAYLOAD_TYPES[pt]
+        attributes = tuple(self.attributes)
+        rtpmap, fmtp, rtcp_port, rtcp_mux, label, crypto, ptime, direction = _section_facts(
+            attributes, self.formats
+        )
         return MediaDescription(  # positional, in field order: a frozen init is costly enough
             self.kind,
             self.port,
@@ -286,16 +292,66 @@ class _MediaBuilder:
             self.proto,
             self.formats,
             self.connection or session_connection,
-            _direction(self.attributes) or session_direction,
-            rtpmap,
-            fmtp,
+            direction or session_direction,
+            dict(rtpmap),  # each description gets its own: the cached ones stay as built
+            dict(fmtp),
             rtcp_port,
             rtcp_mux,
             label,
             crypto,
             ptime,
-            tuple(self.attributes),
+            attributes,
         )
+
+
+SectionFacts = tuple[
+    dict[int, RtpMap],
+    dict[int | str, str],
+    int | None,
+    bool,
+    str | None,
+    bool,
+    int | None,
+    str | None,
+]
+"""What a media section's a= lines say: (rtpmap, fmtp, rtcp port, rtcp-mux, label, crypto,
+ptime, direction or None)."""
+
+
+@lru_cache(maxsize=256)
+def _section_facts(
+    attributes: tuple[tuple[str, str | None], ...], formats: tuple[int | str, ...]
+) -> SectionFacts:
+    """The facts of a media section's a= lines and formats. Cached: the offers and answers
+    of a capture repeat a few sets of a= lines (only ports and addresses differ), and the
+    dicts are copied for each description, so nothing shares them."""
+    rtpmap: dict[int, RtpMap] = {}
+    fmtp: dict[int | str, str] = {}
+    rtcp_port: int | None = None
+    label: str | None = None
+    ptime: int | None = None
+    crypto = rtcp_mux = False
+    for name, value in attributes:
+        lowered = name.lower()
+        if lowered == "rtpmap" and value:
+            _add_rtpmap(rtpmap, value)
+        elif lowered == "fmtp" and value:
+            fmt, _, params = value.partition(" ")
+            fmtp[_format(fmt)] = params.strip()
+        elif lowered == "rtcp" and value:
+            rtcp_port = _small_int(value.split()[0], 65535) or rtcp_port
+        elif lowered == "rtcp-mux":
+            rtcp_mux = True
+        elif lowered == "label":
+            label = value
+        elif lowered == "crypto":
+            crypto = True
+        elif lowered == "ptime" and value:
+            ptime = _ptime(value) or ptime
+    for pt in formats:
+        if isinstance(pt, int) and pt not in rtpmap and pt in STATIC_PAYLOAD_TYPES:
+            rtpmap[pt] = STATIC_PAYLOAD_TYPES[pt]
+    return rtpmap, fmtp, rtcp_port, rtcp_mux, label, crypto, ptime, _direction(attributes)
 
 
 def _format(text: str) -> int | str:
@@ -305,7 +361,7 @@ def _format(text: str) -> int | str:
     return text
 
 
-def _direction(attributes: list[tuple[str, str | None]]) -> str | None:
+def _direction(attributes: Iterable[tuple[str, str | None]]) -> str | None:
     found = None
     for name, value in attributes:
         if value is None and name.lower() in DIRECTIONS:

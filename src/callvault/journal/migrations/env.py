@@ -11,7 +11,7 @@ from typing import Any, Literal
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
 
-from callvault.journal.schema import Timestamp, metadata
+from callvault.journal.schema import Timestamp, declare_postgresql_options, metadata
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
@@ -23,6 +23,7 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
 
 
 def run() -> None:
+    declare_postgresql_options()
     config = context.config
     connection = config.attributes.get("connection")
     if connection is None:

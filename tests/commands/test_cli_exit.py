@@ -1,0 +1,27 @@
+"""The command line freezes what is alive only when it is the process's own (it exits next),
+never for a caller that runs it in process."""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+
+from callvault import cli
+
+
+def test_the_process_own_command_line_ends_frozen() -> None:
+    code = (
+        "import gc, sys; from callvault.cli import main; sys.argv = ['callvault', '--version']; "
+        "main(); print(gc.get_freeze_count() > 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[-2:] == ["True", ""]
+    assert done.stdout.startswith("callvault, version ")
+
+
+def test_a_command_line_run_in_process_leaves_the_collector_alone() -> None:
+    frozen = gc.get_freeze_count()
+    cli.main(["--version"])
+    assert gc.get_freeze_count() == frozen
