@@ -92,17 +92,17 @@ class SipMessage:
     @cached_property
     def cseq(self) -> CSeq | None:
         """CSeq (RFC 3261 §20.16); None when absent or malformed."""
-        return _try(_parse_cseq_cached, self.headers.get("cseq"))
+        return _cseq(self.headers.get("cseq"))
 
     @cached_property
     def from_(self) -> Address | None:
         """From (RFC 3261 §20.20); None when absent or malformed."""
-        return _try(_parse_address_cached, self.headers.get("from"))
+        return _address(self.headers.get("from"))
 
     @cached_property
     def to(self) -> Address | None:
         """To (RFC 3261 §20.39); None when absent or malformed."""
-        return _try(_parse_address_cached, self.headers.get("to"))
+        return _address(self.headers.get("to"))
 
     @cached_property
     def contacts(self) -> list[Address]:
@@ -227,10 +227,19 @@ def parse_message(data: bytes, *, strict: bool = False) -> SipRequest | SipRespo
     start = len(data) - len(data.lstrip(LEADING_NEWLINES)) if data[:1] in (b"\r", b"\n") else 0
     if start >= len(data):
         raise Truncated("no SIP start line")
-    head_end, body_start = _find_header_end(data, start)
-    head = data[start:head_end].decode("utf-8", "replace")
-    first, _, rest = head.partition("\n")
-    headers = _headers(rest)
+    # The usual message: its header block ends at the first CRLF CRLF and every line in
+    # it is a plain header line, which _cached_headers checks (a blank line in the block,
+    # which would have ended it earlier, is not one). Anything else is read the careful way.
+    head_end = data.find(b"\r\n\r\n", start, start + MAX_HEADER_BYTES + 4)
+    headers = None
+    if head_end >= 0:
+        first, _, rest = data[start:head_end].decode("utf-8", "replace").partition("\n")
+        headers = _cached_headers(rest)
+        body_start = head_end + 4
+    if headers is None:
+        head_end, body_start = _find_header_end(data, start)
+        first, _, rest = data[start:head_end].decode("utf-8", "replace").partition("\n")
+        headers = Headers(_header_fields(rest))
     content_length = _content_length(headers)
     if content_length is not None and content_length <= len(data) - body_start:
         body = data[body_start : body_start + content_length]
@@ -278,26 +287,37 @@ def _start_line(
     """The request or response, with its ``call_id`` and ``cseq`` accessors' values already
     in place: every message has them read (the correlator starts with them), and set here
     they cost a dict entry instead of a trip through the accessors. Same values."""
+    kind, start_fields = _read_start_line(line)
+    return _new(
+        kind,
+        {
+            **start_fields,
+            "headers": headers,
+            "body": body,
+            "size": size,
+            "content_length": content_length,
+            "call_id": headers.get("call-id") or None,
+            "cseq": _cseq(headers.get("cseq")),
+        },
+    )
+
+
+@lru_cache(maxsize=4096)
+def _read_start_line(line: str) -> tuple[type[SipRequest] | type[SipResponse], dict[str, Any]]:
+    """(message class, its start-line fields) of a request or status line; raises ParseError
+    for anything else. Cached: responses repeat a handful of status lines, and a dialog's
+    requests repeat their Request-URI; the fields are copied into each message."""
     if line[:4].upper() == "SIP/":
         version, _, rest = line.partition(" ")
         code, _, reason = rest.lstrip(" ").partition(" ")
         if not code.isascii() or not code.isdigit() or len(code) > 10:
             raise ParseError("status code is not a number")
-        return _new(
-            SipResponse,
-            {
-                "version": version,
-                "start_line": line,
-                "headers": headers,
-                "body": body,
-                "size": size,
-                "content_length": content_length,
-                "call_id": headers.get("call-id") or None,
-                "cseq": _try(_parse_cseq_cached, headers.get("cseq")),
-                "status": int(code),
-                "reason_phrase": reason,
-            },
-        )
+        return SipResponse, {
+            "version": version,
+            "start_line": line,
+            "status": int(code),
+            "reason_phrase": reason,
+        }
     tokens = line.split()
     if len(tokens) < 3 or tokens[-1][:4].upper() != "SIP/":
         raise ParseError("not a SIP start line")
@@ -306,21 +326,12 @@ def _start_line(
         raise ParseError("request method is not a token")
     uri_text = line.strip(WHITESPACE)[len(method) :].strip(WHITESPACE)
     uri_text = uri_text[: len(uri_text) - len(tokens[-1])].strip(WHITESPACE)
-    return _new(
-        SipRequest,
-        {
-            "version": tokens[-1],
-            "start_line": line,
-            "headers": headers,
-            "body": body,
-            "size": size,
-            "content_length": content_length,
-            "call_id": headers.get("call-id") or None,
-            "cseq": _try(_parse_cseq_cached, headers.get("cseq")),
-            "method": method,
-            "uri_text": uri_text,
-        },
-    )
+    return SipRequest, {
+        "version": tokens[-1],
+        "start_line": line,
+        "method": method,
+        "uri_text": uri_text,
+    }
 
 
 MessageT = TypeVar("MessageT", SipRequest, SipResponse)
@@ -335,44 +346,38 @@ def _new(cls: type[MessageT], fields: dict[str, Any]) -> MessageT:
     return message
 
 
-def _headers(text: str) -> Headers:
-    """The header block's fields, unfolded (RFC 3261 §7.3.1).
+def _cached_headers(text: str) -> Headers | None:
+    """The header block's fields when every line of it is a plain header line (no
+    continuation or blank line, a valid name and a colon); None for any other block, and
+    for one too large for its lines to be worth caching.
 
-    A block without continuation lines (nearly every one) is cut into lines, and each line
-    is looked up in ``_field``, a cache of lines already seen: a dialog repeats its From,
-    To, Call-ID and Via lines on every message and a capture repeats CSeq, Max-Forwards and
-    Content-Type lines endlessly, so most lines cost one lookup instead of being split and
-    stripped again. The index comes from ``_field_plan``, cached per sequence of names.
-    Anything else (and a block too large for its lines to be worth keeping) goes line by
-    line through ``_header_fields``, which also says exactly why a line is refused.
+    Each line is looked up in ``_keyed_field`` and ``_field``, caches of lines already
+    seen: a dialog repeats its From, To, Call-ID and Via lines on every message and a
+    capture repeats CSeq, Max-Forwards and Content-Type lines endlessly, so most lines cost
+    two lookups instead of being split and stripped again, and the index is one ``dict``
+    of the (key, value) pairs unless a header repeats.
     """
-    if (
-        not text
-        or len(text) > CACHED_HEADER_BYTES
-        or text[0] in WHITESPACE
-        or "\n " in text
-        or "\n\t" in text
-    ):
-        return Headers(_header_fields(text))
+    if len(text) > CACHED_HEADER_BYTES:
+        return None
     lines = text.split("\n")
-    fields = list(map(_field, lines))
-    if not all(fields):  # a line _field refuses
-        return Headers(_header_fields(text))
-    if len(fields) > MAX_HEADER_FIELDS:
+    pairs = list(map(_keyed_field, lines))
+    if not all(pairs):  # a line _field refuses (a blank or continuation line among them)
+        return None
+    if len(pairs) > MAX_HEADER_FIELDS:
         raise ParseError("too many header fields")
-    names, values = zip(*fields, strict=True)
-    keys, repeated = _field_plan(names)
-    index: dict[str, str | list[str]] = dict(zip(keys, values, strict=True))
-    for key, positions in repeated:
-        index[key] = [values[i] for i in positions]
+    fields = list(map(_field, lines))
+    index: dict[str, str | list[str]] = dict(pairs)
+    if len(index) < len(pairs):  # a repeated header (Via, Record-Route ...): its values as a list
+        return Headers(fields)
     return Headers.indexed(fields, index)
 
 
 @lru_cache(maxsize=4096)
 def _field(line: str) -> tuple[str, str] | None:
     """(name, value) of one header line (a trailing CR dropped, the value stripped); None
-    for a line ``_header_fields`` would refuse or treat otherwise (no colon, bad name).
-    Cached: the pair is immutable, so messages repeating a line share it."""
+    for a line ``_header_fields`` would refuse or treat otherwise (no colon, bad name, a
+    blank line or one that starts with whitespace). Cached: the pair is immutable, so
+    messages repeating a line share it."""
     if line[-1:] == "\r":
         line = line[:-1]
     name, colon, value = line.partition(":")
@@ -382,20 +387,12 @@ def _field(line: str) -> tuple[str, str] | None:
     return name, value.strip(WHITESPACE)
 
 
-FieldPlan = tuple[tuple[str, ...], tuple[tuple[str, tuple[int, ...]], ...]]
-"""(lookup key of each field, (key, positions) of each key named more than once)."""
-
-
-@lru_cache(maxsize=1024)
-def _field_plan(names: tuple[str, ...]) -> FieldPlan:
-    """(lookup key of each name, (key, positions) of each key named more than once): what
-    building the Headers index takes for a sequence of header names, which a capture's
-    messages repeat (each kind of message from each kind of device has its own)."""
-    keys = tuple(header_key(name) for name in names)
-    positions: dict[str, list[int]] = {}
-    for i, key in enumerate(keys):
-        positions.setdefault(key, []).append(i)
-    return keys, tuple((key, tuple(found)) for key, found in positions.items() if len(found) > 1)
+@lru_cache(maxsize=4096)
+def _keyed_field(line: str) -> tuple[str, str] | None:
+    """(lookup key, value) of one header line, the key being header_key of its name; None
+    where ``_field`` says None."""
+    field = _field(line)
+    return None if field is None else (header_key(field[0]), field[1])
 
 
 def _header_fields(text: str) -> list[tuple[str, str]]:
@@ -430,14 +427,22 @@ def _content_length(headers: Headers) -> int | None:
     value = headers.get("content-length")
     if value is None:
         return None
-    first = value.strip(WHITESPACE)
     if headers.count("content-length") > 1:
+        first = value.strip(WHITESPACE)
         values = headers.get_list("content-length")
         if any(v.strip(WHITESPACE) != first for v in values[1:]):
             return None
-    if not first.isascii() or not first.isdigit() or len(first) > 10:
+    return _length(value)
+
+
+@lru_cache(maxsize=256)
+def _length(value: str) -> int | None:
+    """A Content-Length value as a number of bytes; None when it is not a usable one. Cached:
+    a capture's messages announce a few hundred different lengths at most."""
+    text = value.strip(WHITESPACE)
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
         return None
-    length = int(first)
+    length = int(text)
     return length if length <= MAX_BODY_BYTES else None
 
 
@@ -450,13 +455,20 @@ def _content_fields(headers: Headers) -> list[tuple[str, str]]:
     ]
 
 
-_parse_cseq_cached = lru_cache(maxsize=1024)(parse_cseq)
-"""parse_cseq for the accessor: a dialog's messages repeat a handful of CSeq values, and a
-CSeq is immutable, so messages can share one."""
+@lru_cache(maxsize=1024)
+def _cseq(text: str | None) -> CSeq | None:
+    """The CSeq of a header value; None when absent or malformed. Cached: a dialog's
+    messages repeat a handful of CSeq values, and a CSeq is immutable, so messages can
+    share one."""
+    return _try(parse_cseq, text)
 
-_parse_address_cached = lru_cache(maxsize=4096)(parse_address)
-"""parse_address for From and To: the same value comes back on every message of a dialog
-and, for a busy number, on every call to it; an Address is immutable."""
+
+@lru_cache(maxsize=4096)
+def _address(text: str | None) -> Address | None:
+    """The address of a From or To value; None when absent or malformed. Cached: the same
+    value comes back on every message of a dialog and, for a busy number, on every call to
+    it; an Address is immutable."""
+    return _try(parse_address, text)
 
 
 def _try(parse: Callable[[str], T], text: str | None) -> T | None:
