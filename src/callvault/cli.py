@@ -80,6 +80,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def _main(argv: list[str] | None) -> None:
     try:
+        if argv is None:
+            _import_command_uncollected(sys.argv[1:])
         cli.main(args=argv, prog_name="callvault", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("callvault: interrupted", err=True)
@@ -102,3 +104,28 @@ def _main(argv: list[str] | None) -> None:
             err=True,
         )
         sys.exit(70)
+
+
+def _import_command_uncollected(args: list[str]) -> None:
+    """Import the module of the command ``args`` name (their first word that is no option:
+    the group's own options take no value) with the garbage collector off, then freeze what
+    is alive.
+
+    Start-up makes ≈ 60,000 objects (modules, classes, functions, the journal's tables) that
+    live until exit and next to no garbage: the collections they set off, a full one among
+    them, cost ≈ 0.08 CPU-s and free nothing. For the process's own command line only, like
+    the freeze in ``main``; click imports the module again (a no-op) when it dispatches, and
+    reports a command that is not there.
+    """
+    name = next((arg for arg in args if not arg.startswith("-")), None)
+    module_name = COMMAND_MODULES.get(name) if name is not None else None
+    if module_name is None:
+        return
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        importlib.import_module(module_name)
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()

@@ -25,3 +25,22 @@ def test_a_command_line_run_in_process_leaves_the_collector_alone() -> None:
     frozen = gc.get_freeze_count()
     cli.main(["--version"])
     assert gc.get_freeze_count() == frozen
+
+
+def test_the_process_own_command_is_imported_frozen_and_the_collector_runs_after() -> None:
+    code = (
+        "import gc, sys; from callvault.cli import main; sys.argv = ['callvault', 'calls', '-h']\n"
+        "try:\n    main()\n"
+        "finally:\n    print(gc.isenabled(), 'callvault.commands.journal' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Usage: callvault calls" in done.stdout
+    assert done.stdout.split("\n")[-2:] == ["True True", ""]
+
+
+def test_an_unknown_command_on_the_process_own_command_line_is_reported() -> None:
+    code = "import sys; from callvault.cli import main; sys.argv = ['callvault', 'ingets']; main()"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "No such command 'ingets'" in done.stderr
