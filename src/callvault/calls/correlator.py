@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import math
 import re
 from collections import deque
 from collections.abc import Callable
@@ -120,6 +121,8 @@ class CallState:
     """CSeqs of INVITEs sent without SDP: the offer comes in the response (RFC 3264 §4)."""
     serial: int = 0
     """Order of the call among those started: calls due together are written in this order."""
+    timer: float = math.inf
+    """Time of the call's live entry in the correlator's timer heap (see Correlator._timers)."""
 
     def side_of_tag(self, tag: str | None) -> Side:
         return Side.CALLER if tag == self.caller_tag or tag in self.caller_tags else Side.CALLEE
@@ -263,6 +266,8 @@ def _uri_string(uri: object) -> str:
 
 
 def _header(message: object, name: str) -> str | None:
+    """A header's value, None when absent or empty; ``name`` in lookup-key form (lower
+    case), which Headers finds without a second lookup."""
     value = message.headers.get(name)
     return value if value else None
 
@@ -292,9 +297,12 @@ class Correlator:
         self._late_order: deque[tuple[float, StreamKey]] = deque()
         """(until, key) of late_media in the order set, which is the order of ``until``."""
         self._timers: list[tuple[float, int, CallState]] = []
-        """Heap of (earliest time a call can be over, its serial, call): tick looks only at
-        calls whose time has come. Entries go stale as calls change; each is checked again
-        when it comes up, and a new one is pushed whenever a message changes a call."""
+        """Heap of (time, serial, call): tick looks only at calls whose time has come. A
+        call's live entry is the one at its ``timer``, never later than the earliest time
+        the call can be over; a message pushes a new one only where it brings that time
+        forward (a BYE, a final response), as later messages and media only move it on.
+        When the live entry comes up the call is checked and, if not over, gets one at its
+        time then; entries left behind by an earlier push are dropped as they come up."""
         self._serial = 0
         self.counters = CorrelatorCounters()
         self.now = 0.0
@@ -351,12 +359,15 @@ class Correlator:
             self._request(call, env, method, cseq, from_tag, to_tag)
         else:
             self._response(call, env, status, cseq, from_tag, to_tag)
-        heapq.heappush(self._timers, (self._due(call), call.serial, call))
+        due = self._due(call)
+        if due < call.timer:
+            call.timer = due
+            heapq.heappush(self._timers, (due, call.serial, call))
 
     def _start(self, env: SipEnvelope, call_id: str) -> CallState:
         msg = env.message
         from_, to = msg.from_, msg.to
-        caller = self._party(from_, env.src, _header(msg, "User-Agent"))
+        caller = self._party(from_, env.src, _header(msg, "user-agent"))
         callee = self._party(to, None, None)
         call = CallState(
             call_id=call_id,
@@ -424,18 +435,18 @@ class Correlator:
                 call.ended_at = env.ts
                 call.hangup_by = side
                 call.end_cause = "bye"
-                call.reason = _header(msg, "Reason")
+                call.reason = _header(msg, "reason")
         elif method == "CANCEL":
             if call.answered_at is None and call.ended_at is None:
                 call.ended_at = env.ts
                 call.hangup_by = Side.CALLER
                 call.end_cause = "cancel"
                 call.status = CallStatus.MISSED
-                call.reason = _header(msg, "Reason")
+                call.reason = _header(msg, "reason")
         elif method == "INFO":
             self._info_dtmf(call, env, side)
         elif method == "REFER":
-            target = _header(msg, "Refer-To")
+            target = _header(msg, "refer-to")
             call.events.append(CallEvent("transfer", env.ts, side, target, "refer"))
 
     def _response(
@@ -471,7 +482,7 @@ class Correlator:
                 call.callee_tag = to_tag
                 call.sip_code = status
                 call.status = CallStatus.ANSWERED
-                call.callee.user_agent = _header(msg, "Server") or _header(msg, "User-Agent")
+                call.callee.user_agent = _header(msg, "server") or _header(msg, "user-agent")
                 call.callee.ip = self._ip_text(env.src)
                 if not call.callee.display_name and _may_name(msg.headers.get("to")):
                     to = msg.to
@@ -494,7 +505,7 @@ class Correlator:
                 call.ended_at = env.ts
                 call.end_cause = "final-response"
                 call.hangup_by = Side.CALLER if status == 487 else Side.CALLEE
-                call.reason = _header(msg, "Reason")
+                call.reason = _header(msg, "reason")
 
     def _info_dtmf(self, call: CallState, env: SipEnvelope, side: Side) -> None:
         msg = env.message
@@ -749,15 +760,16 @@ class Correlator:
         timers = self._timers
         due: dict[int, CallState] = {}
         while timers and timers[0][0] <= now:
-            _, serial, call = heapq.heappop(timers)
-            if self.calls.get(call.call_id) is call:
+            at, serial, call = heapq.heappop(timers)
+            if at == call.timer and self.calls.get(call.call_id) is call:
                 due[serial] = call
         for serial in sorted(due):  # the order in which the calls started, as self.calls has
             call = due[serial]
             if self._over(call, now):
                 self._finish(call)
             else:
-                heapq.heappush(timers, (max(self._due(call), now), serial, call))
+                call.timer = max(self._due(call), now)
+                heapq.heappush(timers, (call.timer, serial, call))
         s = self.settings
         for pair, conv in list(self.conversations.items()):
             if now - conv.last_activity >= s.media_timeout_s:

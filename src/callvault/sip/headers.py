@@ -164,9 +164,11 @@ class Headers:
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """Value of the first field called ``name`` (any case, compact form or not)."""
-        found = self._lookup(name)
+        found = self._index.get(name)  # _lookup, inlined: parsers read each message this way
         if found is None:
-            return default
+            found = self._index.get(header_key(name))
+            if found is None:
+                return default
         return found if type(found) is str else found[0]
 
     def get_list(self, name: str, split_commas: bool = False) -> list[str]:
