@@ -66,6 +66,12 @@ def _register() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point; ``argv`` None: this process's own command line, and the process
     ends when this returns (or raises SystemExit)."""
+    if argv is None:
+        # NumPy's OpenBLAS starts a worker thread per further core when NumPy is imported,
+        # and each spins a while before it sleeps (≈ 0.02 CPU-s a thread); callvault's
+        # arrays never need a parallel BLAS. Set before the command's module imports NumPy;
+        # a value the environment gives stays.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         _main(argv)
     finally:

@@ -4,6 +4,7 @@ never for a caller that runs it in process."""
 from __future__ import annotations
 
 import gc
+import os
 import subprocess
 import sys
 
@@ -44,3 +45,19 @@ def test_an_unknown_command_on_the_process_own_command_line_is_reported() -> Non
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "No such command 'ingets'" in done.stderr
+
+
+def test_the_process_own_command_line_asks_numpy_for_one_blas_thread_unless_told() -> None:
+    code = (
+        "import os, sys; from callvault.cli import main; sys.argv = ['callvault', 'ingest', '-h']\n"
+        "main(); print(os.environ['OPENBLAS_NUM_THREADS'], 'numpy' in sys.modules)"
+    )
+    for given, expected in ((None, "1 True"), ("4", "4 True")):
+        env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+        if given is not None:
+            env["OPENBLAS_NUM_THREADS"] = given
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split("\n")[-2:] == [expected, ""]
