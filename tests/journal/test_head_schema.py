@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
+from callvault.errors import JournalError
 from callvault.journal import Journal, migrate
 from callvault.journal.engine import WRITER
 from callvault.journal.engine import create_engine as journal_engine
@@ -121,3 +122,15 @@ def test_only_an_empty_database_counts_as_empty(tmp_path: Path) -> None:
         connection.exec_driver_sql("CREATE TABLE notes (text TEXT)")
         assert not migrate.is_empty(connection)
     engine.dispose()
+
+
+def test_a_schema_file_that_fails_leaves_no_half_made_journal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(migrate, "HEAD_SCHEMA", tmp_path / "head_schema.sql")
+    migrate.HEAD_SCHEMA.write_text("CREATE TABLE t (a);\n\nCREATE TABLE t (a);\n", "utf-8")
+    path = tmp_path / "journal.sqlite3"
+    with pytest.raises(JournalError, match=r"cannot open the journal .*: table t already exists"):
+        Journal.open(f"sqlite:///{path}")
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)

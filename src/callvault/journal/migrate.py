@@ -81,11 +81,12 @@ def upgrade(connection: Connection) -> None:
     """Bring the journal behind ``connection`` to the head revision (a no-op when it is).
 
     Raises CommandError when Alembic refuses (a revision it does not know, say)."""
-    if at_head(connection):
+    head = script_head()
+    if _at(connection, head):
         return
     if connection.dialect.name == "sqlite" and is_empty(connection):
         create_head_schema(connection)
-        if at_head(connection):
+        if _at(connection, head):
             return  # else the snapshot is behind the scripts: Alembic takes it from there
     _alembic_upgrade(connection)
 
@@ -125,7 +126,11 @@ def script_head() -> str | None:
 def at_head(connection: Connection) -> bool:
     """Whether the journal behind ``connection`` is at the scripts' head revision, by one
     query of the version table (False whenever that cannot be told without Alembic)."""
-    head = script_head()
+    return _at(connection, script_head())
+
+
+def _at(connection: Connection, head: str | None) -> bool:
+    """``at_head`` with the scripts' head read already (reading them takes ≈ 1.5 ms)."""
     if head is None or not sa.inspect(connection).has_table(VERSION_TABLE):
         return False
     stored = connection.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
@@ -139,9 +144,15 @@ def is_empty(connection: Connection) -> bool:
 
 def create_head_schema(connection: Connection) -> None:
     """Run ``HEAD_SCHEMA``'s statements, one by one in the connection's transaction (the
-    sqlite3 module's ``executescript`` would commit first and run them outside it)."""
-    for statement in schema_statements(HEAD_SCHEMA.read_text(encoding="utf-8")):
-        connection.exec_driver_sql(statement)
+    sqlite3 module's ``executescript`` would commit first and run them outside it), on the
+    driver's cursor: SQLAlchemy's ``exec_driver_sql`` adds ≈ 40 µs to each of the ≈ 85, as
+    much as SQLite takes to run them."""
+    cursor = connection.connection.cursor()
+    try:
+        for statement in schema_statements(HEAD_SCHEMA.read_text(encoding="utf-8")):
+            cursor.execute(statement)
+    finally:
+        cursor.close()
 
 
 def schema_statements(script: str) -> list[str]:

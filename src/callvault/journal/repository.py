@@ -146,7 +146,8 @@ class Journal:
                 f"cannot open the journal at {shown}: {_reason(exc)} "
                 "(written by a newer callvault?)"
             ) from exc
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as exc:
+            # The driver's own errors: a new SQLite journal's schema is made on its cursor.
             engine.dispose()
             raise JournalError(f"cannot open the journal at {shown}: {_reason(exc)}") from exc
         return cls(engine)
