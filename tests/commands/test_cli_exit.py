@@ -61,3 +61,16 @@ def test_the_process_own_command_line_asks_numpy_for_one_blas_thread_unless_told
         )
         assert done.returncode == 0, done.stderr
         assert done.stdout.split("\n")[-2:] == [expected, ""]
+
+
+def test_the_process_own_help_imports_every_command_frozen_and_lists_them() -> None:
+    code = (
+        "import gc, sys; from callvault import cli; sys.argv = ['callvault', '--help']\n"
+        "try:\n    cli.main()\n"
+        "finally:\n    print(gc.isenabled(), "
+        "all(name in sys.modules for name in cli.COMMAND_MODULES.values()))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "  ingest " in done.stdout and "  consent " in done.stdout
+    assert done.stdout.split("\n")[-2:] == ["True True", ""]
