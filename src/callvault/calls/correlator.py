@@ -42,6 +42,7 @@ from callvault.sip import sdp as sdp_module
 from callvault.sip import siprec
 from callvault.sip.dtmf import parse_dtmf_info
 from callvault.sip.message import SipRequest
+from callvault.sip.sdp import MediaDescription, SessionDescription
 from callvault.sip.via import CSeq
 
 STATUS_BY_CODE = {
@@ -193,17 +194,26 @@ def _quality_fields(stats: object) -> tuple[object, ...]:
     )
 
 
-def _security(media: object, session: object) -> str | None:
+def _security(media: MediaDescription, session: SessionDescription) -> str | None:
     """Why media negotiated by this SDP cannot be decoded without keys, if it cannot."""
-    proto = getattr(media, "proto", "") or ""
-    names = {name for name, _ in getattr(media, "attributes", ())} | {
-        name for name, _ in getattr(session, "attributes", ())
-    }
+    return _sealed_by(media.proto, media.crypto, media.attributes, session.attributes)
+
+
+@lru_cache(maxsize=256)
+def _sealed_by(
+    proto: str,
+    crypto: bool,
+    media_attributes: tuple[tuple[str, str | None], ...],
+    session_attributes: tuple[tuple[str, str | None], ...],
+) -> str | None:
+    """``_security`` of a media section's protocol, a=crypto and a= lines and its session's
+    a= lines. Cached: a capture's offers and answers repeat a few sets of a= lines."""
+    names = {name for name, _ in media_attributes} | {name for name, _ in session_attributes}
     if "zrtp-hash" in names:
         return "encrypted (ZRTP)"
     if "UDP/TLS" in proto or "fingerprint" in names:
         return "encrypted (DTLS-SRTP)"
-    if "SAVP" in proto or getattr(media, "crypto", False):
+    if "SAVP" in proto or crypto:
         return "encrypted (SRTP, no keys)"
     return None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from callvault.sip.grammar import WHITESPACE, split_outside
 
@@ -124,15 +124,16 @@ class Headers:
     and <>. Values are unfolded: continuation lines are joined with one space.
     """
 
-    __slots__ = ("_fields", "_index")
+    __slots__ = ("_fields_read", "_index", "_lines")
 
     def __init__(self, fields: Iterable[tuple[str, str]] = ()) -> None:
-        self._fields: list[tuple[str, str]] = list(fields)
+        self._fields_read: list[tuple[str, str]] | None = list(fields)
+        self._lines: tuple[list[str], Callable[[str], tuple[str, str]]] | None = None
         # one value per key is the rule, so a lone value is kept as the string itself and
         # only repeated headers (Via, Record-Route ...) get a list: fewer objects per message
         index: dict[str, str | list[str]] = {}
         compact = COMPACT_FORMS
-        for name, value in self._fields:
+        for name, value in self._fields_read:
             key = name.lower()
             if len(key) == 1:
                 key = compact.get(key, key)
@@ -146,13 +147,43 @@ class Headers:
         self._index = index
 
     @classmethod
-    def indexed(cls, fields: list[tuple[str, str]], index: dict[str, str | list[str]]) -> Headers:
-        """Headers from ``fields`` and the index ``__init__`` would build from them (a lone
-        value as the string, repeated ones as a list), for a parser that built both at once."""
+    def from_lines(
+        cls,
+        lines: list[str],
+        read_field: Callable[[str], tuple[str, str]],
+        pairs: list[tuple[str, str]],
+    ) -> Headers:
+        """Headers of header lines, one field each, for a parser that has the (lookup key,
+        value) of each line already (``pairs``, in order). The (name as written, value)
+        fields are read from the lines with ``read_field`` only when something asks for
+        them in order (``multi_items``, ``keys``, ``len``, ``==``): lookups, all that a
+        correlator makes, never do."""
+        index: dict[str, str | list[str]] = dict(pairs)
+        if len(index) < len(pairs):  # a repeated header (Via, Record-Route ...)
+            index = {}
+            for key, value in pairs:
+                found = index.get(key)
+                if found is None:
+                    index[key] = value
+                elif type(found) is str:
+                    index[key] = [found, value]
+                else:
+                    found.append(value)
         headers = cls.__new__(cls)
-        headers._fields = fields
+        headers._fields_read = None
+        headers._lines = (lines, read_field)
         headers._index = index
         return headers
+
+    @property
+    def _fields(self) -> list[tuple[str, str]]:
+        """(name as written, value) of every field, in order; read from the lines on first use."""
+        fields = self._fields_read
+        if fields is None:
+            lines, read_field = self._lines  # type: ignore[misc]
+            fields = self._fields_read = list(map(read_field, lines))
+            self._lines = None
+        return fields
 
     def _lookup(self, name: str) -> str | list[str] | None:
         """The index entry of ``name``; names already in key form (as the parsers ask for

@@ -351,33 +351,27 @@ def _cached_headers(text: str) -> Headers | None:
     continuation or blank line, a valid name and a colon); None for any other block, and
     for one too large for its lines to be worth caching.
 
-    Each line is looked up in ``_keyed_field`` and ``_field``, caches of lines already
-    seen: a dialog repeats its From, To, Call-ID and Via lines on every message and a
-    capture repeats CSeq, Max-Forwards and Content-Type lines endlessly, so most lines cost
-    two lookups instead of being split and stripped again, and the index is one ``dict``
-    of the (key, value) pairs unless a header repeats.
+    Each line is looked up in ``_keyed_field``, a cache of lines already seen: a dialog
+    repeats its From, To, Call-ID and Via lines on every message and a capture repeats
+    CSeq, Max-Forwards and Content-Type lines endlessly, so most lines cost one lookup
+    instead of being split and stripped again. The fields as written are read (with
+    ``_read_field``) only if something asks for them.
     """
     if len(text) > CACHED_HEADER_BYTES:
         return None
     lines = text.split("\n")
     pairs = list(map(_keyed_field, lines))
-    if not all(pairs):  # a line _field refuses (a blank or continuation line among them)
+    if not all(pairs):  # a line _read_field refuses (a blank or continuation line among them)
         return None
     if len(pairs) > MAX_HEADER_FIELDS:
         raise ParseError("too many header fields")
-    fields = list(map(_field, lines))
-    index: dict[str, str | list[str]] = dict(pairs)
-    if len(index) < len(pairs):  # a repeated header (Via, Record-Route ...): its values as a list
-        return Headers(fields)
-    return Headers.indexed(fields, index)
+    return Headers.from_lines(lines, _read_field, pairs)  # type: ignore[arg-type]
 
 
-@lru_cache(maxsize=4096)
-def _field(line: str) -> tuple[str, str] | None:
+def _read_field(line: str) -> tuple[str, str] | None:
     """(name, value) of one header line (a trailing CR dropped, the value stripped); None
     for a line ``_header_fields`` would refuse or treat otherwise (no colon, bad name, a
-    blank line or one that starts with whitespace). Cached: the pair is immutable, so
-    messages repeating a line share it."""
+    blank line or one that starts with whitespace)."""
     if line[-1:] == "\r":
         line = line[:-1]
     name, colon, value = line.partition(":")
@@ -390,8 +384,9 @@ def _field(line: str) -> tuple[str, str] | None:
 @lru_cache(maxsize=4096)
 def _keyed_field(line: str) -> tuple[str, str] | None:
     """(lookup key, value) of one header line, the key being header_key of its name; None
-    where ``_field`` says None."""
-    field = _field(line)
+    where ``_read_field`` says None. Cached: the pair is immutable, so messages repeating
+    a line share it."""
+    field = _read_field(line)
     return None if field is None else (header_key(field[0]), field[1])
 
 

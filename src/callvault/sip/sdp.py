@@ -264,7 +264,7 @@ def _line(raw: str) -> tuple[str, Any]:
 
 class _MediaBuilder:
     def __init__(self, value: str) -> None:
-        parts = value.split()
+        parts = value.split(None, 3)
         if len(parts) < 3:
             raise ParseError("m= line has fewer than three fields")
         port_text, _, count_text = parts[1].partition("/")
@@ -276,7 +276,7 @@ class _MediaBuilder:
         self.port = port
         self.port_count = count
         self.proto = parts[2]
-        self.formats: tuple[int | str, ...] = tuple([_format(f) for f in parts[3:]])
+        self.formats = _formats(parts[3]) if len(parts) > 3 else ()
         self.connection: str | None = None
         self.attributes: list[tuple[str, str | None]] = []
 
@@ -352,6 +352,13 @@ def _section_facts(
         if isinstance(pt, int) and pt not in rtpmap and pt in STATIC_PAYLOAD_TYPES:
             rtpmap[pt] = STATIC_PAYLOAD_TYPES[pt]
     return rtpmap, fmtp, rtcp_port, rtcp_mux, label, crypto, ptime, _direction(attributes)
+
+
+@lru_cache(maxsize=256)
+def _formats(text: str) -> tuple[int | str, ...]:
+    """The formats of an m= line (what follows its protocol). Cached: a capture's m= lines
+    differ in their ports, and offer a few lists of formats over and over."""
+    return tuple([_format(f) for f in text.split()])
 
 
 def _format(text: str) -> int | str:
