@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from callvault.capture.batch import PacketBatch
+from callvault.capture.batch import PREFIX_LEN, PacketBatch
 from callvault.errors import CaptureError
 
 EXACT_FLOAT_INT = 1 << 53
@@ -184,9 +184,17 @@ class Piece:
     start: np.ndarray
     caplen: np.ndarray
     linktype: np.ndarray
+    prefix: np.ndarray | None = None
+    """As ``PacketBatch.prefix``."""
 
     def __len__(self) -> int:
         return len(self.ts)
+
+
+def prefixes(rows: np.ndarray, header_len: int) -> np.ndarray:
+    """The frames' first PREFIX_LEN bytes in ``rows``, records gathered by ``headers`` with
+    ``header_len + PREFIX_LEN`` bytes each (a view)."""
+    return rows.view(np.uint8)[:, header_len : header_len + PREFIX_LEN]
 
 
 Parsed = tuple[Piece, int, CaptureError | None, int]
@@ -198,12 +206,14 @@ def join(pieces: list[Piece]) -> PacketBatch:
     """One PacketBatch of the pieces' packets in order (their windows back to back)."""
     if len(pieces) == 1:
         p = pieces[0]
-        return PacketBatch(p.data, p.ts, p.start, p.caplen, p.linktype)
+        return PacketBatch(p.data, p.ts, p.start, p.caplen, p.linktype, p.prefix)
     shifts = np.cumsum([0] + [len(p.data) for p in pieces[:-1]])
+    every_prefix = [p.prefix for p in pieces if p.prefix is not None]
     return PacketBatch(
         data=b"".join(p.data for p in pieces),
         ts=np.concatenate([p.ts for p in pieces]),
         start=np.concatenate([p.start + s for p, s in zip(pieces, shifts, strict=True)]),
         caplen=np.concatenate([p.caplen for p in pieces]),
         linktype=np.concatenate([p.linktype for p in pieces]),
+        prefix=np.concatenate(every_prefix) if len(every_prefix) == len(pieces) else None,
     )

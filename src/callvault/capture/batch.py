@@ -16,6 +16,10 @@ LINKTYPE_IPV4 = 228
 LINKTYPE_IPV6 = 229
 LINKTYPE_LINUX_SLL2 = 276
 
+PREFIX_LEN = 44
+"""Bytes at the start of each frame a reader may gather for the decoder (``PacketBatch.prefix``):
+an untagged Ethernet header, an IPv4 header without options and a UDP header take 42."""
+
 
 @dataclass(frozen=True, slots=True)
 class PacketBatch:
@@ -34,6 +38,11 @@ class PacketBatch:
     """int64 captured length of each frame (may be less than on the wire)."""
     linktype: np.ndarray
     """int64 link-layer header type (LINKTYPE_*) of each frame."""
+    prefix: np.ndarray | None = None
+    """None, or a (frames, PREFIX_LEN) uint8 array whose row i holds the first bytes of frame i
+    (past the end of a shorter frame: any bytes). The pcap reader gathers them with the record
+    headers, in the one pass it makes over the batch's records, so that the decoder reads a
+    common frame's headers without a second gather over the whole batch."""
 
     def __len__(self) -> int:
         return int(self.ts.shape[0])

@@ -212,7 +212,7 @@ def _plain_ethernet(views: _Views, batch: PacketBatch) -> tuple[np.ndarray, Data
     (its UDP header would not be whole), so what is read past it does not matter.
     """
     start = batch.start
-    words = views.plain_at(start)
+    words = views.plain_at(start) if batch.prefix is None else _plain_words(batch.prefix)
     head, frag, addresses, udp = words
     ok = (head & _TYPE_VERSION_IHL) == _IPV4_NO_OPTIONS
     if not bool(ok.all()):
@@ -249,6 +249,12 @@ def _plain_ethernet(views: _Views, batch: PacketBatch) -> tuple[np.ndarray, Data
         sport=(pick(udp) >> np.uint64(48)).view(np.int64),
         dport=pick(dport),
     )
+
+
+def _plain_words(prefix: np.ndarray) -> np.ndarray:
+    """``_Views.plain_at`` from the frames' first bytes the reader gathered
+    (``PacketBatch.prefix``): no gather over the batch's bytes."""
+    return prefix[:, 10:42].view(">u8").T.astype(np.uint64, order="C")
 
 
 def decode_udp(batch: PacketBatch) -> tuple[np.ndarray, DatagramBatch]:
