@@ -295,17 +295,19 @@ class QualityTable:
         """RFC 3550 A.1 extended sequence numbers, duplicates, reordering and loss bursts."""
         cols, slots = self._cols, runs.slots
         started = runs.carried
-        seq16 = runs.seq.astype(np.uint16)
+        seq16 = runs.seq16
         first16 = seq16[runs.starts].astype(np.int64)
         last_ext = cols["last_ext"][slots]
         first_ext = np.where(started, last_ext + _signed(first16 - last_ext, 16), first16)
-        ext = self._work("ext", seq16.shape[0], np.int64)
-        ext[0] = 0
-        ext[1:] = np.diff(seq16).view(np.int16)
-        ext[runs.starts] = 0
+        n = seq16.shape[0]
+        step = self._work("seq_step", n, np.int16)  # to the packet before, modulo 2**16
+        np.subtract(seq16[1:], seq16[:-1], out=step[1:].view(np.uint16))
+        step[runs.starts] = 1
+        climbing = np.minimum.reduceat(step, runs.starts) > 0  # each number above the last
+        step[runs.starts] = 0
+        ext = self._work("ext", n, np.int64)
+        np.copyto(ext, step)
         last = first_ext + np.add.reduceat(ext, runs.starts)
-        ext[runs.starts] = 1
-        climbing = np.minimum.reduceat(ext, runs.starts) > 0  # each number above the last
         ext[runs.starts] = first_ext
         ext[runs.starts[1:]] -= last[:-1]
         np.cumsum(ext, out=ext)
@@ -333,50 +335,61 @@ class QualityTable:
         self._holes = holes.closing(cols, REORDER_WINDOW)
 
     def _jitter(self, runs: _Runs) -> None:
-        """RFC 3550 A.8 over the packets with a known clock, as one filter for the batch."""
-        cols, work = self._cols, self._work
-        timed = runs.clock > 0
-        every = bool(timed.all())
-        pick = slice(None) if every else np.flatnonzero(timed)
-        clock = runs.clock[pick]
-        n = clock.shape[0]
+        """RFC 3550 A.8 over the packets with a clock, as one filter for the batch."""
+        cols, work, clock = self._cols, self._work, runs.clock
+        timed, rate = clock.timed, clock.rate
+        arrival, counts, irregular = runs.arrival, runs.lengths, runs.irregular
+        if timed is not None:
+            # the packets without a clock (a few a batch) left out: numbered without them
+            untimed = np.flatnonzero(~timed)
+            before = np.searchsorted(untimed, irregular)
+            itself = untimed.take(before, mode="clip") == irregular
+            irregular = (irregular - before)[~itself]
+            arrival, counts = arrival[timed], clock.timed_lengths
+            if isinstance(rate, np.ndarray):
+                rate = rate[timed]
+        n = arrival.shape[0]
         if n == 0:
             return
-        arrival, ts, regular = runs.arrival[pick], runs.ts[pick], runs.regular[pick]
-        counts = runs.lengths if every else np.add.reduceat(timed, runs.starts, dtype=np.int64)
+        ts32 = runs.timestamps(timed)
         has = counts > 0
         slots, counts = runs.slots[has], counts[has]
         first = np.cumsum(counts) - counts
         last = first + counts - 1
         carried = cols["jitter_started"][slots]
         fresh = first[~carried]
+        # D = (capture time step) - (RTP timestamp step) / clock, against the packet before
         step = work("step", n)
         np.subtract(arrival[1:], arrival[:-1], out=step[1:])
         step[first] = arrival[first] - cols["jitter_arrival"][slots]
-        ts32 = ts.astype(np.uint32)
         advance = work("advance", n)
-        advance[1:] = (ts32[1:] - ts32[:-1]).view(np.int32)
-        advance[first] = _signed(ts[first] - cols["jitter_ts"][slots], 32)
-        np.divide(advance, clock, out=advance)
+        ts_step = np.subtract(ts32[1:], ts32[:-1], out=work("ts_step", n, np.uint32)[1:])
+        per_packet = isinstance(rate, np.ndarray)
+        np.divide(ts_step.view(np.int32), rate[1:] if per_packet else rate, out=advance[1:])
+        advance[first] = _signed(ts32[first] - cols["jitter_ts"][slots], 32) / (
+            rate[first] if per_packet else rate
+        )
         np.subtract(step, advance, out=step)
         np.abs(step, out=step)
-        step *= JITTER_GAIN
-        step[fresh] = 0.0
-        step[first] += _DECAY * cols["jitter"][slots]
-        position = work("position", n, np.int64)
+        jitter = np.multiply(step, JITTER_GAIN, out=work("jitter", n))
+        jitter[fresh] = 0.0
+        jitter[first] += _DECAY * cols["jitter"][slots]
+        position = work("position", n, np.int32)  # in its run
         np.subtract(work.arange(n), np.repeat(first, counts), out=position)
-        jitter = _decay_scan(work, step, position, int(counts.max()))
-        counted = regular.copy()
-        counted[fresh] = False
-        kept = np.multiply(jitter, counted, out=work("kept", n))
-        cols["jitter_sum"][slots] += np.add.reduceat(kept, first)
-        cols["jitter_count"][slots] += np.add.reduceat(counted, first, dtype=np.int64)
-        cols["jitter_max"][slots] = np.maximum(
-            cols["jitter_max"][slots], np.maximum.reduceat(kept, first)
-        )
+        _decay_scan(work, jitter, position, int(counts.max()))
         cols["jitter"][slots] = jitter[last]
+        # mean and maximum over the regular packets after a stream's first
+        uncounted = np.union1d(fresh, irregular)
+        jitter[uncounted] = 0.0
+        cols["jitter_sum"][slots] += np.add.reduceat(jitter, first)
+        cols["jitter_count"][slots] += counts - np.bincount(
+            np.searchsorted(first, uncounted, side="right") - 1, minlength=counts.shape[0]
+        )
+        cols["jitter_max"][slots] = np.maximum(
+            cols["jitter_max"][slots], np.maximum.reduceat(jitter, first)
+        )
         cols["jitter_arrival"][slots] = arrival[last]
-        cols["jitter_ts"][slots] = ts[last]
+        cols["jitter_ts"][slots] = ts32[last]
         cols["jitter_started"][slots] = True
 
     def _delta(self, runs: _Runs) -> None:
@@ -385,7 +398,7 @@ class QualityTable:
         gap = self._work("gap", runs.arrival.shape[0])
         np.subtract(runs.arrival[1:], runs.arrival[:-1], out=gap[1:])
         gap[runs.starts] = runs.arrival[runs.starts] - cols["last_arrival"][slots]
-        gap[~runs.regular] = -np.inf
+        gap[runs.irregular] = -np.inf
         gap[runs.starts[~runs.carried]] = -np.inf
         cols["max_delta"][slots] = np.maximum(
             cols["max_delta"][slots], np.maximum.reduceat(gap, runs.starts)
@@ -454,31 +467,56 @@ def _segments(
 
 
 class _Runs:
-    """The batch's packets with each slot's packets as one run, in arrival order."""
+    """The batch's packets with each slot's packets as one run, in arrival order.
+
+    The packet columns are gathered into run order once (``take``: their index in the
+    caller's arrays, None where they lie in run order already); RTP timestamps are read
+    only for the packets with a clock, through ``take``, as the jitter alone needs them."""
 
     def __init__(
         self,
         slots: np.ndarray,
         lengths: np.ndarray,
+        take: np.ndarray | None,
         seq: np.ndarray,
         ts: np.ndarray,
         arrival: np.ndarray,
-        clock: np.ndarray,
         regular: np.ndarray,
+        clock: _Clock,
     ) -> None:
         self.slots = slots
         self.lengths = lengths
         self.count = slots.shape[0]
         self.ends = np.cumsum(lengths)
         self.starts = self.ends - lengths
-        self.run_of = np.repeat(np.arange(self.count, dtype=np.int32), lengths)
-        self.seq = seq
+        self.take = take
+        self.seq16 = (seq if take is None else seq[take]).astype(np.uint16)
+        """Sequence numbers modulo 2**16."""
         self.ts = ts
-        self.arrival = arrival
+        """RTP timestamps of the caller's packets (not gathered: see :meth:`timestamps`)."""
+        self.arrival = arrival if take is None else arrival[take]
+        self.regular = (
+            np.ones(lengths.sum(), dtype=bool)
+            if regular is None
+            else (regular if take is None else regular[take])
+        )
+        self.irregular = np.flatnonzero(~self.regular)
+        """Packets that count towards neither jitter nor delta: few (markers, comfort noise)."""
         self.clock = clock
-        self.regular = regular
         self.carried = np.zeros(self.count, dtype=bool)
         """Slots that had packets before this batch."""
+
+    def run_of(self, packets: np.ndarray) -> np.ndarray:
+        """The run of each of ``packets`` (indices in run order)."""
+        return np.searchsorted(self.ends, packets, side="right")
+
+    def timestamps(self, timed: np.ndarray | None) -> np.ndarray:
+        """RTP timestamps modulo 2**32 of the packets ``timed`` marks (None: all)."""
+        if self.take is None:
+            ts = self.ts if timed is None else self.ts[timed]
+        else:
+            ts = self.ts[self.take if timed is None else self.take[timed]]
+        return ts.astype(np.uint32)
 
     @classmethod
     def build(
@@ -505,7 +543,7 @@ class _Runs:
         picks = n
         if indexed and position is not None:
             picks = position.shape[0]
-            if picks and (position.min() < 0 or position.max() >= n):
+            if picks and _outside(position, n):
                 raise ValueError("a position lies outside the packet arrays")
         if starts.min() < 0 or ends.max() > picks:
             raise ValueError("a segment lies outside the packet arrays")
@@ -520,24 +558,17 @@ class _Runs:
             and ends[-1] == n
             and bool((starts[1:] == ends[:-1]).all())
         ):
-            per_packet = np.repeat(np.arange(slots.shape[0], dtype=np.int32), lengths)
-            return cls(
-                slots,
-                lengths,
-                seq,
-                ts,
-                arrival,
-                np.take(clock_rate, per_packet, out=work("clock", n)),
-                np.ones(n, dtype=bool) if regular is None else regular,
-            )
+            clock = _Clock.of(clock_rate, lengths)
+            return cls(slots, lengths, None, seq, ts, arrival, regular, clock)
         if not repeated:
             order, by_slot = np.arange(slots.shape[0]), slots
         seg_lengths = lengths[order]
-        offsets = np.cumsum(seg_lengths) - seg_lengths
-        take = np.repeat(starts[order] - offsets, seg_lengths) + np.arange(int(seg_lengths.sum()))
-        clock = np.repeat(clock_rate[order], seg_lengths)
+        take = _ranges(work, starts[order], seg_lengths)
+        clock = _Clock.of(clock_rate[order], seg_lengths)
         first = np.flatnonzero(np.concatenate(([True], by_slot[1:] != by_slot[:-1])))
         run_lengths = np.add.reduceat(seg_lengths, first)
+        if clock.timed_lengths is not None:
+            clock.timed_lengths = np.add.reduceat(clock.timed_lengths, first)
         if indexed:
             take = position[take]  # type: ignore[index]
         if position is not None and repeated:
@@ -545,20 +576,69 @@ class _Runs:
                 raise ValueError("position differs in length from the packet arrays")
             merge = _merge_order(take if indexed else position[take], run_lengths)
             if merge is not None:
-                take, clock = take[merge], clock[merge]
+                mixed, merged = merge
+                take[mixed] = take[merged]
+                clock.permute(mixed, merged)
+        return cls(by_slot[first], run_lengths, take, seq, ts, arrival, regular, clock)
+
+
+class _Clock:
+    """The RTP clock of a batch's packets. Telephone events and packets whose clock is not
+    known (rate 0) give no jitter; a batch seldom has more than one rate besides, and then
+    the rate is one number rather than a column."""
+
+    def __init__(
+        self, rate: float | np.ndarray, timed: np.ndarray | None, timed_lengths: np.ndarray | None
+    ) -> None:
+        self.rate = rate
+        """The one rate of the packets with a clock, or each packet's rate."""
+        self.timed = timed
+        """By packet, whether it has a clock; None: every packet has."""
+        self.timed_lengths = timed_lengths
+        """Packets with a clock, by segment and (once built) by run; None: all of them."""
+
+    @classmethod
+    def of(cls, rate: np.ndarray, lengths: np.ndarray) -> _Clock:
+        """The clock of segments of ``lengths`` packets, one ``rate`` each (0: none)."""
+        has = rate > 0
+        known = rate[has]
+        one = known.shape[0] > 0 and bool((known == known[0]).all())
+        every = bool(has.all())
         return cls(
-            by_slot[first],
-            run_lengths,
-            seq[take],
-            ts[take],
-            arrival[take],
-            clock,
-            np.ones(take.shape[0], dtype=bool) if regular is None else regular[take],
+            known.item(0) if one else np.repeat(rate, lengths),
+            None if every else np.repeat(has, lengths),
+            None if every else lengths * has,
         )
 
+    def permute(self, mixed: np.ndarray, merged: np.ndarray) -> None:
+        """Packets ``mixed`` take the clock of packets ``merged`` (a merge of segments)."""
+        if isinstance(self.rate, np.ndarray):
+            self.rate[mixed] = self.rate[merged]
+        if self.timed is not None:
+            self.timed[mixed] = self.timed[merged]
 
-def _merge_order(position: np.ndarray, run_lengths: np.ndarray) -> np.ndarray | None:
-    """Permutation that puts each run's packets in position order (None: they are).
+
+def _ranges(work: _Work, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Indices ``starts[i]:starts[i] + lengths[i]`` for every i, one after the other."""
+    offsets = np.cumsum(lengths) - lengths
+    indices = np.repeat(starts - offsets, lengths)
+    indices += work.arange(indices.shape[0])
+    return indices
+
+
+def _outside(position: np.ndarray, n: int) -> bool:
+    """Whether an index in ``position`` lies outside ``0:n``."""
+    if position.dtype.kind == "i":
+        # negative numbers read as unsigned are beyond any length: one pass, not two
+        return bool(position.view(position.dtype.str.replace("i", "u")).max() >= n)
+    return bool(position.min() < 0 or position.max() >= n)
+
+
+def _merge_order(
+    position: np.ndarray, run_lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(mixed, merged): packets ``mixed`` take the place of packets ``merged`` to put each
+    run's packets in position order (None: they are).
 
     Only runs whose positions fall somewhere inside are sorted: a slot's segments of one
     window (several payload types); its segments of successive windows, and a segment on its
@@ -569,15 +649,11 @@ def _merge_order(position: np.ndarray, run_lengths: np.ndarray) -> np.ndarray | 
     inner = falls != run_starts[run]
     if not inner.any():
         return None
-    sorting = np.zeros(run_lengths.shape[0], dtype=bool)
-    sorting[run[inner]] = True
-    runs = np.flatnonzero(sorting)
+    runs = np.unique(run[inner])
     lengths = run_lengths[runs]
-    offsets = np.cumsum(lengths) - lengths
-    mixed = np.repeat(run_starts[runs] - offsets, lengths) + np.arange(int(lengths.sum()))
-    merge = np.arange(position.shape[0])
-    merge[mixed] = mixed[np.lexsort((position[mixed], np.repeat(runs, lengths)))]
-    return merge
+    mixed = np.repeat(run_starts[runs] - (np.cumsum(lengths) - lengths), lengths)
+    mixed += np.arange(mixed.shape[0])
+    return mixed, mixed[np.lexsort((position[mixed], np.repeat(runs, lengths)))]
 
 
 class _Seen:
@@ -607,21 +683,18 @@ class _Seen:
         """(run, number) of each fill."""
         starts = runs.starts
         n = ext.shape[0]
-        self.behind: np.ndarray | None = None
-        """Packets not above every number before them in their stream (None: no such one)."""
-        self.fresh: np.ndarray | None = None
-        """Packets with a number not received before (None: all of them, as all are ahead)."""
+        self.stale: np.ndarray | None = None
+        """Packets whose number was received before or lies below the window (None: none)."""
         self.new_top = ext[runs.ends - 1]  # a run wholly ahead: its last is the highest
         self.mixed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         """(packet, key, highest key before it) of the runs not wholly ahead, if any."""
-        ahead = climbing & (ext[starts] > top)
+        self.ahead = ahead = climbing & (ext[starts] > top)
         if not ahead.all():
             # the other runs (a few a batch: reordering, duplicates, a restart) on their own
             mixed = np.flatnonzero(~ahead)
             lengths = runs.lengths[mixed]
             first = np.cumsum(lengths) - lengths
-            pick = np.repeat(starts[mixed] - first, lengths)
-            pick += work.arange(pick.shape[0])
+            pick = _ranges(work, starts[mixed], lengths)
             numbers = ext[pick]
             mixed_top = top[mixed]
             low = np.minimum(np.minimum.reduceat(numbers, first), mixed_top)
@@ -640,22 +713,16 @@ class _Seen:
             self.mixed = (pick, key, highest)
             behind = key <= highest
             if behind.any():
-                self.behind = np.zeros(n, dtype=bool)
-                self.behind[pick] = behind
                 self._classify(pick, key, highest, behind, window)
+        # bit k of the window: number new_top - k received. NumPy shifts by 64 or more to 0
+        # (numpy/numpy#13739), which drops the numbers that fall out of the window.
         moved = self.new_top - top
-        kept = np.where(
-            moved < REORDER_WINDOW, window << np.minimum(moved, 63).astype(np.uint64), np.uint64(0)
-        )
         depth = np.repeat(self.new_top, runs.lengths)
         depth -= ext
-        far = depth >= REORDER_WINDOW
-        if self.fresh is not None:
-            far |= ~self.fresh
-        np.minimum(depth, 63, out=depth)
         bits = np.left_shift(_ONE, depth.view(np.uint64), out=work("bits", n, np.uint64))
-        bits[far] = 0
-        self.new_window = kept | np.bitwise_or.reduceat(bits, starts)
+        if self.stale is not None:
+            bits[self.stale] = 0
+        self.new_window = (window << moved.view(np.uint64)) | np.bitwise_or.reduceat(bits, starts)
         self.work = work
 
     def _classify(
@@ -669,10 +736,9 @@ class _Seen:
         """Duplicates, stragglers and fills among the packets ``pick`` takes (the runs not
         wholly ahead), of which ``behind`` are behind; ``key`` and ``highest`` as theirs."""
         runs, ext = self.runs, self.ext
-        assert self.behind is not None
         late_picked = np.flatnonzero(behind)
         late = pick[late_picked]
-        run = runs.run_of[late]
+        run = runs.run_of(late)
         late_key = key[late_picked]
         remembered = (late_key > highest[late_picked] - REORDER_WINDOW) & (
             ext[late] >= self.base[run]
@@ -691,25 +757,34 @@ class _Seen:
         self.duplicates = np.bincount(run[duplicate], minlength=runs.count)
         self.out_of_order = np.bincount(run[~duplicate], minlength=runs.count)
         mends = remembered & ~duplicate
-        self.fresh = ~self.behind
+        self.stale = late[~mends]
         if mends.any():
-            self.fresh[late[mends]] = True
             self.fills = (run[mends], ext[late[mends]])
 
     def new_holes(self, slots: np.ndarray, generation: np.ndarray) -> _Holes:
         """Runs of numbers skipped by the packets ahead, the first against ``top``: each
         packet ahead skips the numbers between the highest before it and its own. In a run
-        wholly ahead that is the packet before it (or ``top``); a packet behind skips none."""
+        wholly ahead that is the packet before it (or ``top``); a packet behind skips none.
+        Most batches lose nothing: a run wholly ahead skips numbers only if it climbs by more
+        than its number of packets, and only then are its packets looked at."""
         runs, ext = self.runs, self.ext
-        skipped = self.work("skipped", ext.shape[0], np.int64)
-        np.subtract(ext[1:], ext[:-1], out=skipped[1:])
-        skipped[runs.starts] = ext[runs.starts] - self.top
-        if self.mixed is not None:
+        if bool((self.ahead & (self.new_top - self.top > runs.lengths)).any()):
+            skipped = self.work("skipped", ext.shape[0], np.int64)
+            np.subtract(ext[1:], ext[:-1], out=skipped[1:])
+            skipped[runs.starts] = ext[runs.starts] - self.top
+            if self.mixed is not None:
+                pick, key, highest = self.mixed
+                skipped[pick] = key - highest
+            skip = np.flatnonzero(skipped > 1)
+            gap = skipped[skip]
+        elif self.mixed is not None:
             pick, key, highest = self.mixed
-            skipped[pick] = key - highest
-        skip = np.flatnonzero(skipped > 1)
-        gap = skipped[skip]
-        slot = slots[runs.run_of[skip]]
+            skipped = key - highest
+            at = np.flatnonzero(skipped > 1)
+            skip, gap = pick[at], skipped[at]
+        else:
+            return _Holes.empty()
+        slot = slots[runs.run_of(skip)]
         return _Holes(slot, ext[skip] - gap, ext[skip], generation[slot])
 
 
@@ -777,13 +852,12 @@ class _Holes:
         return self.high[mine] - self.low[mine] - 1
 
 
-def _decay_scan(work: _Work, x: np.ndarray, position: np.ndarray, longest: int) -> np.ndarray:
-    """y[i] = (15/16) y[i-1] + x[i] within each run (``position``: index in its run), as a
-    Hillis-Steele scan: after the step of stride k every y[i] holds the terms x[i-m], m < 2k.
-    Terms 1024 or more back weigh (15/16)**1024 < 1e-28 of their value and are left out."""
-    n = x.shape[0]
-    y = work("scan", n)
-    np.copyto(y, x)
+def _decay_scan(work: _Work, y: np.ndarray, position: np.ndarray, longest: int) -> None:
+    """y[i] = (15/16) y[i-1] + y[i] within each run (``position``: index in its run), in
+    place, as a Hillis-Steele scan: after the step of stride k every y[i] holds the terms
+    y[i-m], m < 2k. Terms 1024 or more back weigh (15/16)**1024 < 1e-28 of their value and
+    are left out."""
+    n = y.shape[0]
     carried = work("carried", n)
     factor, stride = _DECAY, 1
     while stride < min(longest, 1024):
@@ -792,7 +866,6 @@ def _decay_scan(work: _Work, x: np.ndarray, position: np.ndarray, longest: int) 
         y[stride:] += part
         factor *= factor
         stride *= 2
-    return y
 
 
 @dataclass(frozen=True, slots=True)
