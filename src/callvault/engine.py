@@ -23,7 +23,7 @@ import numpy as np
 from callvault.calls.correlator import CallState, Correlator, SipEnvelope
 from callvault.calls.media import StreamKey, StreamState
 from callvault.calls.model import Call, Side
-from callvault.calls.totals import StreamTotals
+from callvault.calls.totals import NO_CALL, StreamTotals
 from callvault.capture.batch import PacketBatch
 from callvault.config import Settings
 from callvault.errors import CaptureError, ParseError
@@ -422,21 +422,23 @@ class Engine:
             return None
         self.summary.rtp_packets += n
         idx = headers.index
-        k0 = window[idx]
-        k1 = (d.src[idx] << np.uint64(8)) | headers.payload_type.astype(np.uint64)
-        k2 = (d.dst[idx] << np.uint64(16)) | d.sport[idx].astype(np.uint64)
-        k3 = (d.dport[idx].astype(np.uint64) << np.uint64(32)) | headers.ssrc.astype(np.uint64)
-        order, (s0, s1, s2, s3), starts = _sorted_groups(k0, k1, k2, k3)
+        # (take: see _sorted_groups; the destination and source port are put together
+        # before they are gathered, one gather instead of two)
+        k0 = window.take(idx)
+        k1 = (d.src.take(idx) << np.uint64(8)) | headers.payload_type.astype(np.uint64)
+        k2 = ((d.dst << np.uint64(16)) | d.sport.astype(np.uint64)).take(idx)
+        k3 = (d.dport.take(idx).astype(np.uint64) << np.uint64(32)) | headers.ssrc.astype(np.uint64)
+        order, starts, (group_window, *group_words) = _sorted_groups(k0, k1, k2, k3)
         ends = np.append(starts[1:], n)
-        arrival = d.ts[idx]
+        arrival = d.ts.take(idx)
         first, last = order[starts], order[ends - 1]
         # as tshark: marker packets (a talkspurt's first) and comfort noise do not count
         # towards jitter and delta
         regular = ~headers.marker & (headers.payload_type != CN_PAYLOAD_TYPE)
-        words = np.stack((s1[starts], s2[starts], s3[starts]), axis=1)
+        words = np.stack(group_words, axis=1)
+        lengths = headers.payload_length.take(order)
         sizes: tuple[list[int], list[int]] = ([], [])  # read by the recorder alone
         if self.recorder is not None:
-            lengths = headers.payload_length[order]
             sizes = (
                 np.minimum.reduceat(lengths, starts).tolist(),
                 np.maximum.reduceat(lengths, starts).tolist(),
@@ -446,12 +448,12 @@ class Engine:
             order=order,
             starts=starts,
             ends=ends,
-            window=s0[starts],
+            window=group_window,
             words=words,
             hashes=_mix(words[:, 0], words[:, 1], words[:, 2]),
             pts=(words[:, 0] & np.uint64(0xFF)).astype(np.int64),
             counts=ends - starts,
-            payload_bytes=np.add.reduceat(headers.payload_length[order], starts),
+            payload_bytes=np.add.reduceat(lengths, starts),
             payload_min=sizes[0],
             payload_max=sizes[1],
             first_at=arrival[first],
@@ -502,22 +504,67 @@ class Engine:
             g.quality_packets,
             indexed=True,
         )
-        correlator = self.correlator
-        lane_stream, lane_call, lane_pt = totals.lane_stream, totals.lane_call, totals.lane_pt
-        for i, lane, last in zip(
-            chosen.tolist(), lanes.tolist(), g.last_at[chosen].tolist(), strict=True
-        ):
+        self._follow_calls(d, g, chosen, lanes)
+
+    def _follow_calls(
+        self, d: DatagramBatch, g: _Groups, chosen: np.ndarray, lanes: np.ndarray
+    ) -> None:
+        """What a window's groups (``chosen``, in their ``lanes``) tell the calls: each call's
+        last activity (once a call, from the latest of its groups), telephone events, and
+        the conversations of unsignalled media, as :meth:`_apply_each` does group by group
+        (the three touch different state, so each keeps only its own order)."""
+        totals = self._totals
+        assert totals is not None
+        last = g.last_at[chosen]
+        serial = totals.lane_serial[lanes]
+        by_call = np.argsort(serial)
+        ordered = serial[by_call]
+        new_call = np.empty(ordered.shape[0], dtype=bool)
+        new_call[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=new_call[1:])
+        heads = np.flatnonzero(new_call)
+        latest = np.maximum.reduceat(last[by_call], heads)
+        lane_call, lane_stream = totals.lane_call, totals.lane_stream
+        event_pts: set[int] = set()
+        for lane, at in zip(lanes[by_call[heads]].tolist(), latest.tolist(), strict=True):
             call = lane_call[lane]
+            if call is None:  # the lanes opened before their stream had a call: below
+                continue
+            if at > call.last_activity:
+                call.last_activity = at
+            event_pts |= call.event_pts
+        pending = np.flatnonzero(serial == NO_CALL)
+        for k, lane in zip(pending.tolist(), lanes[pending].tolist(), strict=True):
+            stream = lane_stream[lane]
+            assert stream is not None
+            call = stream.call
             if call is None:
-                call = lane_stream[lane].call  # type: ignore[union-attr]
-                if call is None:
-                    correlator.rtp_activity(lane_stream[lane])  # type: ignore[arg-type]
-                    continue
-            if last > call.last_activity:
-                call.last_activity = last
-            if lane_pt[lane] in call.event_pts:
-                members = g.order[g.starts[i] : g.ends[i]]
-                self._telephone_events(d, g.headers, members, lane_stream[lane])
+                self.correlator.rtp_activity(stream)
+                continue
+            if last.item(k) > call.last_activity:
+                call.last_activity = last.item(k)
+            event_pts |= call.event_pts
+        if not event_pts:
+            return
+        pts = g.pts[chosen]
+        events = np.zeros(pts.shape[0], dtype=bool)
+        for pt in event_pts:  # one or two payload types
+            events |= pts == pt
+        candidates = np.flatnonzero(events)
+        groups, streams = [], []
+        for k, i, lane in zip(
+            candidates.tolist(),
+            chosen[candidates].tolist(),
+            lanes[candidates].tolist(),
+            strict=True,
+        ):
+            stream = lane_stream[lane]
+            assert stream is not None
+            if stream.call is not None and pts.item(k) in stream.call.event_pts:
+                groups.append(i)
+                streams.append(stream)
+        if groups:
+            self._telephone_events(d, g, groups, streams)
 
     def _open_lane(self, g: _Groups, i: int, key: StreamKey) -> int:
         """The lane of group ``i`` (stream ``key``), which the totals do not know: its stream
@@ -639,8 +686,7 @@ class Engine:
             if last > call.last_activity:
                 call.last_activity = last
             if pt in call.event_pts:
-                members = g.order[g.starts[i] : g.ends[i]]
-                self._telephone_events(d, g.headers, members, stream)
+                self._telephone_events(d, g, [i], [stream])
             elif recorder is not None:
                 receiver = Side.CALLEE if stream.side is Side.CALLER else Side.CALLER
                 codec = call.payload_name(pt, receiver) or static_payload_name(pt)
@@ -697,27 +743,43 @@ class Engine:
                 length,
             )
 
-    def _telephone_events(self, d, headers, members, stream) -> None:  # type: ignore[no-untyped-def]
-        """RFC 4733 events of one group: a digit where an event timestamp is new (§2.5)."""
+    def _telephone_events(
+        self, d: DatagramBatch, g: _Groups, groups: list[int], streams: list[StreamState]
+    ) -> None:
+        """RFC 4733 events of some groups (in group order, with their streams): a digit
+        where an event timestamp is new (§2.5). The groups' packets are read at once."""
+        headers = g.headers
+        members = np.concatenate([g.order[g.starts[i] : g.ends[i]] for i in groups])
+        owner = np.repeat(np.arange(len(groups)), g.counts[groups])
         ok = headers.payload_length[members] >= 4  # RFC 4733 §2.3: a 4-byte event payload
         malformed = ok.shape[0] - np.count_nonzero(ok)
         if malformed:
             self.summary.skip("malformed telephone-event", malformed)
-            members = members[ok]
+            members, owner = members[ok], owner[ok]
             if members.shape[0] == 0:
                 return
         stamps = headers.timestamp[members]
         new = np.empty(members.shape[0], dtype=bool)
-        new[0] = stream.last_event_ts is None or int(stamps[0]) != stream.last_event_ts
         np.not_equal(stamps[1:], stamps[:-1], out=new[1:])
-        stream.last_event_ts = int(stamps[-1])
-        starts = headers.payload_start[members[new]]
-        codes = np.frombuffer(d.data, dtype=np.uint8)[starts]
-        times = d.ts[headers.index[members[new]]]
-        for at, code in zip(times.tolist(), codes.tolist(), strict=True):
+        # each group's first packet against its stream's last event (a stream's groups
+        # follow one another: the second sees the first's last)
+        heads = np.flatnonzero(np.diff(owner, prepend=-1))
+        tails = np.append(heads[1:], owner.shape[0]) - 1
+        for k, head, tail in zip(
+            owner[heads].tolist(), heads.tolist(), tails.tolist(), strict=True
+        ):
+            stream = streams[k]
+            stamp = stamps.item(head)
+            new[head] = stream.last_event_ts is None or stamp != stream.last_event_ts
+            stream.last_event_ts = stamps.item(tail)
+        members = members[new]
+        codes = np.frombuffer(d.data, dtype=np.uint8)[headers.payload_start[members]]
+        times = d.ts[headers.index[members]]
+        dtmf = self.correlator.dtmf
+        for at, code, k in zip(times.tolist(), codes.tolist(), owner[new].tolist(), strict=True):
             digit = event_digit(code)
             if digit:
-                self.correlator.dtmf(stream, at, digit)
+                dtmf(streams[k], at, digit)
 
     def _rtcp(self, d: DatagramBatch, index: np.ndarray) -> None:
         self.summary.rtcp_packets += int(index.size)
@@ -747,16 +809,18 @@ def _group_order(window: np.ndarray, k1: np.ndarray, k2: np.ndarray, k3: np.ndar
 
 def _sorted_groups(
     window: np.ndarray, k1: np.ndarray, k2: np.ndarray, k3: np.ndarray
-) -> tuple[np.ndarray, tuple[np.ndarray, ...], np.ndarray]:
-    """(order, the four keys in that order, where each group starts): :func:`_group_order`
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+    """(order, where each group starts, the four keys of each group): :func:`_group_order`
     with what the grouping reads next.
 
     One stable sort on (window rank, 40-bit hash of the keys) instead of a four-key lexsort;
-    if two different keys ever share a hash within a window, fall back to the lexsort.
+    groups start where that word changes, and if two different keys ever share a hash
+    within a window (key words that change inside a group), fall back to the lexsort.
     Windows in ascending order and not too many of them: the order from a 16-bit radix sort
     (grouping.hash_order). Else, where the rank, the hash and a packet's position fit one
     64-bit word together, that word is sorted by value (SIMD sort, several times faster than
     a stable argsort) and the position read back from its low bits: the same order.
+    Gathers are ``take`` (a third cheaper than indexing with an integer array).
     """
     # Windows come ascending (datagrams are in time order): their offset from the first is
     # already a rank, unless the batch spans more windows than 24 bits hold.
@@ -769,7 +833,7 @@ def _sorted_groups(
     position_bits = max(1, (n - 1).bit_length())
     order = grouping.hash_order(ranks, hashes) if ascending else None
     if order is not None:
-        h = sort_key[order]
+        h = sort_key.take(order)
     elif int(ranks.max(initial=0)).bit_length() + 40 + position_bits <= 64:
         shift = np.uint64(position_bits)
         packed = np.sort((sort_key << shift) | np.arange(n, dtype=np.uint64))
@@ -777,13 +841,25 @@ def _sorted_groups(
         h = packed >> shift
     else:
         order = np.argsort(sort_key, kind="stable")
-        h = sort_key[order]
-    keys = (window, k1, k2, k3)
-    ordered, change = _changes(keys, order)
-    if (change[1:] & (h[1:] == h[:-1])).any():  # two keys share a hash
-        order = np.lexsort((k3, k2, k1, window))
-        ordered, change = _changes(keys, order)
-    return order, ordered, np.flatnonzero(change)
+        h = sort_key.take(order)
+    change = np.empty(n, dtype=bool)
+    change[0] = True
+    np.not_equal(h[1:], h[:-1], out=change[1:])
+    same = ~change[1:]
+    ordered = []
+    differs = np.empty(n - 1, dtype=bool)
+    for k in (k1, k2, k3):
+        sorted_k = k.take(order)
+        np.not_equal(sorted_k[1:], sorted_k[:-1], out=differs)
+        differs &= same
+        if differs.any():  # two keys share a hash
+            order = np.lexsort((k3, k2, k1, window))
+            keys, change = _changes((window, k1, k2, k3), order)
+            starts = np.flatnonzero(change)
+            return order, starts, tuple(k[starts] for k in keys)
+        ordered.append(sorted_k)
+    starts = np.flatnonzero(change)
+    return order, starts, (window.take(order.take(starts)), *(k[starts] for k in ordered))
 
 
 def _changes(

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from callvault import engine
 from callvault.calls.model import Call
 from callvault.config import Settings
 from callvault.engine import WINDOW_S, _group_order, ingest_file
@@ -52,3 +53,28 @@ def test_group_order_keeps_each_stream_together_in_arrival_order(windows: int) -
     keys = [(int(window[r[0]]), int(stream[r[0]])) for r in runs]
     assert len(keys) == len(set(keys))  # one run per (window, stream)
     assert all((np.diff(r) > 0).all() for r in runs)  # arrival order inside a run
+
+
+@pytest.mark.parametrize("windows", [1, 3])
+def test_keys_that_share_a_hash_are_still_grouped_apart(
+    windows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two streams whose key words hash alike (a hash with 7 values here) are told apart
+    by their words: the groups are those of a sort on the words themselves."""
+    monkeypatch.setattr(engine, "_mix", lambda k1, k2, k3: (k1 ^ k2 ^ k3) % np.uint64(7))
+    rng = np.random.default_rng(windows)
+    n = 4_000
+    window = np.sort(rng.integers(0, windows, n)).astype(np.int64)
+    stream = rng.integers(0, 40, n)
+    k1 = (stream * 7919).astype(np.uint64)
+    k2 = (stream * 104_729 + 3).astype(np.uint64)
+    k3 = (stream % 13).astype(np.uint64)
+    order, starts, (group_window, *words) = engine._sorted_groups(window, k1, k2, k3)
+    expected = np.lexsort((k3, k2, k1, window))
+    assert np.array_equal(order, expected)
+    keys = np.stack((window, k1.astype(np.int64), k2.astype(np.int64), k3.astype(np.int64)))
+    change = np.flatnonzero((np.diff(keys[:, expected], axis=1) != 0).any(axis=0)) + 1
+    assert np.array_equal(starts, np.concatenate(([0], change)))
+    assert np.array_equal(group_window, window[expected][starts])
+    for got, k in zip(words, (k1, k2, k3), strict=True):
+        assert np.array_equal(got, k[expected][starts])

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 NO_SEQUENCE = -1
 """``seq_first`` of a stream without packets yet."""
+NO_CALL = 0
+"""``lane_serial`` of a lane opened before its stream had a call (calls count from 1)."""
 
 
 class StreamTotals:
@@ -48,6 +50,9 @@ class StreamTotals:
         self.lane_call: list[CallState | None] = []
         """The call of each lane's stream, where it had one when the lane was opened (a
         stream keeps its call once it has one)."""
+        self.lane_serial = np.zeros(0, dtype=np.int64)
+        """The serial of each lane's ``lane_call`` (NO_CALL without one): a window's groups
+        are put together by call with NumPy."""
         self.lane_pt: list[int] = []
         self._free_lanes: list[int] = []
         self._index_hash = np.zeros(0, dtype=np.uint64)
@@ -122,6 +127,7 @@ class StreamTotals:
         self.lane_clock[lane] = 0
         self.lane_stream[lane] = stream
         self.lane_call[lane] = stream.call
+        self.lane_serial[lane] = NO_CALL if stream.call is None else stream.call.serial
         self.lane_pt[lane] = pt
         stream.lanes.append((pt, lane))
         return lane
@@ -209,6 +215,7 @@ class StreamTotals:
             "lane_row",
             "lane_slot",
             "lane_clock",
+            "lane_serial",
             "_lane_hash",
             "_keyed",
         ):

@@ -11,9 +11,9 @@ from callvault.errors import ParseError, Truncated
 RTP_VERSION = 2
 RTP_HEADER_SIZE = 12
 RTCP_HEADER_SIZE = 8
+"""RFC 3550 §6.4.2: the smallest RTCP packet, a receiver report without report blocks."""
 PLAIN_FIRST_BYTE = 0x80
 """Version 2 without padding, extension or CSRCs: the first byte of nearly every RTP packet."""
-"""RFC 3550 §6.4.2: the smallest RTCP packet, a receiver report without report blocks."""
 RTCP_PACKET_TYPES = range(200, 205)
 """RFC 3550 §12.1: SR, RR, SDES, BYE, APP; byte 1 of an RTCP packet (RFC 5761 §4)."""
 
