@@ -177,11 +177,11 @@ class PcapParser:
             self._lanes = ALL_LANES  # lengths that share a low byte sit side by side here
             offsets, lengths, end = walk(data, 0, limit, self._caplen_at)
             head = self._headers(data, offsets)
-        piece = self._piece(data, offsets, head)
+        piece = self._piece(data, offsets, lengths, head)
         too_long = np.flatnonzero(piece.caplen > MAX_SNAPLEN)
         if len(too_long):
             cut = too_long[0]
-            piece = self._piece(data, offsets[:cut], head[:cut])
+            piece = self._piece(data, offsets[:cut], lengths[:cut], head[:cut])
             end = int(offsets[too_long[0]])
         need = self._record_len(data, end)
         if need > RECORD_HEADER_LEN + MAX_SNAPLEN:
@@ -217,12 +217,16 @@ class PcapParser:
         headers alone)."""
         return headers(data, offsets, RECORD_HEADER_LEN + PREFIX_LEN, self.header.byte_order)
 
-    def _piece(self, data: bytes, offsets: np.ndarray, head: np.ndarray) -> Piece:
+    def _piece(
+        self, data: bytes, offsets: np.ndarray, lengths: np.ndarray, head: np.ndarray
+    ) -> Piece:
+        """The records at ``offsets``, of ``lengths`` as ``walk`` found them (the chain: their
+        caplen fields say the same, checked), with their headers ``head``."""
         return Piece(
             data=data,
             ts=to_seconds(head[:, 0], head[:, 1], self.header.per_second),
             start=offsets + RECORD_HEADER_LEN,
-            caplen=head[:, 2].astype(np.int64),
+            caplen=lengths - RECORD_HEADER_LEN,
             linktype=np.full(len(offsets), self.header.linktype, dtype=np.int64),
             prefix=prefixes(head, RECORD_HEADER_LEN),
         )
