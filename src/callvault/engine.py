@@ -288,7 +288,8 @@ class Engine:
         buf = np.frombuffer(d.data, dtype=np.uint8)
         sip_mask, rtp_mask, rtcp_mask = rtp.classify(buf, d.start, d.length)
         self._masks = (sip_mask, rtp_mask, rtcp_mask)
-        other = ~(sip_mask | rtp_mask | rtcp_mask) & (d.length >= 12)
+        known = sip_mask | rtp_mask | rtcp_mask  # the three never overlap
+        other = ~known & (d.length >= 12)
         zrtp = np.flatnonzero(other)
         if zrtp.size:
             magic = buf[(d.start[zrtp] + 4)[:, None] + np.arange(4)]
@@ -300,7 +301,7 @@ class Engine:
                     "encrypted (ZRTP)",
                 )
             self.summary.skip("zrtp key agreement", int(zrtp.size))
-        neither = len(d) - int(sip_mask.sum() + rtp_mask.sum() + rtcp_mask.sum()) - int(zrtp.size)
+        neither = len(d) - np.count_nonzero(known) - int(zrtp.size)
         self.summary.skip("udp neither SIP nor RTP", neither)
         out = []
         index = np.flatnonzero(sip_mask)
