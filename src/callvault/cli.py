@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
 def _main(argv: list[str] | None) -> None:
     try:
         if argv is None:
-            _import_command_uncollected(sys.argv[1:])
+            _import_commands_uncollected(sys.argv[1:])
         cli.main(args=argv, prog_name="callvault", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("callvault: interrupted", err=True)
@@ -115,7 +115,7 @@ def _main(argv: list[str] | None) -> None:
         sys.exit(70)
 
 
-def _import_command_uncollected(args: list[str]) -> None:
+def _import_commands_uncollected(args: list[str]) -> None:
     """Import the modules the command line ``args`` runs with the garbage collector off, then
     freeze what is alive: the module of the command they name (their first word that is no
     option: the group's own options take no value), or every command's for the group's help,
