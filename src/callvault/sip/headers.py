@@ -124,11 +124,12 @@ class Headers:
     and <>. Values are unfolded: continuation lines are joined with one space.
     """
 
-    __slots__ = ("_fields_read", "_index", "_lines")
+    __slots__ = ("_fields_read", "_index", "_lines", "_read_field")
 
     def __init__(self, fields: Iterable[tuple[str, str]] = ()) -> None:
         self._fields_read: list[tuple[str, str]] | None = list(fields)
-        self._lines: tuple[list[str], Callable[[str], tuple[str, str]]] | None = None
+        self._lines: list[str] | None = None
+        self._read_field: Callable[[str], tuple[str, str]] | None = None
         # one value per key is the rule, so a lone value is kept as the string itself and
         # only repeated headers (Via, Record-Route ...) get a list: fewer objects per message
         index: dict[str, str | list[str]] = {}
@@ -171,7 +172,8 @@ class Headers:
                     found.append(value)
         headers = cls.__new__(cls)
         headers._fields_read = None
-        headers._lines = (lines, read_field)
+        headers._lines = lines
+        headers._read_field = read_field
         headers._index = index
         return headers
 
@@ -180,9 +182,8 @@ class Headers:
         """(name as written, value) of every field, in order; read from the lines on first use."""
         fields = self._fields_read
         if fields is None:
-            lines, read_field = self._lines  # type: ignore[misc]
-            fields = self._fields_read = list(map(read_field, lines))
-            self._lines = None
+            fields = self._fields_read = list(map(self._read_field, self._lines))  # type: ignore[arg-type]
+            self._lines = self._read_field = None
         return fields
 
     def _lookup(self, name: str) -> str | list[str] | None:

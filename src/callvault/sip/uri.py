@@ -86,7 +86,11 @@ class SipUri:
     def __str__(self) -> str:
         if self.opaque is not None:
             return f"{self.scheme}:{self.opaque}"
-        params = "".join(f";{k}" if v is None else f";{k}={v}" for k, v in self.params)
+        params = (
+            "".join([f";{k}" if v is None else f";{k}={v}" for k, v in self.params])
+            if self.params
+            else ""
+        )
         if self.scheme == "tel":
             return f"tel:{self.user}{params}"
         userinfo = ""
@@ -94,7 +98,7 @@ class SipUri:
             userinfo = self.user if self.password is None else f"{self.user}:{self.password}"
             userinfo += "@"
         port = "" if self.port is None else f":{self.port}"
-        headers = "&".join(f"{k}={v}" for k, v in self.headers)
+        headers = "&".join([f"{k}={v}" for k, v in self.headers]) if self.headers else ""
         return (
             f"{self.scheme}:{userinfo}{self.host}{port}{params}{'?' + headers if headers else ''}"
         )
