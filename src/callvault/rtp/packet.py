@@ -123,8 +123,8 @@ def read_headers(
     The 12 fixed bytes of every packet are gathered at once and read as three big-endian
     32-bit words (RFC 3550 §5.1: V P X CC M PT sequence | timestamp | SSRC).
     """
-    s = start[index]
-    n = length[index]
+    s = start.take(index)
+    n = length.take(index)
     # one 12-byte record a packet from a view with a record at every byte: a single gather
     # (several times faster than gathering rows of a (n, 12) byte view)
     fixed = (
