@@ -301,7 +301,7 @@ class Engine:
                     "encrypted (ZRTP)",
                 )
             self.summary.skip("zrtp key agreement", int(zrtp.size))
-        neither = len(d) - np.count_nonzero(known) - int(zrtp.size)
+        neither = len(d) - int(np.count_nonzero(known)) - int(zrtp.size)
         self.summary.skip("udp neither SIP nor RTP", neither)
         out = []
         index = np.flatnonzero(sip_mask)
@@ -753,7 +753,7 @@ class Engine:
         members = np.concatenate([g.order[g.starts[i] : g.ends[i]] for i in groups])
         owner = np.repeat(np.arange(len(groups)), g.counts[groups])
         ok = headers.payload_length[members] >= 4  # RFC 4733 §2.3: a 4-byte event payload
-        malformed = ok.shape[0] - np.count_nonzero(ok)
+        malformed = ok.shape[0] - int(np.count_nonzero(ok))
         if malformed:
             self.summary.skip("malformed telephone-event", malformed)
             members, owner = members[ok], owner[ok]

@@ -10,7 +10,8 @@ import pytest
 from callvault import engine
 from callvault.calls.model import Call
 from callvault.config import Settings
-from callvault.engine import WINDOW_S, _group_order, ingest_file
+from callvault.engine import WINDOW_S, Engine, _group_order, ingest_file
+from callvault.net.datagram import DatagramBatch
 from callvault.synth import demo_calls, write_capture
 
 T0 = 1_767_225_600.0
@@ -78,3 +79,23 @@ def test_keys_that_share_a_hash_are_still_grouped_apart(
     assert np.array_equal(group_window, window[expected][starts])
     for got, k in zip(words, (k1, k2, k3), strict=True):
         assert np.array_equal(got, k[expected][starts])
+
+
+def test_skip_counts_are_python_ints() -> None:
+    """The summary's counts go to JSON as they are (a NumPy integer would not)."""
+    junk = b"\x00" * 20
+    batch = DatagramBatch(
+        junk * 3,
+        np.array([T0, T0 + 0.1, T0 + 0.2]),
+        np.array([0, 20, 40]),
+        np.array([20, 20, 20]),
+        np.array([1, 1, 1], dtype=np.uint64),
+        np.array([2, 2, 2], dtype=np.uint64),
+        np.array([5000, 5000, 5000]),
+        np.array([6000, 6000, 6000]),
+    )
+    engine_ = Engine(Settings(record_audio=False), lambda call: None)
+    engine_.feed_datagrams(batch)
+    summary = engine_.close()
+    assert summary.skipped == {"udp neither SIP nor RTP": 3}
+    assert all(type(n) is int for n in summary.skipped.values())
