@@ -124,7 +124,7 @@ class QualityTable:
 
     def release(self, slot: int) -> None:
         """Forget a stream; a later :meth:`open_slot` reuses its slot."""
-        self.flush()
+        self._flush_for(slot)
         self._check(slot)
         generation = self._cols["generation"][slot] + 1
         for col in self._cols.values():
@@ -200,7 +200,8 @@ class QualityTable:
         indexed: bool = False,
     ) -> None:
         """:meth:`update` later: segments are kept until :meth:`flush` (or a :meth:`result`
-        or :meth:`release`, which flush first) and then advanced in one update.
+        or :meth:`release` of a slot they name, which flush first) and then advanced in one
+        update.
 
         ``packets`` is (seq, rtp_ts, arrival, regular, position) and ``indexed`` as for
         :meth:`update`; every deferred segment must name the same arrays (the same
@@ -219,6 +220,7 @@ class QualityTable:
         if pending is None:
             pending = self._pending = _Pending(packets, indexed)
         pending.slots.append(slots)
+        pending.named.update(np.asarray(slots).tolist())
         pending.starts.append(starts)
         pending.ends.append(ends)
         pending.clock_rate.append(clock_rate)
@@ -244,7 +246,7 @@ class QualityTable:
 
     def result(self, slot: int, codec: str = "PCMU") -> QualityStats:
         """The stream's quality so far; ``codec`` (an SDP encoding name) picks the MOS model."""
-        self.flush()
+        self._flush_for(slot)
         self._check(slot)
         cols = self._cols
         if not cols["started"].item(slot):
@@ -278,6 +280,13 @@ class QualityTable:
                 codec, loss_percent, 1000.0 * jitter_mean, burst_ratio(loss_percent, lost, bursts)
             ),
         )
+
+    def _flush_for(self, slot: int) -> None:
+        """Flush if deferred segments name ``slot``: the others leave its numbers as they
+        are. Streams end a few at a time in the middle of a batch, mostly without packets
+        in it, so the batch is still advanced in one update."""
+        if self._pending is not None and slot in self._pending.named:
+            self.flush()
 
     def _check(self, slot: int) -> None:
         if not 0 <= slot < self._capacity or not self._cols["open"][slot]:
@@ -409,12 +418,14 @@ class QualityTable:
 class _Pending:
     """Segments deferred against one batch's packet arrays."""
 
-    __slots__ = ("clock_rate", "ends", "indexed", "packets", "slots", "starts")
+    __slots__ = ("clock_rate", "ends", "indexed", "named", "packets", "slots", "starts")
 
     def __init__(self, packets: tuple[np.ndarray, ...], indexed: bool) -> None:
         self.packets = packets
         self.indexed = indexed
         self.slots: list[np.ndarray] = []
+        self.named: set[int] = set()
+        """The slots of the segments."""
         self.starts: list[np.ndarray] = []
         self.ends: list[np.ndarray] = []
         self.clock_rate: list[np.ndarray] = []
