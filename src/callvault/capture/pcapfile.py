@@ -148,7 +148,7 @@ def walk(
 
 def chained(lengths: np.ndarray, caplen: np.ndarray) -> bool:
     """Whether the records' caplen fields agree with the ``lengths`` ``walk`` returned."""
-    return bool((caplen + RECORD_HEADER_LEN == lengths).all())
+    return bool((caplen == lengths - RECORD_HEADER_LEN).all())
 
 
 class PcapParser:
