@@ -474,8 +474,8 @@ class Engine:
 
     def _apply_columns(self, d: DatagramBatch, g: _Groups, lo: int, hi: int) -> None:
         """A window's groups: lanes found by key at once, the few new ones one by one, the
-        totals and quality segments added with NumPy; then each group's call (last activity,
-        telephone events), in group order as :meth:`_apply_each` does."""
+        totals and quality segments added with NumPy; then what they tell the calls
+        (:meth:`_follow_calls`)."""
         totals = self._totals
         assert totals is not None
         window = slice(lo, hi)
