@@ -373,11 +373,9 @@ class QualityTable:
         step[first] = arrival[first] - cols["jitter_arrival"][slots]
         advance = work("advance", n)
         ts_step = np.subtract(ts32[1:], ts32[:-1], out=work("ts_step", n, np.uint32)[1:])
-        per_packet = isinstance(rate, np.ndarray)
-        np.divide(ts_step.view(np.int32), rate[1:] if per_packet else rate, out=advance[1:])
-        advance[first] = _signed(ts32[first] - cols["jitter_ts"][slots], 32) / (
-            rate[first] if per_packet else rate
-        )
+        rest, firsts = (rate[1:], rate[first]) if isinstance(rate, np.ndarray) else (rate, rate)
+        np.divide(ts_step.view(np.int32), rest, out=advance[1:])
+        advance[first] = _signed(ts32[first] - cols["jitter_ts"][slots], 32) / firsts
         np.subtract(step, advance, out=step)
         np.abs(step, out=step)
         jitter = np.multiply(step, JITTER_GAIN, out=work("jitter", n))
@@ -585,7 +583,7 @@ class _Runs:
         if position is not None and repeated:
             if not indexed and position.shape != (n,):
                 raise ValueError("position differs in length from the packet arrays")
-            merge = _merge_order(take if indexed else position[take], run_lengths)
+            merge = _merge_order(work, take if indexed else position[take], run_lengths)
             if merge is not None:
                 mixed, merged = merge
                 take[mixed] = take[merged]
@@ -641,12 +639,12 @@ def _outside(position: np.ndarray, n: int) -> bool:
     """Whether an index in ``position`` lies outside ``0:n``."""
     if position.dtype.kind == "i":
         # negative numbers read as unsigned are beyond any length: one pass, not two
-        return bool(position.view(position.dtype.str.replace("i", "u")).max() >= n)
+        return bool(position.view(np.dtype(f"u{position.itemsize}")).max() >= n)
     return bool(position.min() < 0 or position.max() >= n)
 
 
 def _merge_order(
-    position: np.ndarray, run_lengths: np.ndarray
+    work: _Work, position: np.ndarray, run_lengths: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """(mixed, merged): packets ``mixed`` take the place of packets ``merged`` to put each
     run's packets in position order (None: they are).
@@ -662,8 +660,7 @@ def _merge_order(
         return None
     runs = np.unique(run[inner])
     lengths = run_lengths[runs]
-    mixed = np.repeat(run_starts[runs] - (np.cumsum(lengths) - lengths), lengths)
-    mixed += np.arange(mixed.shape[0])
+    mixed = _ranges(work, run_starts[runs], lengths)
     return mixed, mixed[np.lexsort((position[mixed], np.repeat(runs, lengths)))]
 
 
