@@ -130,22 +130,7 @@ class Headers:
         self._fields_read: list[tuple[str, str]] | None = list(fields)
         self._lines: list[str] | None = None
         self._read_field: Callable[[str], tuple[str, str]] | None = None
-        # one value per key is the rule, so a lone value is kept as the string itself and
-        # only repeated headers (Via, Record-Route ...) get a list: fewer objects per message
-        index: dict[str, str | list[str]] = {}
-        compact = COMPACT_FORMS
-        for name, value in self._fields_read:
-            key = name.lower()
-            if len(key) == 1:
-                key = compact.get(key, key)
-            found = index.get(key)
-            if found is None:
-                index[key] = value
-            elif type(found) is str:
-                index[key] = [found, value]
-            else:
-                found.append(value)
-        self._index = index
+        self._index = _index((header_key(name), value) for name, value in self._fields_read)
 
     @classmethod
     def from_lines(
@@ -161,15 +146,7 @@ class Headers:
         correlator makes, never do."""
         index: dict[str, str | list[str]] = dict(pairs)
         if len(index) < len(pairs):  # a repeated header (Via, Record-Route ...)
-            index = {}
-            for key, value in pairs:
-                found = index.get(key)
-                if found is None:
-                    index[key] = value
-                elif type(found) is str:
-                    index[key] = [found, value]
-                else:
-                    found.append(value)
+            index = _index(pairs)
         headers = cls.__new__(cls)
         headers._fields_read = None
         headers._lines = lines
@@ -262,3 +239,19 @@ class Headers:
 
     def __repr__(self) -> str:
         return f"Headers({self._fields!r})"
+
+
+def _index(pairs: Iterable[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """Lookup key → value of (lookup key, value) pairs. One value per key is the rule, so a
+    lone value is kept as the string itself and only repeated headers (Via, Record-Route ...)
+    get a list: fewer objects per message."""
+    index: dict[str, str | list[str]] = {}
+    for key, value in pairs:
+        found = index.get(key)
+        if found is None:
+            index[key] = value
+        elif type(found) is str:
+            index[key] = [found, value]
+        else:
+            found.append(value)
+    return index
