@@ -157,7 +157,7 @@ def _checked(spec: Field[Any], value: object) -> object:
     """``value`` converted to what ``spec`` declares and checked against its bounds and, for
     recording rules and consent conditions, their grammar."""
     try:
-        converted = _convert(value, spec.type)
+        converted = convert(value, spec.type)
         for bound, limit in spec.metadata.items():
             _check_bound(converted, bound, limit)
         if spec.name in ("recording_rules", "consent_required") and converted:
@@ -167,7 +167,7 @@ def _checked(spec: Field[Any], value: object) -> object:
     return converted
 
 
-def _convert(value: object, kind: Any) -> object:
+def convert(value: object, kind: Any) -> object:
     """``value`` as the annotation ``kind`` has it; raises ValueError saying why it cannot be."""
     origin = get_origin(kind)
     if origin is Union or origin is types.UnionType:
@@ -175,7 +175,7 @@ def _convert(value: object, kind: Any) -> object:
         if value is None and len(choices) < len(get_args(kind)):
             return None
         (kind,) = choices
-        return _convert(value, kind)
+        return convert(value, kind)
     if origin is Literal:
         if value in get_args(kind):
             return value

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from callvault.config import ENV_PREFIX, convert
 from callvault.errors import CallvaultError
 from callvault.journal.schema import KPI_WAIT_BOUNDS_S
 
@@ -203,15 +204,13 @@ def center_settings(**overrides: object) -> KpiSettings:
     """The center's KPI settings (environment), with the overrides given (None: not given).
 
     Raises AnalyticsError naming the environment variable whose value cannot be used."""
-    from callvault.config import ENV_PREFIX, _convert
-
     environ = {key.upper(): text for key, text in os.environ.items()}
     values: dict[str, Any] = {}
     for name, kind in _CENTER_SETTINGS.items():
         variable = ENV_PREFIX + name.upper()
         if variable in environ:
             try:
-                values[name] = _convert(environ[variable], kind)
+                values[name] = convert(environ[variable], kind)
             except ValueError as exc:
                 raise AnalyticsError(f"{variable}: {exc}") from None
     values.update({k: v for k, v in overrides.items() if v is not None})
