@@ -77,8 +77,8 @@ def extend_run(
 
 
 FIRST_PROBE = 64
-"""Records checked by ``same_key_run``'s first probe (a G.711 call's run between two other
-packets is a few dozen); each later probe is four times longer."""
+"""Records checked by the first probe of a run (``same_key_run``, the pcap walk): a G.711
+call's run between two other packets is a few dozen; each later probe is four times longer."""
 
 
 def same_key_run(
@@ -115,23 +115,6 @@ def same_key_run(
         todo -= k
         probe *= 4
     return run
-
-
-def byte_run(data: bytes, at: int, size: int, todo: int) -> int:
-    """How many of the ``todo`` records of ``size`` bytes from the one holding byte ``at`` on
-    hold that byte's value at the same place: ``same_key_run`` for a one-byte key, without
-    its loop over the key's bytes."""
-    byte = data[at : at + 1]
-    run, probe = 0, FIRST_PROBE
-    while True:
-        k = min(probe, todo)
-        found = k - len(data[at : at + (k - 1) * size + 1 : size].lstrip(byte))
-        run += found
-        if found < k or k == todo:
-            return run
-        at += k * size
-        todo -= k
-        probe *= 4
 
 
 def gather(view: np.ndarray, index: np.ndarray) -> np.ndarray:
