@@ -286,7 +286,7 @@ class Engine:
             self._masks = (np.zeros(0, bool),) * 3
             return []
         buf = np.frombuffer(d.data, dtype=np.uint8)
-        sip_mask, rtp_mask, rtcp_mask = rtp.classify(buf, d.start, d.length)
+        sip_mask, rtp_mask, rtcp_mask = rtp.classify(buf, d.start, d.length, d.lead)
         self._masks = (sip_mask, rtp_mask, rtcp_mask)
         known = sip_mask | rtp_mask | rtcp_mask  # the three never overlap
         other = ~known & (d.length >= 12)
@@ -416,7 +416,7 @@ class Engine:
         if index.size == 0:
             return None
         buf = np.frombuffer(d.data, dtype=np.uint8)
-        headers, bad = rtp.read_headers(buf, d.start, d.length, index)
+        headers, bad = rtp.read_headers(buf, d.start, d.length, index, d.lead)
         self.summary.skip("malformed RTP", int(bad.size))
         n = headers.index.size
         if n == 0:
@@ -914,6 +914,7 @@ def _sorted_by_time(d: DatagramBatch) -> DatagramBatch:
         d.dst[order],
         d.sport[order],
         d.dport[order],
+        None if d.lead is None else d.lead[:, order],
     )
 
 

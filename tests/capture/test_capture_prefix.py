@@ -59,3 +59,24 @@ def test_decoding_from_the_prefix_is_decoding_the_batch(tmp_path) -> None:
                 np.testing.assert_array_equal(getattr(datagrams, name), getattr(alone, name))
             taken += int(handled.sum())
     assert taken > 300
+
+
+def test_lead_words_hold_each_payloads_first_bytes(tmp_path) -> None:
+    """DatagramBatch.lead: the first 16 bytes of every payload, as far as the payload has
+    them, handed over with the datagrams the prefix decoded (none where it was not used)."""
+    frames = _udp_frames(400)
+    path = tmp_path / "lead.pcap"
+    path.write_bytes(pcap_bytes(frames)[0])
+    checked = 0
+    with open_capture(path, 50, use_libpcap=False) as reader:
+        for batch in reader:
+            _, datagrams = decode_udp(batch)
+            assert datagrams.lead is not None and datagrams.lead.shape == (2, len(datagrams))
+            lead = datagrams.lead.T.astype(">u8").tobytes()
+            for i in range(len(datagrams)):
+                payload = datagrams.payload(i)[:16]
+                assert lead[16 * i : 16 * i + len(payload)] == payload
+                checked += 1
+            _, alone = decode_udp(dataclasses.replace(batch, prefix=None))
+            assert alone.lead is None
+    assert checked > 300

@@ -148,3 +148,32 @@ def test_classify_sip_rtp_rtcp() -> None:
     assert sip.tolist() == [True, False, False, False, False]
     assert rtp_mask.tolist() == [False, True, False, False, False]
     assert rtcp.tolist() == [False, False, True, False, False]
+
+
+def _lead(buf: np.ndarray, starts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """DatagramBatch.lead for the datagrams at ``starts``: their first 16 bytes as two
+    big-endian words, with random bytes where a datagram is shorter (as a reader's prefix
+    holds the next frame's bytes there)."""
+    data = buf.tobytes() + rng.bytes(16)
+    rows = b"".join(data[s : s + 16] for s in starts.tolist())
+    return np.frombuffer(rows, dtype=">u8").reshape(-1, 2).T.astype(np.uint64)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(packets | st.binary(max_size=30), min_size=1, max_size=20), st.integers(0, 99))
+def test_lead_words_read_as_the_gathers_do(items: list[bytes], seed: int) -> None:
+    """classify and read_headers read the same from DatagramBatch.lead as from the bytes,
+    whatever lies past the end of a short datagram."""
+    buf, starts, lengths = _batch(items)
+    lead = _lead(buf, starts, np.random.default_rng(seed))
+    masks = classify(buf, starts, lengths)
+    for mine, theirs in zip(classify(buf, starts, lengths, lead), masks, strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    index = np.flatnonzero(masks[1])
+    headers, bad = read_headers(buf, starts, lengths, index)
+    from_lead, bad_lead = read_headers(buf, starts, lengths, index, lead)
+    np.testing.assert_array_equal(bad, bad_lead)
+    for name in ("index", "payload_type", "marker", "sequence", "timestamp", "ssrc",
+                 "payload_start", "payload_length"):  # fmt: skip
+        np.testing.assert_array_equal(getattr(headers, name), getattr(from_lead, name))
+        assert getattr(headers, name).dtype == getattr(from_lead, name).dtype

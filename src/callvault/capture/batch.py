@@ -16,9 +16,10 @@ LINKTYPE_IPV4 = 228
 LINKTYPE_IPV6 = 229
 LINKTYPE_LINUX_SLL2 = 276
 
-PREFIX_LEN = 44
+PREFIX_LEN = 60
 """Bytes at the start of each frame a reader may gather for the decoder (``PacketBatch.prefix``):
-an untagged Ethernet header, an IPv4 header without options and a UDP header take 42."""
+an untagged Ethernet header, an IPv4 header without options and a UDP header take 42, and the
+first 16 bytes of the UDP payload after them (an RTP packet's fixed header and 4 more) 58."""
 
 
 @dataclass(frozen=True, slots=True)

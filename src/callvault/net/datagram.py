@@ -73,6 +73,11 @@ class DatagramBatch:
     """int64 UDP source port."""
     dport: np.ndarray
     """int64 UDP destination port."""
+    lead: np.ndarray | None = None
+    """None, or a (2, datagrams) uint64 array: the first 16 bytes of each payload as two
+    big-endian words (past the end of a shorter payload: any bytes). The decoder hands them
+    over where the reader's frame prefixes held them for every datagram, so that telling
+    RTP from SIP and reading RTP headers need no gather over the batch's bytes."""
 
     def __len__(self) -> int:
         return int(self.ts.shape[0])

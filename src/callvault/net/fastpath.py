@@ -213,7 +213,7 @@ def _plain_ethernet(views: _Views, batch: PacketBatch) -> tuple[np.ndarray, Data
     """
     start = batch.start
     words = views.plain_at(start) if batch.prefix is None else _plain_words(batch.prefix)
-    head, frag, addresses, udp = words
+    head, frag, addresses, udp = words[:4]
     ok = (head & _TYPE_VERSION_IHL) == _IPV4_NO_OPTIONS
     if not bool(ok.all()):
         ethertype = head >> np.uint64(32) & np.uint64(0xFFFF)
@@ -248,13 +248,15 @@ def _plain_ethernet(views: _Views, batch: PacketBatch) -> tuple[np.ndarray, Data
         dst=pick(addresses) & np.uint64(0xFFFF_FFFF),
         sport=(pick(udp) >> np.uint64(48)).view(np.int64),
         dport=pick(dport),
+        lead=None if words.shape[0] == 4 else words[4:] if rows is None else words[4:, rows],
     )
 
 
 def _plain_words(prefix: np.ndarray) -> np.ndarray:
     """``_Views.plain_at`` from the frames' first bytes the reader gathered
-    (``PacketBatch.prefix``): no gather over the batch's bytes."""
-    return prefix[:, 10:42].view(">u8").T.astype(np.uint64, order="C")
+    (``PacketBatch.prefix``), with two words more: bytes 42 to 57, the start of the UDP
+    payload (``DatagramBatch.lead``). No gather over the batch's bytes."""
+    return prefix[:, 10:58].view(">u8").T.astype(np.uint64, order="C")
 
 
 def decode_udp(batch: PacketBatch) -> tuple[np.ndarray, DatagramBatch]:

@@ -79,7 +79,12 @@ class RtpHeaders:
 
 
 def _plain_headers(
-    index: np.ndarray, first: np.ndarray, words: np.ndarray, s: np.ndarray, n: np.ndarray
+    index: np.ndarray,
+    first: np.ndarray,
+    timestamp: np.ndarray,
+    ssrc: np.ndarray,
+    s: np.ndarray,
+    n: np.ndarray,
 ) -> RtpHeaders:
     """Headers of packets that all have the fixed 12 bytes alone: no CSRC, extension or padding."""
     return RtpHeaders(
@@ -87,8 +92,8 @@ def _plain_headers(
         payload_type=(first >> 16) & 0x7F,
         marker=((first >> 23) & 1).astype(bool),
         sequence=first & 0xFFFF,
-        timestamp=words[:, 1].astype(np.int64),
-        ssrc=words[:, 2].astype(np.int64),
+        timestamp=timestamp,
+        ssrc=ssrc,
         payload_start=s + RTP_HEADER_SIZE,
         payload_length=n - RTP_HEADER_SIZE,
     )
@@ -98,51 +103,72 @@ def _be16(buf: np.ndarray, pos: np.ndarray) -> np.ndarray:
     return (buf[pos].astype(np.int64) << 8) | buf[pos + 1]
 
 
-def classify(buf: np.ndarray, start: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, ...]:
+def classify(
+    buf: np.ndarray, start: np.ndarray, length: np.ndarray, lead: np.ndarray | None = None
+) -> tuple[np.ndarray, ...]:
     """Masks (sip, rtp, rtcp) over datagrams by their first bytes.
 
     SIP starts with an upper-case method name or "SIP/2.0"; RTP and RTCP start with
     version 2 (RFC 3550), which no SIP start line can; RTCP's packet type 200-204 sits
-    where RTP keeps marker and payload type (RFC 5761 §4).
+    where RTP keeps marker and payload type (RFC 5761 §4). ``lead``: the payloads' first
+    bytes as ``DatagramBatch.lead`` holds them, read instead of ``buf`` where given.
     """
     nonempty = length >= 4
-    first = np.where(nonempty, buf[np.minimum(start, buf.shape[0] - 1)], 0)
+    if lead is None:
+        first = np.where(nonempty, buf[np.minimum(start, buf.shape[0] - 1)], 0)
+    else:
+        first = np.where(nonempty, (lead[0] >> np.uint64(56)).astype(np.uint8), 0)
     sip = nonempty & (first >= 0x41) & (first <= 0x5A)
     versioned = (length >= RTCP_HEADER_SIZE) & ((first & 0xC0) == 0x80)
-    second = np.where(versioned, buf[np.minimum(start + 1, buf.shape[0] - 1)], 0)
+    if lead is None:
+        second = np.where(versioned, buf[np.minimum(start + 1, buf.shape[0] - 1)], 0)
+    else:
+        second = np.where(versioned, (lead[0] >> np.uint64(48)).astype(np.uint8), 0)
     rtcp = versioned & (second >= 200) & (second <= 204)
     rtp = versioned & ~rtcp & (length >= RTP_HEADER_SIZE)
     return sip, rtp, rtcp
 
 
 def read_headers(
-    buf: np.ndarray, start: np.ndarray, length: np.ndarray, index: np.ndarray
+    buf: np.ndarray,
+    start: np.ndarray,
+    length: np.ndarray,
+    index: np.ndarray,
+    lead: np.ndarray | None = None,
 ) -> tuple[RtpHeaders, np.ndarray]:
     """Parse the RTP headers of the datagrams at ``index``; returns (headers, malformed index).
 
-    The 12 fixed bytes of every packet are gathered at once and read as three big-endian
-    32-bit words (RFC 3550 §5.1: V P X CC M PT sequence | timestamp | SSRC).
+    The 12 fixed bytes of every packet are read as three big-endian 32-bit words (RFC 3550
+    §5.1: V P X CC M PT sequence | timestamp | SSRC): from ``lead`` (``DatagramBatch.lead``)
+    where given, else gathered from ``buf`` at once.
     """
     s = start.take(index)
     n = length.take(index)
-    # one 12-byte record a packet from a view with a record at every byte: a single gather
-    # (several times faster than gathering rows of a (n, 12) byte view)
-    fixed = (
-        np.ndarray(
-            (buf.shape[0] - RTP_HEADER_SIZE + 1,),
-            dtype=f"V{RTP_HEADER_SIZE}",
-            buffer=buf,
-            strides=(1,),
-        )[s]
-        if s.size
-        else np.zeros(0, dtype=f"V{RTP_HEADER_SIZE}")
-    )
-    words = fixed.view(">u4").reshape(-1, 3)
-    first = words[:, 0].astype(np.int64)
+    if lead is not None:
+        w0, w1 = lead[0].take(index), lead[1].take(index)
+        first = (w0 >> np.uint64(32)).view(np.int64)
+        timestamp = (w0 & np.uint64(0xFFFF_FFFF)).view(np.int64)
+        ssrc = (w1 >> np.uint64(32)).view(np.int64)
+    else:
+        # one 12-byte record a packet from a view with a record at every byte: a single
+        # gather (several times faster than gathering rows of a (n, 12) byte view)
+        fixed = (
+            np.ndarray(
+                (buf.shape[0] - RTP_HEADER_SIZE + 1,),
+                dtype=f"V{RTP_HEADER_SIZE}",
+                buffer=buf,
+                strides=(1,),
+            )[s]
+            if s.size
+            else np.zeros(0, dtype=f"V{RTP_HEADER_SIZE}")
+        )
+        words = fixed.view(">u4").reshape(-1, 3)
+        first = words[:, 0].astype(np.int64)
+        timestamp = words[:, 1].astype(np.int64)
+        ssrc = words[:, 2].astype(np.int64)
     b0 = first >> 24
     if bool((b0 == PLAIN_FIRST_BYTE).all()) and bool((n >= RTP_HEADER_SIZE).all()):
-        return _plain_headers(index, first, words, s, n), index[:0]
-    words = words.astype(np.int64)
+        return _plain_headers(index, first, timestamp, ssrc, s, n), index[:0]
     header = RTP_HEADER_SIZE + 4 * (b0 & 0x0F)
     ok = header <= n
     has_ext = (b0 & 0x10) != 0
@@ -168,8 +194,8 @@ def read_headers(
         payload_type=(first[good] >> 16) & 0x7F,
         marker=((first[good] >> 23) & 1).astype(bool),
         sequence=first[good] & 0xFFFF,
-        timestamp=words[good, 1],
-        ssrc=words[good, 2],
+        timestamp=timestamp[good],
+        ssrc=ssrc[good],
         payload_start=s[good] + header[good],
         payload_length=n[good] - header[good] - padding[good],
     )
