@@ -163,6 +163,12 @@ class Headers:
             self._lines = self._read_field = None
         return fields
 
+    def lookups(self) -> dict[str, str | list[str]]:
+        """Lookup key → value of every header: the value itself for a header that appears
+        once, a list of them for a repeated one. The dict the accessors read, for a parser
+        that reads several fields at once: it must not be changed."""
+        return self._index
+
     def _lookup(self, name: str) -> str | list[str] | None:
         """The index entry of ``name``; names already in key form (as the parsers ask for
         them, e.g. "call-id") skip the lower-casing: every key is its own header_key."""

@@ -18,7 +18,7 @@ from callvault.errors import ParseError, Truncated
 from callvault.sip.address import Address, parse_address, parse_address_list
 from callvault.sip.body import BodyPart, find_body, media_type, split_multipart
 from callvault.sip.grammar import TOKEN_RE, WHITESPACE
-from callvault.sip.headers import COMPACT_FORMS, Headers, header_key
+from callvault.sip.headers import COMPACT_FORMS, Headers
 from callvault.sip.uri import SipUri, parse_uri
 from callvault.sip.via import CSeq, Via, parse_cseq, parse_via_list
 
@@ -240,12 +240,40 @@ def parse_message(data: bytes, *, strict: bool = False) -> SipRequest | SipRespo
         head_end, body_start = _find_header_end(data, start)
         first, _, rest = data[start:head_end].decode("utf-8", "replace").partition("\n")
         headers = Headers(_header_fields(rest))
-    content_length = _content_length(headers)
+    # Content-Length, Call-ID and CSeq straight from the lookup dict: what Headers.get
+    # would say (each key is in lookup-key form), without a method call for each
+    index = headers.lookups()
+    found = index.get("content-length")
+    if found is None:
+        content_length = None
+    elif type(found) is str:
+        content_length = _length(found)
+    else:
+        content_length = _repeated_length(found)
     if content_length is not None and content_length <= len(data) - body_start:
         body = data[body_start : body_start + content_length]
     else:
         body = data[body_start:]
-    message = _start_line(first.rstrip("\r"), headers, body, body_start + len(body), content_length)
+    kind, start_fields = _read_start_line(first.rstrip("\r"))
+    call_id = index.get("call-id")
+    if type(call_id) is list:
+        call_id = call_id[0]
+    cseq = index.get("cseq")
+    if type(cseq) is list:
+        cseq = cseq[0]
+    # The instance is built without the frozen dataclass __init__ (one object.__setattr__
+    # per field, a tenth of a parse): the fields go straight into the instance dict, where
+    # that __init__ would have put them. ``call_id`` and ``cseq`` are their accessors'
+    # values already in place: the correlator reads them on every message.
+    message = _new_object(kind)
+    fields = message.__dict__
+    fields.update(start_fields)
+    fields["headers"] = headers
+    fields["body"] = body
+    fields["size"] = body_start + len(body)
+    fields["content_length"] = content_length
+    fields["call_id"] = call_id or None
+    fields["cseq"] = _cseq(cseq)
     if strict:
         from callvault.sip.check import check_message
 
@@ -281,27 +309,6 @@ def _find_header_end(data: bytes, start: int) -> tuple[int, int]:
     return found, found + size
 
 
-def _start_line(
-    line: str, headers: Headers, body: bytes, size: int, content_length: int | None
-) -> SipRequest | SipResponse:
-    """The request or response, with its ``call_id`` and ``cseq`` accessors' values already
-    in place: every message has them read (the correlator starts with them), and set here
-    they cost a dict entry instead of a trip through the accessors. Same values."""
-    kind, start_fields = _read_start_line(line)
-    return _new(
-        kind,
-        {
-            **start_fields,
-            "headers": headers,
-            "body": body,
-            "size": size,
-            "content_length": content_length,
-            "call_id": headers.get("call-id") or None,
-            "cseq": _cseq(headers.get("cseq")),
-        },
-    )
-
-
 @lru_cache(maxsize=4096)
 def _read_start_line(line: str) -> tuple[type[SipRequest] | type[SipResponse], dict[str, Any]]:
     """(message class, its start-line fields) of a request or status line; raises ParseError
@@ -334,16 +341,8 @@ def _read_start_line(line: str) -> tuple[type[SipRequest] | type[SipResponse], d
     }
 
 
-MessageT = TypeVar("MessageT", SipRequest, SipResponse)
-
-
-def _new(cls: type[MessageT], fields: dict[str, Any]) -> MessageT:
-    """An instance with every field in ``fields``, built without the frozen dataclass
-    ``__init__`` (one object.__setattr__ per field, a tenth of a parse): the fields go
-    straight into the instance dict, where that ``__init__`` would have put them."""
-    message = object.__new__(cls)
-    message.__dict__.update(fields)
-    return message
+_new_object = object.__new__
+"""Creates an instance without running its __init__ (see parse_message)."""
 
 
 def _cached_headers(text: str) -> Headers | None:
@@ -387,7 +386,10 @@ def _keyed_field(line: str) -> tuple[str, str] | None:
     where ``_read_field`` says None. Cached: the pair is immutable, so messages repeating
     a line share it."""
     field = _read_field(line)
-    return None if field is None else (header_key(field[0]), field[1])
+    if field is None:
+        return None
+    key = field[0].lower()  # header_key, inlined: this runs for each new line of a capture
+    return COMPACT_FORMS.get(key, key), field[1]
 
 
 def _header_fields(text: str) -> list[tuple[str, str]]:
@@ -417,17 +419,13 @@ def _header_fields(text: str) -> list[tuple[str, str]]:
     return fields
 
 
-def _content_length(headers: Headers) -> int | None:
-    """The announced body length when it is one usable number (several equal ones count as one)."""
-    value = headers.get("content-length")
-    if value is None:
+def _repeated_length(values: list[str]) -> int | None:
+    """The body length of several Content-Length fields: one usable number when they all
+    say the same, else None."""
+    first = values[0].strip(WHITESPACE)
+    if any(v.strip(WHITESPACE) != first for v in values[1:]):
         return None
-    if headers.count("content-length") > 1:
-        first = value.strip(WHITESPACE)
-        values = headers.get_list("content-length")
-        if any(v.strip(WHITESPACE) != first for v in values[1:]):
-            return None
-    return _length(value)
+    return _length(values[0])
 
 
 @lru_cache(maxsize=256)
