@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from callvault.errors import ParseError
 
@@ -99,9 +99,13 @@ class Origin:
     """Originator's address as written."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MediaDescription:
-    """One m= section, with session-level defaults already applied (RFC 4566 §5.14)."""
+    """One m= section, with session-level defaults already applied (RFC 4566 §5.14).
+
+    Not slotted: parse_sdp fills the instance dict at once (see ``_frozen``), where a
+    frozen dataclass ``__init__`` sets each of its fields with object.__setattr__.
+    """
 
     kind: str
     """Media type: audio, video, image, application, text, message."""
@@ -140,9 +144,9 @@ class MediaDescription:
         return "RTP/" in self.proto.upper()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SessionDescription:
-    """A parsed SDP body."""
+    """A parsed SDP body (not slotted, for the reason MediaDescription is not)."""
 
     origin: Origin | None
     """The o= line; None when missing or malformed."""
@@ -225,14 +229,31 @@ def parse_sdp(data: bytes) -> SessionDescription:
     if not saw_version:
         raise ParseError("SDP does not start with v=")
     direction = _direction(session_attributes) or "sendrecv"
-    return SessionDescription(
-        origin,
-        session_name,
-        connection,
-        direction,
-        tuple([m.build(connection, direction) for m in media]),
-        tuple(session_attributes),
+    return _frozen(
+        SessionDescription,
+        {
+            "origin": origin,
+            "session_name": session_name,
+            "connection": connection,
+            "direction": direction,
+            "media": tuple([m.build(connection, direction) for m in media]),
+            "attributes": tuple(session_attributes),
+        },
     )
+
+
+_new_object = object.__new__
+
+_Frozen = TypeVar("_Frozen")
+
+
+def _frozen(cls: type[_Frozen], fields: dict[str, Any]) -> _Frozen:
+    """An instance of a frozen dataclass with exactly ``fields`` (every field, in order),
+    built without its ``__init__``: that one sets each field with object.__setattr__, a
+    third of an SDP parse, where this puts them in the instance dict at once."""
+    instance = _new_object(cls)
+    instance.__dict__.update(fields)
+    return instance
 
 
 @lru_cache(maxsize=2048)
@@ -285,22 +306,26 @@ class _MediaBuilder:
         rtpmap, fmtp, rtcp_port, rtcp_mux, label, crypto, ptime, direction = _section_facts(
             attributes, self.formats
         )
-        return MediaDescription(  # positional, in field order: a frozen init is costly enough
-            self.kind,
-            self.port,
-            self.port_count,
-            self.proto,
-            self.formats,
-            self.connection or session_connection,
-            direction or session_direction,
-            dict(rtpmap),  # each description gets its own: the cached ones stay as built
-            dict(fmtp),
-            rtcp_port,
-            rtcp_mux,
-            label,
-            crypto,
-            ptime,
-            attributes,
+        return _frozen(
+            MediaDescription,
+            {
+                "kind": self.kind,
+                "port": self.port,
+                "port_count": self.port_count,
+                "proto": self.proto,
+                "formats": self.formats,
+                "connection": self.connection or session_connection,
+                "direction": direction or session_direction,
+                # each description gets its own dicts: the cached ones stay as built
+                "rtpmap": dict(rtpmap),
+                "fmtp": dict(fmtp),
+                "rtcp_port": rtcp_port,
+                "rtcp_mux": rtcp_mux,
+                "label": label,
+                "crypto": crypto,
+                "ptime": ptime,
+                "attributes": attributes,
+            },
         )
 
 
