@@ -33,6 +33,8 @@ def _assert_as_init_builds(instance: object) -> None:
 def test_sdp_descriptions_are_those_their_init_builds() -> None:
     session = parse_sdp(OFFER)
     _assert_as_init_builds(session)
+    assert session.origin is not None
+    _assert_as_init_builds(session.origin)
     assert len(session.media) == 2
     for media in session.media:
         _assert_as_init_builds(media)
@@ -58,3 +60,15 @@ def test_sip_messages_are_those_their_init_builds() -> None:
     assert again == message
     assert again.call_id == message.call_id == "abc@192.0.2.1"  # type: ignore[attr-defined]
     assert again.cseq == message.cseq  # type: ignore[attr-defined]
+
+
+def test_addresses_are_those_their_init_builds() -> None:
+    message = parse_message(
+        b'SIP/2.0 200 OK\r\nFrom: "Alice" <sip:alice@example.com>;tag=1;x\r\n'
+        b"To: <sip:bob@example.com>\r\nCall-ID: a\r\nCSeq: 1 INVITE\r\n\r\n"
+    )
+    for address in (message.from_, message.to):
+        assert address is not None
+        _assert_as_init_builds(address)
+    assert message.from_ is not None and message.from_.tag == "1"
+    assert message.from_.params == (("tag", "1"), ("x", None))

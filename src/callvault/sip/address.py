@@ -11,6 +11,7 @@ from callvault.sip.grammar import (
     Params,
     find_param,
     format_params,
+    frozen_instance,
     is_token,
     parse_params,
     quote,
@@ -26,9 +27,13 @@ MAX_LIST_ITEMS = 64
 """At most this many comma-separated addresses are read from one header field."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Address:
-    """A display name, a URI and the header parameters after it (tag, expires, q, ...)."""
+    """A display name, a URI and the header parameters after it (tag, expires, q, ...).
+
+    Not slotted: ``_name_addr`` fills the instance dict at once (see frozen_instance),
+    as each call's From carries a tag of its own and is parsed anew.
+    """
 
     display_name: str | None
     """Display name, unquoted and unescaped; None when absent."""
@@ -93,7 +98,10 @@ def _name_addr(display: str | None, rest: str) -> Address:
     tail = rest[gt + 1 :].strip(WHITESPACE)
     if tail and tail[0] != ";":
         raise ParseError("text after > that is not a parameter")
-    return Address(display, uri, parse_params(tail[1:]) if tail else ())
+    return frozen_instance(
+        Address,
+        {"display_name": display, "uri": uri, "params": parse_params(tail[1:]) if tail else ()},
+    )
 
 
 _parse_uri_cached = lru_cache(maxsize=2048)(parse_uri)

@@ -7,6 +7,7 @@ never raises anything but ParseError, and never looks further than the text it i
 from __future__ import annotations
 
 import re
+from typing import Any, TypeVar
 
 from callvault.errors import ParseError
 
@@ -18,6 +19,21 @@ WHITESPACE = " \t"
 
 Params = tuple[tuple[str, str | None], ...]
 """Generic parameters in order: (name, value), value None for a parameter written without "="."""
+
+
+Frozen = TypeVar("Frozen")
+
+_new_object = object.__new__
+
+
+def frozen_instance(cls: type[Frozen], fields: dict[str, Any]) -> Frozen:
+    """An instance of a frozen dataclass without ``__slots__`` holding exactly ``fields``
+    (every field, in field order), built without its ``__init__``: that one sets each
+    field with object.__setattr__ (a third of an SDP parse), this fills the instance dict
+    at once. For the objects the parsers build for every message."""
+    instance = _new_object(cls)
+    instance.__dict__.update(fields)
+    return instance
 
 
 def is_token(text: str) -> bool:

@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
 from callvault.errors import ParseError
+from callvault.sip.grammar import frozen_instance
 
 MAX_SDP_BYTES = 65536
 """Larger bodies are refused (WebRTC offers with many candidates stay under 16 KiB)."""
@@ -85,9 +86,13 @@ def static_payload_name(payload_type: int) -> str | None:
     return f"{found.encoding}/{found.clock_rate}" if found else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Origin:
-    """The o= line: who made the description and its version (RFC 4566 §5.2)."""
+    """The o= line: who made the description and its version (RFC 4566 §5.2).
+
+    Not slotted, for the reason MediaDescription is not: a capture's o= lines differ by
+    host and session, so most are read anew.
+    """
 
     username: str
     """Originator's login, "-" when none."""
@@ -103,7 +108,7 @@ class Origin:
 class MediaDescription:
     """One m= section, with session-level defaults already applied (RFC 4566 §5.14).
 
-    Not slotted: parse_sdp fills the instance dict at once (see ``_frozen``), where a
+    Not slotted: parse_sdp fills the instance dict at once (see ``frozen_instance``), where a
     frozen dataclass ``__init__`` sets each of its fields with object.__setattr__.
     """
 
@@ -229,7 +234,7 @@ def parse_sdp(data: bytes) -> SessionDescription:
     if not saw_version:
         raise ParseError("SDP does not start with v=")
     direction = _direction(session_attributes) or "sendrecv"
-    return _frozen(
+    return frozen_instance(
         SessionDescription,
         {
             "origin": origin,
@@ -240,20 +245,6 @@ def parse_sdp(data: bytes) -> SessionDescription:
             "attributes": tuple(session_attributes),
         },
     )
-
-
-_new_object = object.__new__
-
-_Frozen = TypeVar("_Frozen")
-
-
-def _frozen(cls: type[_Frozen], fields: dict[str, Any]) -> _Frozen:
-    """An instance of a frozen dataclass with exactly ``fields`` (every field, in order),
-    built without its ``__init__``: that one sets each field with object.__setattr__, a
-    third of an SDP parse, where this puts them in the instance dict at once."""
-    instance = _new_object(cls)
-    instance.__dict__.update(fields)
-    return instance
 
 
 @lru_cache(maxsize=2048)
@@ -279,7 +270,15 @@ def _line(raw: str) -> tuple[str, Any]:
         return kind, _connection_address(value)
     if kind == "o":
         parts = value.split()
-        return kind, Origin(parts[0], parts[1], parts[2], parts[5]) if len(parts) == 6 else None
+        if len(parts) != 6:
+            return kind, None
+        fields = {
+            "username": parts[0],
+            "session_id": parts[1],
+            "session_version": parts[2],
+            "address": parts[5],
+        }
+        return kind, frozen_instance(Origin, fields)
     return kind, value
 
 
@@ -306,7 +305,7 @@ class _MediaBuilder:
         rtpmap, fmtp, rtcp_port, rtcp_mux, label, crypto, ptime, direction = _section_facts(
             attributes, self.formats
         )
-        return _frozen(
+        return frozen_instance(
             MediaDescription,
             {
                 "kind": self.kind,
