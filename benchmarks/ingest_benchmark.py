@@ -53,6 +53,25 @@ def compile_package() -> None:
     compileall.compile_dir(Path(callvault.__file__).parent, quiet=1)
 
 
+def cpu_model() -> str:
+    """The processor's name and clock as the kernel reports them: absolute figures (packets/s)
+    move with the machine, so every result names it (the ratio to tshark, taken in the same
+    run, moves far less)."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or platform.machine()
+    fields = dict(
+        (key.strip(), value.strip())
+        for key, _, value in (line.partition(":") for line in info.splitlines())
+        if key.strip() in ("model name", "cpu MHz", "cache size")
+    )
+    name = fields.get("model name") or platform.machine()
+    extra = [f"{float(fields['cpu MHz']):,.0f} MHz"] if "cpu MHz" in fields else []
+    extra += [f"{fields['cache size']} cache"] if "cache size" in fields else []
+    return f"{platform.machine()} {name} ({', '.join(extra)})" if extra else name
+
+
 def median_run(runs: list[dict[str, object]]) -> dict[str, object]:
     """The run of median CPU time (one run's figures, never a mix of several)."""
     return sorted(runs, key=lambda run: run["cpu_s"])[len(runs) // 2]
@@ -145,8 +164,7 @@ def main() -> None:
             row["tshark"] = {k: theirs[k] for k in ("wall_s", "cpu_s", "maxrss_mb")}
         rows.append(row)
 
-    print(f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}\n")
+    print(f"\n{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
     print("| capture | packets | MB | tool | wall s | CPU s | packets/s (wall) | packets/CPU-s | MB/s | peak RSS MB |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
@@ -166,7 +184,8 @@ def main() -> None:
             print(f"| | | | **callvault is {ratio:.1f}× tshark** (wall), {cpu_ratio:.1f}× (CPU) "
                   "| | | | | | |")
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    (args.out / f"ingest-{stamp}.json").write_text(json.dumps(rows, indent=2))
+    report = {"machine": cpu_model(), "cores": os.cpu_count(), "runs": rows}
+    (args.out / f"ingest-{stamp}.json").write_text(json.dumps(report, indent=2))
 
 
 def audio_benchmark(args: argparse.Namespace) -> None:
