@@ -3,38 +3,17 @@
 This is the schema the newest migration produces; a test proves that Alembic's
 autogenerate finds no difference between the two. Change it only together with a
 new migration in ``migrations/versions/``.
-
-Importing this module builds the tables that writing calls reads and writes (calls, their
-streams and events, the audit trail, the directory, the webhooks): the ones ``callvault
-ingest`` touches. Every other table lives in a ``schema_*`` module beside this one and is
-built the first time one of them, ``metadata``, or any such table read from here
-(``schema.users``) is asked for: they are a third of the schema's cost (≈ 45 M
-instructions, ≈ 13 ms), which a command that only writes calls never pays. ``metadata``
-always holds every table.
 """
 
 from __future__ import annotations
 
-import importlib
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-if TYPE_CHECKING:  # re-exported: each is read from here on first use (__getattr__)
-    from callvault.journal.schema_accounts import api_tokens as api_tokens
-    from callvault.journal.schema_accounts import sessions as sessions
-    from callvault.journal.schema_accounts import team_supervisors as team_supervisors
-    from callvault.journal.schema_accounts import users as users
-    from callvault.journal.schema_analytics import kpi_rollup_dirty as kpi_rollup_dirty
-    from callvault.journal.schema_analytics import kpi_rollup_state as kpi_rollup_state
-    from callvault.journal.schema_analytics import kpi_rollups as kpi_rollups
-    from callvault.journal.schema_analytics import tracked_number_costs as tracked_number_costs
-
-    metadata: sa.MetaData
-
-_metadata = sa.MetaData(
+metadata = sa.MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
         "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -82,7 +61,7 @@ def _party_columns(side: str) -> list[sa.Column[Any]]:
 
 calls = sa.Table(
     "calls",
-    _metadata,
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("uid", sa.Text, nullable=False, unique=True),
     sa.Column("sip_call_id", sa.Text, index=True),
@@ -176,7 +155,7 @@ def declare_postgresql_options() -> None:
 
 streams = sa.Table(
     "streams",
-    _metadata,
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("call_id", sa.Integer, sa.ForeignKey("calls.id", ondelete="CASCADE"), nullable=False),
     sa.Column("seq", sa.Integer, nullable=False),
@@ -210,7 +189,7 @@ the list of RTP payload type numbers joined by spaces."""
 
 events = sa.Table(
     "events",
-    _metadata,
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("call_id", sa.Integer, sa.ForeignKey("calls.id", ondelete="CASCADE"), nullable=False),
     sa.Column("seq", sa.Integer, nullable=False),
@@ -224,10 +203,38 @@ events = sa.Table(
 )
 """One row per event of a call (DTMF, hold, transfer…), in the call's order (``seq``)."""
 
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.Text, nullable=False, unique=True),
+    sa.Column("display_name", sa.Text),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("extensions", sa.Text, nullable=False),
+    sa.Column("team", sa.Text),
+    sa.Column("password_hash", sa.Text),
+    sa.Column("disabled", sa.Boolean, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+"""One row per account. ``extensions`` are the agent's numbers joined by spaces;
+``password_hash`` is a self-describing scrypt string (None: no password, tokens only)."""
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("digest", sa.Text, nullable=False, unique=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("last_used_at", Timestamp),
+    sa.Column("revoked", sa.Boolean, nullable=False),
+)
+"""API tokens of the accounts: only the SHA-256 of a token is kept (hex in ``digest``)."""
 
 audit = sa.Table(
     "audit",
-    _metadata,
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("at", Timestamp, nullable=False, index=True),
     sa.Column("username", sa.Text, nullable=False, index=True),
@@ -241,7 +248,7 @@ no foreign key: the trail outlives the calls it names."""
 
 teams = sa.Table(
     "teams",
-    _metadata,
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("name", sa.Text, nullable=False, unique=True),
     sa.Column("department", sa.Text),
@@ -249,10 +256,19 @@ teams = sa.Table(
 )
 """Teams (and the department each belongs to)."""
 
+team_supervisors = sa.Table(
+    "team_supervisors",
+    metadata,
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              primary_key=True, index=True),
+)
+"""Which accounts supervise which teams (a supervisor sees their teams' calls)."""
 
 agents = sa.Table(
     "agents",
-    _metadata,
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("employee_id", sa.Text, unique=True),
@@ -265,7 +281,7 @@ agents = sa.Table(
 
 agent_extensions = sa.Table(
     "agent_extensions",
-    _metadata,
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id", ondelete="CASCADE"),
               nullable=False, index=True),
@@ -276,7 +292,7 @@ agent."""
 
 queues = sa.Table(
     "queues",
-    _metadata,
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("name", sa.Text, nullable=False, unique=True),
     sa.Column("numbers", sa.Text, nullable=False),
@@ -288,7 +304,7 @@ spaces: a call to one of them is the queue's."""
 
 tracked_numbers = sa.Table(
     "tracked_numbers",
-    _metadata,
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("number", sa.Text, nullable=False, unique=True),
     sa.Column("channel", sa.Text, nullable=False),
@@ -298,10 +314,23 @@ tracked_numbers = sa.Table(
 )
 """Numbers published in marketing: a call to one came through its channel and campaign."""
 
+tracked_number_costs = sa.Table(
+    "tracked_number_costs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("tracked_number_id", sa.Integer,
+              sa.ForeignKey("tracked_numbers.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("cost", sa.Numeric(14, 2), nullable=False),
+    sa.Column("currency", sa.Text, nullable=False),
+    sa.Index(None, "tracked_number_id", "period_start"),
+)
+"""What a tracked number cost over a period (both dates inclusive)."""
 
 webhooks = sa.Table(
     "webhooks",
-    _metadata,
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("name", sa.Text, nullable=False, unique=True),
     sa.Column("url", sa.Text, nullable=False),
@@ -315,7 +344,7 @@ the HMAC-SHA256 signature of each delivery."""
 
 webhook_deliveries = sa.Table(
     "webhook_deliveries",
-    _metadata,
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("webhook_id", sa.Integer, sa.ForeignKey("webhooks.id", ondelete="CASCADE"),
               nullable=False, index=True),
@@ -335,6 +364,21 @@ webhook_deliveries = sa.Table(
 """The outbox: one row per (webhook, event) with its delivery status ("pending",
 "delivered", "failed" once the retries are spent)."""
 
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("digest", sa.Text, nullable=False, unique=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("last_seen_at", Timestamp, nullable=False),
+    sa.Column("expires_at", Timestamp, nullable=False),
+    sa.Column("client", sa.Text),
+    sa.Column("revoked", sa.Boolean, nullable=False),
+)
+"""Browser sessions: only the SHA-256 of the session cookie is kept (hex in ``digest``);
+a session ends at ``expires_at``, after an idle spell, at logout or when revoked."""
 
 KPI_WAIT_BOUNDS_S: tuple[int, ...] = (5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300)
 """The wait-time histogram of ``kpi_rollups``: service level (answered within N s) and short
@@ -353,53 +397,44 @@ KPI_MEASURES: tuple[str, ...] = (
 """The additive measures of a group of calls (``analytics.measures`` says what each counts);
 ``wait_max_ms`` merges by maximum, every other by sum."""
 
-
-FEATURE_MODULES: tuple[str, ...] = (
-    "callvault.journal.schema_accounts",
-    "callvault.journal.schema_analytics",
-    "callvault.journal.schema_console",
-    "callvault.journal.schema_live",
-    "callvault.journal.schema_quality",
-    "callvault.journal.schema_recording",
-    "callvault.journal.schema_siprec",
+kpi_rollups = sa.Table(
+    "kpi_rollups",
+    metadata,
+    sa.Column("grain", sa.Text, primary_key=True),
+    sa.Column("dimension", sa.Text, primary_key=True),
+    sa.Column("bucket", sa.BigInteger, primary_key=True),
+    sa.Column("value", sa.Text, primary_key=True),
+    sa.Column("team_id", sa.Integer, primary_key=True),
+    *(sa.Column(name, sa.BigInteger, nullable=False) for name in KPI_MEASURES),
 )
-"""The modules of every other table, on the same metadata; each completes it on import."""
+"""The KPI measures of the calls that started in one bucket (``grain`` "hour": the UTC hour
+starting at epoch second ``bucket``; "day": the center's local day starting there), per
+value of one dimension ("center", "agent", "queue", "direction", "channel", "campaign",
+"tracked_number"; "" for none) and team (0: none). Derived from ``calls`` and ``streams``
+by ``analytics.rollups``; rebuildable at any time."""
 
-_FEATURE_TABLES = {
-    "users": "callvault.journal.schema_accounts",
-    "api_tokens": "callvault.journal.schema_accounts",
-    "team_supervisors": "callvault.journal.schema_accounts",
-    "sessions": "callvault.journal.schema_accounts",
-    "tracked_number_costs": "callvault.journal.schema_analytics",
-    "kpi_rollups": "callvault.journal.schema_analytics",
-    "kpi_rollup_dirty": "callvault.journal.schema_analytics",
-    "kpi_rollup_state": "callvault.journal.schema_analytics",
-}
-"""The tables of ``FEATURE_MODULES`` that are read from this module too (``from
-callvault.journal.schema import users``), and the module of each."""
+kpi_rollup_dirty = sa.Table(
+    "kpi_rollup_dirty",
+    metadata,
+    sa.Column("hour", sa.BigInteger, primary_key=True),
+)
+"""UTC hours (epoch seconds) whose calls changed since their rollups were made; database
+triggers on ``calls`` fill it, ``analytics.rollups.refresh`` empties it."""
 
+kpi_rollup_state = sa.Table(
+    "kpi_rollup_state",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+"""What the rollups were made with (time zone, outcome sets), so that a query with other
+settings knows not to use them."""
 
-def __getattr__(name: str) -> Any:
-    """``metadata``, every table built; or a table of ``_FEATURE_TABLES``, from its module.
-    Either is kept as this module's attribute: the next read finds it directly."""
-    if name == "metadata":
-        _complete()
-        return _metadata
-    module_name = _FEATURE_TABLES.get(name)
-    if module_name is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    _complete()
-    table = getattr(importlib.import_module(module_name), name)
-    globals()[name] = table
-    return table
-
-
-def _complete() -> None:
-    """Build every table: import ``FEATURE_MODULES`` (a no-op for those imported already).
-
-    ``metadata`` is published first: each feature module reads it as it loads, and one being
-    imported when this runs (it asked for ``metadata``) is left to finish by itself.
-    """
-    globals()["metadata"] = _metadata
-    for module_name in FEATURE_MODULES:
-        importlib.import_module(module_name)
+# Later features keep their tables beside this module, on the same metadata.
+from callvault.journal import (  # noqa: E402, F401
+    schema_console,
+    schema_live,
+    schema_quality,
+    schema_recording,
+    schema_siprec,
+)
