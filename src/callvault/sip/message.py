@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from callvault.errors import ParseError, Truncated
 from callvault.sip.address import Address, parse_address, parse_address_list
 from callvault.sip.body import BodyPart, find_body, media_type, split_multipart
-from callvault.sip.grammar import TOKEN_RE, WHITESPACE
+from callvault.sip.grammar import TOKEN_RE, WHITESPACE, frozen_instance
 from callvault.sip.headers import COMPACT_FORMS, Headers
 from callvault.sip.uri import SipUri, parse_uri
 from callvault.sip.via import CSeq, Via, parse_cseq, parse_via_list
@@ -261,19 +261,20 @@ def parse_message(data: bytes, *, strict: bool = False) -> SipRequest | SipRespo
     cseq = index.get("cseq")
     if type(cseq) is list:
         cseq = cseq[0]
-    # The instance is built without the frozen dataclass __init__ (one object.__setattr__
-    # per field, a tenth of a parse): the fields go straight into the instance dict, where
-    # that __init__ would have put them. ``call_id`` and ``cseq`` are their accessors'
-    # values already in place: the correlator reads them on every message.
-    message = _new_object(kind)
-    fields = message.__dict__
-    fields.update(start_fields)
-    fields["headers"] = headers
-    fields["body"] = body
-    fields["size"] = body_start + len(body)
-    fields["content_length"] = content_length
-    fields["call_id"] = call_id or None
-    fields["cseq"] = _cseq(cseq)
+    # ``call_id`` and ``cseq`` are their accessors' values already in place: the correlator
+    # reads them on every message
+    message = frozen_instance(
+        kind,
+        {
+            **start_fields,
+            "headers": headers,
+            "body": body,
+            "size": body_start + len(body),
+            "content_length": content_length,
+            "call_id": call_id or None,
+            "cseq": _cseq(cseq),
+        },
+    )
     if strict:
         from callvault.sip.check import check_message
 
@@ -339,10 +340,6 @@ def _read_start_line(line: str) -> tuple[type[SipRequest] | type[SipResponse], d
         "method": method,
         "uri_text": uri_text,
     }
-
-
-_new_object = object.__new__
-"""Creates an instance without running its __init__ (see parse_message)."""
 
 
 def _cached_headers(text: str) -> Headers | None:
