@@ -23,12 +23,17 @@ def test_opening_creates_the_directory_of_a_sqlite_file(tmp_path: Path) -> None:
 
 def test_sqlite_runs_in_wal_mode_with_normal_sync_and_a_busy_timeout(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'journal.sqlite3'}"
-    with Journal.open(url) as journal, journal._engine.connect() as connection:
-        pragma = connection.exec_driver_sql
-        assert pragma("PRAGMA journal_mode").scalar() == "wal"
-        assert pragma("PRAGMA synchronous").scalar() == 1  # NORMAL
-        assert pragma("PRAGMA busy_timeout").scalar() >= 5000
-        assert pragma("PRAGMA foreign_keys").scalar() == 1
+    with Journal.open(url) as journal, journal.engine.connect() as connection:
+        # The engine's connections (reading, annotations) and the journal's own, that
+        # writes calls, are set up alike.
+        for pragma in (
+            lambda sql: connection.exec_driver_sql(sql).scalar(),
+            lambda sql: journal.plain_query(sql)[0][0],
+        ):
+            assert pragma("PRAGMA journal_mode") == "wal"
+            assert pragma("PRAGMA synchronous") == 1  # NORMAL
+            assert pragma("PRAGMA busy_timeout") >= 5000
+            assert pragma("PRAGMA foreign_keys") == 1
 
 
 def test_a_reader_does_not_block_the_writer(tmp_path: Path, make_call: Callable[..., Call]) -> None:

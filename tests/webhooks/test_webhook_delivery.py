@@ -22,6 +22,7 @@ from callvault.webhooks import (
     attach,
     verify,
 )
+from callvault.webhooks.model import REFRESH_S
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def journal(journal_url: str) -> Iterator[Journal]:
 
 @pytest.fixture
 def hooks(journal: Journal) -> Webhooks:
-    return attach(journal)
+    return attach(journal).webhooks
 
 
 def dispatcher(hooks: Webhooks, **options: float) -> Dispatcher:
@@ -196,6 +197,28 @@ def test_without_webhooks_nothing_is_enqueued(journal: Journal, hooks: Webhooks)
     assert hooks.count_deliveries() == 1
 
 
+def test_a_journal_attached_before_its_webhooks_exist_enqueues_once_one_is_active(
+    journal_url: str,
+) -> None:
+    """As ``callvault ingest`` does it: the journal attached and saving, its webhooks added
+    elsewhere (the API, another process), and no ``Webhooks`` of its own until one is
+    active, which it sees within ``REFRESH_S``."""
+    with Journal.open(journal_url) as writer, Webhooks.open(journal_url) as elsewhere:
+        attachment = attach(writer)
+        writer.save(make_call("wh-before"))
+        elsewhere.add("paused", "https://crm.example.com/hook", active=False)
+        writer.save(make_call("wh-inactive"))
+        assert attachment._webhooks is None  # nothing of SQLAlchemy's was needed yet
+        elsewhere.update("paused", active=True)
+        deadline = time.monotonic() + 2 * REFRESH_S + 1
+        while not elsewhere.count_deliveries() and time.monotonic() < deadline:
+            writer.save(make_call(f"wh-after-{time.monotonic()}"))
+            time.sleep(0.1)
+        [delivery] = elsewhere.deliveries()
+        assert delivery.event == CALL_FINISHED
+        assert attachment._webhooks is not None
+
+
 def test_a_test_event_reaches_an_inactive_webhook(hooks: Webhooks, receiver: Receiver) -> None:
     hooks.add("crm", receiver.url, secret=SECRET, active=False)
     pending = hooks.send_test("crm")
@@ -232,7 +255,7 @@ def test_workers_on_postgresql_deliver_each_delivery_once(
     postgres_url: str, receiver: Receiver
 ) -> None:
     with Journal.open(postgres_url) as journal:
-        hooks = attach(journal)
+        hooks = attach(journal).webhooks
         hooks.add("crm", receiver.url, secret=SECRET)
         journal.save_many([make_call(f"wh-many-{n}") for n in range(40)])
         workers = [

@@ -35,7 +35,7 @@ def create_app(settings: Settings) -> FastAPI:
     when the app shuts down."""
     journal = Journal.open(settings.journal_url)
     accounts = Accounts.open(settings.journal_url)
-    webhooks = attach(journal)
+    webhooks = attach(journal).webhooks
     dispatcher = Dispatcher.from_settings(webhooks, settings)
     sessions = Sessions.connect(settings.journal_url)
 

@@ -101,7 +101,7 @@ class Directory:
     def snapshot(self) -> Snapshot:
         """The directory now, as lookups for assigning calls."""
         with self._engine.connect() as connection:
-            return Snapshot.load(connection)
+            return Snapshot.load(lambda sql: connection.exec_driver_sql(sql).all())
 
     # -- teams ---------------------------------------------------------------------------
 

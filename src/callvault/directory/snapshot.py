@@ -19,15 +19,11 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
-
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from typing import Any, TypeVar
 
 from callvault.calls.model import Call, Direction
-from callvault.journal.schema import agent_extensions, agents, queues, tracked_numbers
 
 _NON_DIGITS = re.compile(r"[^0-9]")
 _T = TypeVar("_T")
@@ -112,29 +108,28 @@ class Snapshot:
         """The process's directory generation when loaded."""
 
     @classmethod
-    def load(cls, connection: Connection) -> Snapshot:
-        """The directory as the journal's database holds it now."""
+    def load(cls, query: Callable[[str], Sequence[Sequence[Any]]]) -> Snapshot:
+        """The directory as the journal's database holds it now; ``query`` runs plain SQL
+        (``Journal.plain_query``): the journal's writer loads this without SQLAlchemy."""
         loaded_generation = generation()
         by_extension = {
-            row.extension: AgentEntry(row.agent_id, row.team_id)
-            for row in connection.execute(
-                sa.select(
-                    agent_extensions.c.extension, agent_extensions.c.agent_id, agents.c.team_id
-                )
-                .join(agents, agents.c.id == agent_extensions.c.agent_id)
-                .where(agents.c.active.is_(True))
+            extension: AgentEntry(agent_id, team_id)
+            for extension, agent_id, team_id in query(
+                "SELECT agent_extensions.extension, agent_extensions.agent_id, agents.team_id"
+                " FROM agent_extensions JOIN agents ON agents.id = agent_extensions.agent_id"
+                " WHERE agents.active"
             )
         }
         by_number: dict[str, QueueEntry] = {}
-        for row in connection.execute(sa.select(queues.c.id, queues.c.numbers, queues.c.team_id)):
-            for number in row.numbers.split():
-                by_number[number] = QueueEntry(row.id, row.team_id)
+        for queue_id, numbers, team_id in query("SELECT id, numbers, team_id FROM queues"):
+            for number in numbers.split():
+                by_number[number] = QueueEntry(queue_id, team_id)
         by_form: dict[str, TrackedEntry] = {}
-        for row in connection.execute(
-            sa.select(tracked_numbers).where(tracked_numbers.c.active.is_(True))
+        for tracked_id, number, channel, campaign in query(
+            "SELECT id, number, channel, campaign FROM tracked_numbers WHERE active"
         ):
-            entry = TrackedEntry(row.id, row.channel, row.campaign)
-            for form in number_forms(row.number):
+            entry = TrackedEntry(tracked_id, channel, campaign)
+            for form in number_forms(number):
                 by_form[form] = entry
         return cls(by_extension, by_number, by_form, loaded_generation)
 

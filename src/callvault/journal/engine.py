@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
-import sqlalchemy as sa
-from sqlalchemy.engine import URL, Connection, Engine
+if TYPE_CHECKING:  # SQLAlchemy is imported when an engine is made (``create_engine``)
+    from sqlalchemy.engine import URL, Connection, Engine
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ transactions begin IMMEDIATE, taking the write lock before they read and waiting
 
 def create_engine(url: URL) -> Engine:
     """An engine for the journal at ``url``; creates a SQLite file's directory."""
+    import sqlalchemy as sa
+
     if url.get_backend_name() != "sqlite":
         return sa.create_engine(url, pool_pre_ping=True)
     if is_sqlite_file(url):
@@ -47,12 +51,44 @@ def create_engine(url: URL) -> Engine:
     return engine
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite journal URL as SQLAlchemy reads it (``sqlite:///relative`` or
+    ``sqlite:////absolute``, percent-escapes decoded), without importing SQLAlchemy; None
+    for any other URL (another backend or driver, memory, query options)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or "?" in url:
+        return None
+    database = unquote(url[len(prefix) :])
+    if database in ("", ":memory:"):
+        return None
+    return Path(database)
+
+
 def is_sqlite_file(url: URL) -> bool:
     database = url.database or ""
     return url.get_backend_name() == "sqlite" and database not in ("", ":memory:")
 
 
+def connect_sqlite(path: Path) -> sqlite3.Connection:
+    """A connection to the SQLite journal at ``path`` as the journal's engine makes them
+    (``configure_sqlite``), usable from any thread (its user serialises the use); creates
+    the file's directory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(path, check_same_thread=False)
+    try:
+        configure_sqlite(connection)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
 def _on_sqlite_connect(dbapi_connection: Any, _record: object) -> None:
+    configure_sqlite(dbapi_connection)
+
+
+def configure_sqlite(dbapi_connection: sqlite3.Connection) -> None:
+    """WAL, NORMAL sync, the busy timeout, foreign keys, and transactions begun by callvault."""
     # The sqlite3 module's own transaction handling leaves DDL outside transactions (a
     # migration must be atomic) and cannot begin IMMEDIATE: _on_sqlite_begin begins instead.
     dbapi_connection.isolation_level = None
@@ -74,8 +110,11 @@ class Checkpointer:
     """Copies SQLite's WAL into the database file every ``interval_s``, from a thread of its
     own: the fsyncs of a checkpoint would otherwise stall every few dozen saves."""
 
-    def __init__(self, engine: Engine, interval_s: float = CHECKPOINT_INTERVAL_S) -> None:
-        self._engine = engine
+    def __init__(
+        self, connect: Callable[[], sqlite3.Connection], interval_s: float = CHECKPOINT_INTERVAL_S
+    ) -> None:
+        """``connect``: a new connection to the journal, for the thread's own use."""
+        self._connect = connect
         self._interval_s = interval_s
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="journal-checkpoint", daemon=True)
@@ -86,14 +125,16 @@ class Checkpointer:
         self._thread.join()
 
     def _run(self) -> None:
-        connection = self._engine.raw_connection()
-        driver = connection.driver_connection
-        assert driver is not None
+        try:
+            connection = self._connect()
+        except sqlite3.Error as exc:
+            logger.warning("journal checkpoints off: %s", exc)
+            return
         try:
             while not self._stopped.wait(self._interval_s):
                 try:
                     # PASSIVE: copy what no reader still needs, never wait for anyone.
-                    driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
                 except sqlite3.Error as exc:
                     # Not fatal: the writer's automatic checkpoints are the backstop.
                     logger.warning("journal checkpoint failed: %s", exc)

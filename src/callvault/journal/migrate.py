@@ -25,12 +25,9 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-from sqlalchemy import create_engine
-from sqlalchemy.engine import Connection
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # SQLAlchemy and Alembic are imported where a migration needs them
     from alembic.config import Config
+    from sqlalchemy.engine import Connection
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 HEAD_SCHEMA = Path(__file__).with_name("head_schema.sql")
@@ -91,6 +88,47 @@ def upgrade(connection: Connection) -> None:
     _alembic_upgrade(connection)
 
 
+def open_sqlite(connection: sqlite3.Connection) -> bool:
+    """Whether the SQLite journal behind ``connection`` (one made by
+    ``engine.connect_sqlite``) is at the head revision, giving an empty database the head
+    schema first, in one IMMEDIATE transaction: ``upgrade`` without SQLAlchemy or Alembic.
+    False (nothing changed) when only Alembic can bring it there: an older journal, or a
+    snapshot behind the scripts."""
+    head = script_head()
+    if head is None:
+        return False
+    cursor = connection.cursor()
+    try:
+        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            if _sqlite_at(cursor, head):
+                connection.commit()
+                return True
+            if cursor.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+                for statement in schema_statements(HEAD_SCHEMA.read_text(encoding="utf-8")):
+                    cursor.execute(statement)
+                if _sqlite_at(cursor, head):
+                    connection.commit()
+                    return True
+            connection.rollback()
+            return False
+        except BaseException:
+            connection.rollback()
+            raise
+    finally:
+        cursor.close()
+
+
+def _sqlite_at(cursor: sqlite3.Cursor, head: str) -> bool:
+    found = cursor.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (VERSION_TABLE,)
+    ).fetchone()[0]
+    if not found:
+        return False
+    stored = cursor.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchall()
+    return [row[0] for row in stored] == [head]
+
+
 def _alembic_upgrade(connection: Connection) -> None:
     from alembic import command
     from alembic.util.exc import CommandError as AlembicCommandError
@@ -131,6 +169,8 @@ def at_head(connection: Connection) -> bool:
 
 def _at(connection: Connection, head: str | None) -> bool:
     """``at_head`` with the scripts' head read already (reading them takes ≈ 1.5 ms)."""
+    import sqlalchemy as sa
+
     if head is None or not sa.inspect(connection).has_table(VERSION_TABLE):
         return False
     stored = connection.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
@@ -204,6 +244,8 @@ def _name(identifier: str) -> str:
 def migrated_snapshot() -> str:
     """``schema_snapshot`` of a scratch SQLite journal brought to the head by the migrations
     themselves (never by ``HEAD_SCHEMA``), opened as the journal opens its own."""
+    import sqlalchemy as sa
+
     from callvault.journal.engine import WRITER
     from callvault.journal.engine import create_engine as journal_engine
 
@@ -220,6 +262,7 @@ def migrated_snapshot() -> str:
 
 def _revision(message: str) -> None:
     from alembic import command
+    from sqlalchemy import create_engine
 
     with tempfile.TemporaryDirectory() as scratch:
         engine = create_engine(f"sqlite:///{scratch}/head.sqlite3")

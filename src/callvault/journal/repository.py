@@ -3,36 +3,37 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import partial
 from itertools import islice
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
-
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine, RowMapping
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from callvault.calls.model import Call
 from callvault.errors import JournalError
 from callvault.journal import migrate, rows
-from callvault.journal.engine import WRITER, Checkpointer, create_engine, is_sqlite_file
-from callvault.journal.filters import NAMED, SORT_KEY_LABEL, CallFilter
-from callvault.journal.migrate import CommandError
-from callvault.journal.schema import audit, calls, events, streams
-from callvault.journal.writer import UPSERTS, CallWriter
+from callvault.journal.engine import (
+    WRITER,
+    Checkpointer,
+    connect_sqlite,
+    create_engine,
+    is_sqlite_file,
+    sqlite_file,
+)
+from callvault.journal.writer import UPSERTS, CallWriter, EngineConnections, SqliteConnection
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # SQLAlchemy is imported when the journal is first read (``queries``)
+    import sqlalchemy as sa
+    from sqlalchemy.engine import Connection, Engine
+
     from callvault.directory.snapshot import Snapshot
-
-_IN_CHUNK = 500
-"""Call ids per ``IN (…)`` when loading streams and events (well under every bind limit)."""
-
-_MAX_ID = 2**31 - 1
+    from callvault.journal.filters import CallFilter
 
 DIRECTORY_REFRESH_S = 5.0
 """How old the writer's directory lookups may grow before they are read again (changes
@@ -46,7 +47,12 @@ AnnotatedListener = Callable[[int, tuple[str, ...]], None]
 """Told the journal id of an annotated call and the annotations set, after the commit."""
 
 AUDIT_ACTIONS: Final = (
-    "playback", "download", "export", "annotate", "recording_control", "evaluate"
+    "playback",
+    "download",
+    "export",
+    "annotate",
+    "recording_control",
+    "evaluate",
 )
 """What the audit trail records."""
 
@@ -81,16 +87,9 @@ class AuditFilter:
     offset: int = 0
 
     def conditions(self) -> list[sa.ColumnElement[bool]]:
-        found: list[sa.ColumnElement[bool]] = []
-        if self.since is not None:
-            found.append(audit.c.at >= self.since)
-        if self.until is not None:
-            found.append(audit.c.at < self.until)
-        if self.username is not None:
-            found.append(audit.c.username == self.username)
-        if self.action is not None:
-            found.append(audit.c.action == self.action)
-        return found
+        from callvault.journal.queries import audit_conditions
+
+        return audit_conditions(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,68 +105,96 @@ class Journal:
 
     ``save`` is the one write path; it is idempotent on ``Call.uid`` and thread-safe.
     Readers never block it (SQLite in WAL mode; PostgreSQL's MVCC).
+
+    A SQLite file's calls are written on a sqlite3 connection of the journal's own, and
+    its SQLAlchemy engine (for reading, annotations, and what keeps its tables beside the
+    calls) is made when first used: ``callvault ingest`` never imports SQLAlchemy.
     """
 
-    def __init__(self, engine: Engine) -> None:
-        """Use ``Journal.open``; this wraps an engine whose journal is already migrated."""
+    def __init__(
+        self,
+        url: str,
+        *,
+        engine: Engine | None = None,
+        sqlite: tuple[Path, sqlite3.Connection] | None = None,
+    ) -> None:
+        """Use ``Journal.open``: the journal at ``url``, already migrated, written through
+        ``engine`` or, for a SQLite file, ``sqlite`` (its path and a connection from
+        ``engine.connect_sqlite``, which the journal then owns)."""
+        self._url = url
         self._engine = engine
+        self._engine_lock = threading.Lock()
         self._directory: Snapshot | None = None
         self._directory_loaded_at = 0.0
         self._write_lock = threading.Lock()
-        self._call_writer = CallWriter(engine)
-        self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
-        self._checkpointer = Checkpointer(engine) if is_sqlite_file(engine.url) else None
+        self._sqlite: sqlite3.Connection | None = None
+        self._checkpointer: Checkpointer | None = None
+        if sqlite is not None:
+            path, self._sqlite = sqlite
+            self._call_writer = CallWriter(SqliteConnection(self._sqlite))
+            self._write_errors: tuple[type[Exception], ...] = (sqlite3.Error,)
+            self._checkpointer = Checkpointer(partial(connect_sqlite, path))
+        else:
+            assert engine is not None, "a journal writes through an engine or a connection"
+            from sqlalchemy.exc import SQLAlchemyError
+
+            self._call_writer = CallWriter(EngineConnections(engine))
+            self._write_errors = (SQLAlchemyError, engine.dialect.loaded_dbapi.Error)
+            if is_sqlite_file(engine.url):
+                self._checkpointer = Checkpointer(engine.raw_connection)
         self._saved_listeners: list[SavedListener] = []
         self._annotated_listeners: list[AnnotatedListener] = []
 
     @classmethod
     def open(cls, url: str) -> Journal:
         """Open (creating and migrating as needed) the journal at a SQLAlchemy URL."""
+        path = sqlite_file(url)
+        if path is None:
+            return cls(url, engine=_migrated_engine(url))
         try:
-            parsed = sa.make_url(url)
-        except ArgumentError as exc:
-            raise JournalError(f"cannot open the journal: {url!r} is not a database URL") from exc
-        shown = parsed.render_as_string(hide_password=True)
-        if parsed.get_backend_name() not in UPSERTS:
-            raise JournalError(
-                f"cannot open the journal at {shown}: it runs on SQLite or PostgreSQL, "
-                f"not {parsed.get_backend_name()}"
-            )
+            connection = connect_sqlite(path)
+        except (sqlite3.Error, OSError) as exc:
+            raise JournalError(f"cannot open the journal at {url}: {_reason(exc)}") from exc
         try:
-            engine = create_engine(parsed)
-        except (SQLAlchemyError, ImportError, OSError) as exc:
-            raise JournalError(f"cannot open the journal at {shown}: {_reason(exc)}") from exc
-        try:
-            with engine.execution_options(**{WRITER: True}).begin() as connection:
-                migrate.upgrade(connection)
-        except CommandError as exc:
-            engine.dispose()
-            raise JournalError(
-                f"cannot open the journal at {shown}: {_reason(exc)} "
-                "(written by a newer callvault?)"
-            ) from exc
-        except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as exc:
-            # The driver's own errors: a new SQLite journal's schema is made on its cursor.
-            engine.dispose()
-            raise JournalError(f"cannot open the journal at {shown}: {_reason(exc)}") from exc
-        return cls(engine)
+            # At the head already, or new: no Alembic, no SQLAlchemy. Else Alembic migrates.
+            engine = None if migrate.open_sqlite(connection) else _migrated_engine(url)
+        except BaseException as exc:
+            connection.close()
+            if isinstance(exc, sqlite3.Error):
+                raise JournalError(f"cannot open the journal at {url}: {_reason(exc)}") from exc
+            raise
+        return cls(url, engine=engine, sqlite=(path, connection))
 
     @property
     def engine(self) -> Engine:
         """The journal's engine (its own pool), for what keeps its tables beside the calls
-        or reads them in bulk: webhooks, analytics."""
-        return self._engine
+        or reads them in bulk: webhooks, analytics. Made on first use."""
+        engine = self._engine
+        if engine is None:
+            with self._engine_lock:
+                if self._engine is None:
+                    import sqlalchemy as sa
+
+                    self._engine = create_engine(sa.make_url(self._url))
+                engine = self._engine
+        return engine
 
     @property
     def url(self) -> str:
         """The journal's URL, password hidden."""
-        return self._engine.url.render_as_string(hide_password=True)
+        if self._sqlite is not None:
+            return self._url
+        return self.engine.url.render_as_string(hide_password=True)
 
     def close(self) -> None:
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None
-        self._engine.dispose()
+        if self._sqlite is not None:
+            with self._write_lock:
+                self._sqlite.close()
+        if self._engine is not None:
+            self._engine.dispose()
 
     def __enter__(self) -> Journal:
         return self
@@ -205,11 +232,26 @@ class Journal:
             with self._write_lock:
                 try:
                     ids += self._call_writer.write(chunk)
-                except (SQLAlchemyError, self._driver_error) as exc:
+                except self._write_errors as exc:
                     raise JournalError(f"cannot write to the journal: {_reason(exc)}") from exc
             for saved in self._saved_listeners:
                 _tell(saved, chunk)
         return ids
+
+    def plain_query(self, sql: str) -> list[tuple[Any, ...]]:
+        """The rows of ``sql``, a query without parameters written alike for SQLite and
+        PostgreSQL, run on the driver: what saving reads (the directory, the webhooks)
+        without SQLAlchemy. Raises the driver's errors."""
+        if self._sqlite is not None:
+            with self._write_lock:
+                return self._sqlite.execute(sql).fetchall()
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql)
+            return list(cursor.fetchall())
+        finally:
+            connection.close()
 
     def annotate(
         self,
@@ -221,6 +263,8 @@ class Journal:
     ) -> bool:
         """Set the annotations given (None clears one; the others stay as they are) on the
         call with journal id ``call_id``; False when there is no such call."""
+        from callvault.journal.schema import calls
+
         values: dict[str, Any] = {}
         if not isinstance(comment, _Unchanged):
             values["comment"] = comment
@@ -257,6 +301,8 @@ class Journal:
         at: float | None = None,
     ) -> int:
         """Append an entry to the audit trail; return its id."""
+        from callvault.journal.schema import audit
+
         if action not in AUDIT_ACTIONS:
             accepted = ", ".join(AUDIT_ACTIONS)
             raise ValueError(f"unknown audit action {action!r} (one of: {accepted})")
@@ -285,42 +331,39 @@ class Journal:
             or now - self._directory_loaded_at >= DIRECTORY_REFRESH_S
         ):
             try:
-                with self._engine.connect() as connection:
-                    current = Snapshot.load(connection)
-            except (SQLAlchemyError, self._driver_error) as exc:
+                current = Snapshot.load(self.plain_query)
+            except self._write_errors as exc:
                 raise JournalError(f"cannot read the directory: {_reason(exc)}") from exc
             self._directory, self._directory_loaded_at = current, now
         return None if current.empty else current
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        engine = self.engine
         with self._write_lock:
             try:
-                with self._engine.execution_options(**{WRITER: True}).begin() as connection:
+                with engine.execution_options(**{WRITER: True}).begin() as connection:
                     yield connection
-            except (SQLAlchemyError, self._driver_error) as exc:
+            except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as exc:
                 raise JournalError(f"cannot write to the journal: {_reason(exc)}") from exc
 
     # -- reading -------------------------------------------------------------------------
 
     def list_audit(self, filter: AuditFilter | None = None) -> list[AuditEntry]:
         """Audit entries, newest first."""
-        filter = filter or AuditFilter()
-        query = (
-            sa.select(audit)
-            .where(*filter.conditions())
-            .order_by(audit.c.at.desc(), audit.c.id.desc())
-            .limit(filter.limit)
-            .offset(filter.offset or None)
-        )
+        from callvault.journal import queries
+
         with self._reading() as connection:
-            return [AuditEntry(**row) for row in connection.execute(query).mappings()]
+            found = queries.list_audit(connection, filter or AuditFilter())
+            return [AuditEntry(**row) for row in found]
 
     def count_audit(self, filter: AuditFilter | None = None) -> int:
-        filter = filter or AuditFilter()
-        query = sa.select(sa.func.count()).select_from(audit).where(*filter.conditions())
+        from callvault.journal import queries
+
         with self._reading() as connection:
-            return int(connection.execute(query).scalar_one())
+            return queries.count_audit(connection, filter or AuditFilter())
 
     def list_calls(self, filter: CallFilter | None = None) -> list[Call]:
         """The calls ``filter`` selects, with their streams and events, in its order
@@ -330,131 +373,72 @@ class Journal:
     def page_calls(self, filter: CallFilter | None = None) -> CallPage:
         """One page of the calls ``filter`` selects, and the cursor of the next page (None
         when this one is the last; always None without a limit)."""
-        filter = filter or CallFilter()
+        from callvault.journal import queries
+
         with self._reading() as connection:
-            filter = _with_named_ids(connection, filter)
-            query = _page_query(filter)
-            found = connection.execute(query).mappings().all()
-            next_cursor = None
-            if filter.limit is not None and len(found) > filter.limit:
-                found = found[: filter.limit]
-                if found:
-                    next_cursor = filter.cursor_of(found[-1])
-            return CallPage(_with_children(connection, found), next_cursor)
+            return CallPage(*queries.page_calls(connection, filter))
 
     def count_calls(self, filter: CallFilter | None = None, *, cap: int | None = None) -> int:
         """How many calls ``filter`` selects, its cursor, limit and offset aside; with
         ``cap``, counting stops past ``cap`` (the answer is then ``cap + 1``): a count
         that stays cheap on a journal of millions of calls."""
-        filter = filter or CallFilter()
+        from callvault.journal import queries
+
         with self._reading() as connection:
-            filter = _with_named_ids(connection, filter)
-            if cap is None:
-                query = sa.select(sa.func.count()).select_from(calls).where(*filter.conditions())
-            else:
-                some = sa.select(calls.c.id).where(*filter.conditions()).limit(cap + 1).subquery()
-                query = sa.select(sa.func.count()).select_from(some)
-            return int(connection.execute(query).scalar_one())
+            return queries.count_calls(connection, filter, cap)
 
     def get_call(self, ref: int | str) -> Call | None:
         """The call with this journal id, uid or SIP Call-ID (tried in that order; the most
         recent of several calls with one Call-ID), with its streams and events."""
-        text = str(ref).strip()
-        lookups = [calls.c.uid == text, calls.c.sip_call_id == text]
-        if text.isascii() and text.isdigit() and int(text) <= _MAX_ID:
-            lookups.insert(0, calls.c.id == int(text))
+        from callvault.journal import queries
+
         with self._reading() as connection:
-            for condition in lookups:
-                query = sa.select(calls).where(condition).order_by(*CallFilter().order_by())
-                found = connection.execute(query.limit(1)).mappings().all()
-                if found:
-                    return _with_children(connection, found)[0]
-        return None
+            return queries.get_call(connection, ref)
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
+        from sqlalchemy.exc import SQLAlchemyError
+
         try:
-            with self._engine.connect() as connection:
+            with self.engine.connect() as connection:
                 yield connection
         except SQLAlchemyError as exc:
             raise JournalError(f"cannot read the journal: {_reason(exc)}") from exc
 
 
-def _page_query(filter: CallFilter) -> sa.Select[Any]:
-    """The query of one page of ``filter``'s calls (one more than ``limit``: whether a next
-    page exists), with the sort key as ``SORT_KEY_LABEL``."""
-    key = filter.sort_key.label(SORT_KEY_LABEL)
-    conditions = (*filter.conditions(), *filter.keyset())
-    limit = None if filter.limit is None else filter.limit + 1
-    lookups = filter.number_lookups()
-    if filter.sort == "started_at" and lookups and lookups[1] and limit is not None:
-        # A number's calls: the first ones in list order by each (column, form) on the
-        # (number, started_at, id) indexes, merged. Left to itself PostgreSQL walks the
-        # whole journal in list order for a busy number's calls, or gathers all of them
-        # (thousands) to sort.
-        enough = limit + (filter.offset or 0)
-        field, equalities = lookups
-        rest = replace(filter, **{field: None})  # each arm's equality stands for it
-        others = (*rest.conditions(), *filter.keyset())
-        arms = [
-            sa.select(calls.c.id).where(equality, *others).order_by(*filter.order_by())
-            .limit(enough).subquery()
-            for equality in equalities
-        ]
-        first = sa.union(*(sa.select(arm.c.id) for arm in arms)).subquery()
-        return (
-            sa.select(calls, key).where(calls.c.id.in_(sa.select(first.c.id)))
-            .order_by(*filter.order_by()).limit(limit).offset(filter.offset or None)
+def _migrated_engine(url: str) -> Engine:
+    """An engine on the journal at ``url``, migrated to the head (Alembic, or the head
+    schema for a new SQLite database)."""
+    import sqlalchemy as sa
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    try:
+        parsed = sa.make_url(url)
+    except ArgumentError as exc:
+        raise JournalError(f"cannot open the journal: {url!r} is not a database URL") from exc
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() not in UPSERTS:
+        raise JournalError(
+            f"cannot open the journal at {shown}: it runs on SQLite or PostgreSQL, "
+            f"not {parsed.get_backend_name()}"
         )
-    if filter.sort == "started_at":  # read in list order from an index, stopping at the page
-        return (
-            sa.select(calls, key).where(*conditions).order_by(*filter.order_by())
-            .limit(limit).offset(filter.offset or None)
-        )
-    # Any other key sorts every match: sort just (key, id), then read the page's calls
-    # whole (a day sorted by duration on 10 M calls: 105 → 40 ms on PostgreSQL).
-    page = (
-        sa.select(calls.c.id, key).where(*conditions).order_by(*filter.order_by())
-        .limit(limit).offset(filter.offset or None).subquery("page")
-    )
-    order = (page.c[SORT_KEY_LABEL], page.c.id)
-    return (
-        sa.select(calls, page.c[SORT_KEY_LABEL])
-        .join_from(calls, page, calls.c.id == page.c.id)
-        .order_by(*(c.desc() if filter.newest_first else c.asc() for c in order))
-    )
-
-
-def _with_named_ids(connection: Connection, filter: CallFilter) -> CallFilter:
-    """``filter`` with agent, team and queue names resolved to their ids."""
-    found = {
-        name: connection.execute(filter.named_ids(name)).scalars().all()
-        for name in NAMED
-        if getattr(filter, name) is not None
-    }
-    return filter.with_ids(found) if found else filter
-
-
-def _with_children(connection: Connection, found: Sequence[RowMapping]) -> list[Call]:
-    ids = [row["id"] for row in found]
-    stream_rows = _children(connection, streams, ids)
-    event_rows = _children(connection, events, ids)
-    return [rows.call_from_row(row, stream_rows[row["id"]], event_rows[row["id"]]) for row in found]
-
-
-def _children(
-    connection: Connection, table: sa.Table, ids: list[int]
-) -> dict[int, list[RowMapping]]:
-    by_call: dict[int, list[RowMapping]] = defaultdict(list)
-    for start in range(0, len(ids), _IN_CHUNK):
-        query = (
-            sa.select(table)
-            .where(table.c.call_id.in_(ids[start : start + _IN_CHUNK]))
-            .order_by(table.c.call_id, table.c.seq)
-        )
-        for row in connection.execute(query).mappings():
-            by_call[row["call_id"]].append(row)
-    return by_call
+    try:
+        engine = create_engine(parsed)
+    except (SQLAlchemyError, ImportError, OSError) as exc:
+        raise JournalError(f"cannot open the journal at {shown}: {_reason(exc)}") from exc
+    try:
+        with engine.execution_options(**{WRITER: True}).begin() as connection:
+            migrate.upgrade(connection)
+    except migrate.CommandError as exc:
+        engine.dispose()
+        raise JournalError(
+            f"cannot open the journal at {shown}: {_reason(exc)} (written by a newer callvault?)"
+        ) from exc
+    except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as exc:
+        # The driver's own errors: a new SQLite journal's schema is made on its cursor.
+        engine.dispose()
+        raise JournalError(f"cannot open the journal at {shown}: {_reason(exc)}") from exc
+    return engine
 
 
 def _tell(listener: Callable[..., None], *args: Any) -> None:
@@ -466,6 +450,7 @@ def _tell(listener: Callable[..., None], *args: Any) -> None:
 
 def _reason(exc: BaseException) -> str:
     """One line saying why: the driver's message, not SQLAlchemy's wrapping of it."""
-    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    orig = getattr(exc, "orig", None)  # a DBAPIError's: the driver's own exception
+    cause = orig if isinstance(orig, BaseException) else exc
     lines = str(cause).strip().splitlines()
     return lines[0] if lines else type(cause).__name__

@@ -6,9 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from operator import attrgetter
-from typing import Any
-
-from sqlalchemy.engine import RowMapping
+from typing import TYPE_CHECKING, Any
 
 from callvault.calls.model import (
     Call,
@@ -21,7 +19,8 @@ from callvault.calls.model import (
     Side,
 )
 
-Row = RowMapping
+if TYPE_CHECKING:
+    from sqlalchemy.engine import RowMapping as Row
 
 PARTY_FIELDS = ("number", "display_name", "uri", "e164", "ip", "user_agent")
 QUALITY_FIELDS = ("expected", "lost", "loss_bursts", "duplicates", "out_of_order",

@@ -1,9 +1,13 @@
-"""The write path: a call's statements, compiled once per dialect, run on the driver's cursor.
+"""The write path: a call's statements, prepared once, run on the driver's cursor.
 
 Through a SQLAlchemy ``Connection`` each statement costs 25 to 100 µs of SQLAlchemy's own
 work, more than SQLite needs to run it, and its transaction another 50; the engine saves
-calls the moment they end, so here SQLAlchemy compiles the SQL and prepares the values (its
-bind processors) and the driver runs them on a pooled connection.
+calls the moment they end, so here the statements and their values are prepared once and
+the driver runs them. On SQLite they are written out here from the journal's own columns
+(``PRAGMA table_info``: each column's declared type gives its value conversion), so a
+capture goes into a SQLite journal without importing SQLAlchemy (≈ 0.3 CPU-s of start-up);
+``tests/journal/test_sqlite_statements.py`` holds them to what SQLAlchemy compiles. On
+PostgreSQL SQLAlchemy compiles them and prepares the values (its bind processors).
 
 Calls not stored yet (every call of a first ingest) go in together for the whole transaction
 (``calls`` rows 16 to an INSERT, streams and events in one ``executemany`` each); a call saved
@@ -20,15 +24,67 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.sql.compiler import SQLCompiler
+from typing import TYPE_CHECKING, Any, Protocol
 
 from callvault.calls.model import Call
 from callvault.journal import rows
-from callvault.journal.schema import Timestamp, calls, events, streams
+
+if TYPE_CHECKING:  # SQLAlchemy is imported where a statement is compiled
+    import sqlalchemy as sa
+    from sqlalchemy.engine import Dialect, Engine
+
+
+class Connections(Protocol):
+    """Where ``CallWriter`` gets the driver's connection for a transaction."""
+
+    name: str
+    """The dialect: "sqlite" or "postgresql"."""
+
+    def acquire(self) -> Any: ...
+
+    def release(self, connection: Any) -> None: ...
+
+    def dialect(self) -> Dialect:
+        """SQLAlchemy's dialect, for the statements it compiles."""
+        ...
+
+
+class EngineConnections:
+    """The pooled connections of a SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.name = engine.dialect.name
+
+    def acquire(self) -> Any:
+        return self._engine.raw_connection()
+
+    def release(self, connection: Any) -> None:
+        connection.close()  # back to the pool
+
+    def dialect(self) -> Dialect:
+        return self._engine.dialect
+
+
+class SqliteConnection:
+    """One sqlite3 connection (``engine.connect_sqlite``), kept open; its owner serialises
+    the transactions on it."""
+
+    name = "sqlite"
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def acquire(self) -> sqlite3.Connection:
+        return self.connection
+
+    def release(self, connection: Any) -> None:
+        pass
+
+    def dialect(self) -> Dialect:
+        from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+
+        return SQLiteDialect_pysqlite()
 
 
 def _sqlite_insert(table: sa.Table) -> Any:
@@ -114,11 +170,76 @@ def _second_text(moment: datetime) -> str:
     )  # fmt: skip
 
 
+_BOOLEANS = (None, True, False)
+
+
+def _sqlite_boolean(value: Any) -> int | None:
+    """SQLAlchemy's Boolean bind processor on SQLite: 1, 0 or None, anything else refused."""
+    if value not in _BOOLEANS:
+        if isinstance(value, int):
+            raise ValueError(f"Value {value!r} is not None, True, or False")
+        raise TypeError(f"Not a boolean value: {value!r}")
+    return None if value is None else int(value)
+
+
+def _sqlite_float(value: Any) -> float | None:
+    """SQLAlchemy's Float bind processor on SQLite."""
+    return None if value is None else float(value)
+
+
+SQLITE_PROCESSORS: dict[str, Callable[[Any], Any]] = {
+    "DATETIME": _sqlite_timestamp,
+    "BOOLEAN": _sqlite_boolean,
+    "FLOAT": _sqlite_float,
+}
+"""The value conversion of a SQLite column by its declared type, as SQLAlchemy's bind
+processors for the journal's column types do it; other types bind as they are."""
+
+
+def sqlite_insert(cursor: Any, table: str, columns: Sequence[str]) -> DriverStatement:
+    """INSERT INTO ``table`` of ``columns`` (parameters in their order) on SQLite, as
+    SQLAlchemy compiles it, each value converted as the column's declared type says."""
+    declared = {row[1]: row[2].upper() for row in cursor.execute(f"PRAGMA table_info({table})")}
+    missing = [name for name in columns if name not in declared]
+    if missing:
+        raise sqlite3.OperationalError(f"table {table} has no column {missing[0]}")
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    processors = tuple(SQLITE_PROCESSORS.get(declared[name]) for name in columns)
+    return DriverStatement(sql, tuple(columns), processors, positional=True)
+
+
+def sqlite_upsert(insert: DriverStatement) -> DriverStatement:
+    """``_upsert`` on SQLite, as SQLAlchemy compiles it, from the INSERT of a ``calls`` row
+    (``sqlite_insert``)."""
+    kept = {"uid", "created_at", *rows.ANNOTATION_COLUMNS}
+    updates = ", ".join(
+        f"{name} = coalesce(excluded.{name}, calls.{name})"
+        if name in rows.REPORTED_COLUMNS
+        else f"{name} = excluded.{name}"
+        for name in insert.names
+        if name not in kept
+    )
+    sql = f"{insert.sql} ON CONFLICT (uid) DO UPDATE SET {updates} RETURNING id"
+    return DriverStatement(sql, insert.names, insert.processors, positional=True)
+
+
+def sqlite_delete_children(table: str) -> DriverStatement:
+    """DELETE of a call's rows in ``table`` on SQLite, as SQLAlchemy compiles it."""
+    sql = f"DELETE FROM {table} WHERE {table}.call_id = ?"
+    return DriverStatement(sql, ("call_id",), (None,), positional=True)
+
+
+SQLITE_IDS_BY_UID = ("SELECT calls.uid, calls.id \nFROM calls \nWHERE calls.uid IN ", "")
+"""``_ids_sql``'s SQL before and after its list of parameters on SQLite."""
+
+
 def _bind_processor(
     bind_type: sa.types.TypeEngine[Any], dialect: Dialect
 ) -> Callable[[Any], Any] | None:
     """The bind processor of a column type: the fused one for timestamps on SQLite when it
     gives SQLAlchemy's text for every probe, else SQLAlchemy's."""
+    from callvault.journal.schema import Timestamp
+
     process = bind_type.dialect_impl(dialect).bind_processor(dialect)
     if (
         process is not None
@@ -156,6 +277,8 @@ class DriverStatement:
     ) -> DriverStatement:
         """``statement`` compiled for ``dialect``; an INSERT's ``column_keys`` are the columns
         it gives values for, a parameter each."""
+        from sqlalchemy.sql.compiler import SQLCompiler
+
         compiled = statement.compile(dialect=dialect, column_keys=column_keys)
         assert isinstance(compiled, SQLCompiler)
         positional = compiled.positiontup is not None
@@ -174,11 +297,9 @@ class DriverStatement:
 class CallWriter:
     """Writes calls (row, streams, events) in transactions of its own."""
 
-    def __init__(self, engine: Engine) -> None:
-        dialect = engine.dialect
-        self._engine = engine
-        self._dialect = dialect
-        self._sqlite = dialect.name == "sqlite"
+    def __init__(self, connections: Connections) -> None:
+        self._connections = connections
+        self._sqlite = connections.name == "sqlite"
         if self._sqlite:
             # The sqlite3 module looks for an adapter for every parameter that is not exactly
             # an int, float, str or bytearray, None included, and a miss costs ≈ 3,300
@@ -192,9 +313,8 @@ class CallWriter:
         holds the write lock from its start (SQLite's BEGIN IMMEDIATE), so that calls found
         not stored stay so until the commit; elsewhere a concurrent writer could store one
         in between, and every call takes the one-by-one path that replaces what it finds."""
-        self._insert_call = self._compile_insert(calls, rows.CALL_COLUMNS)
-        self._insert_stream = self._compile_insert(streams, rows.STREAM_COLUMNS)
-        self._insert_event = self._compile_insert(events, rows.EVENT_COLUMNS)
+        self._inserts: tuple[DriverStatement, DriverStatement, DriverStatement] | None = None
+        """The INSERTs of a call, a stream and an event: prepared at the first write."""
         self._insert_calls: dict[int, str] = {}
         """SQLite's INSERTs of ``calls`` rows by their number of rows."""
         self._ids_by_uid: dict[int, str] = {}
@@ -204,21 +324,66 @@ class CallWriter:
     # ingest never takes it.
 
     @cached_property
+    def _dialect(self) -> Dialect:
+        return self._connections.dialect()
+
+    @cached_property
     def _upsert(self) -> DriverStatement:
-        return self._compile(_upsert(self._dialect.name), rows.CALL_COLUMNS)
+        if self._sqlite:
+            return sqlite_upsert(self._insert_call)
+        return self._compile(_upsert(self._connections.name), rows.CALL_COLUMNS)
 
     @cached_property
     def _delete_streams(self) -> DriverStatement:
+        if self._sqlite:
+            return sqlite_delete_children("streams")
+        from callvault.journal.schema import streams
+
         return self._compile(_delete_children(streams), ("call_id",))
 
     @cached_property
     def _delete_events(self) -> DriverStatement:
+        if self._sqlite:
+            return sqlite_delete_children("events")
+        from callvault.journal.schema import events
+
         return self._compile(_delete_children(events), ("call_id",))
 
     def _compile(self, statement: sa.ClauseElement, names: Sequence[str]) -> DriverStatement:
         compiled = DriverStatement.compile(statement, self._dialect)
         assert compiled.names == tuple(names), "parameters out of the rows' order"
         return compiled
+
+    def _prepare_inserts(
+        self, cursor: Any
+    ) -> tuple[DriverStatement, DriverStatement, DriverStatement]:
+        if self._inserts is None:
+            tables = (("calls", rows.CALL_COLUMNS), ("streams", rows.STREAM_COLUMNS),
+                      ("events", rows.EVENT_COLUMNS))  # fmt: skip
+            if self._sqlite:
+                made = [sqlite_insert(cursor, table, columns) for table, columns in tables]
+            else:
+                from callvault.journal import schema
+
+                made = [self._compile_insert(getattr(schema, table), columns)
+                        for table, columns in tables]  # fmt: skip
+            self._inserts = (made[0], made[1], made[2])
+        return self._inserts
+
+    @property
+    def _insert_call(self) -> DriverStatement:
+        assert self._inserts is not None, "prepared by write"
+        return self._inserts[0]
+
+    @property
+    def _insert_stream(self) -> DriverStatement:
+        assert self._inserts is not None, "prepared by write"
+        return self._inserts[1]
+
+    @property
+    def _insert_event(self) -> DriverStatement:
+        assert self._inserts is not None, "prepared by write"
+        return self._inserts[2]
 
     def _compile_insert(self, table: sa.Table, columns: Sequence[str]) -> DriverStatement:
         """INSERT INTO ``table`` of ``columns``, their parameters in that order. Compiled from
@@ -230,7 +395,7 @@ class CallWriter:
 
     def write(self, calls: Sequence[Call]) -> list[int]:
         """Insert or replace calls (by uid) in one transaction; return and set their ids."""
-        connection = self._engine.raw_connection()
+        connection = self._connections.acquire()
         try:
             cursor = connection.cursor()
             if self._sqlite:
@@ -244,6 +409,7 @@ class CallWriter:
             try:
                 if self._begin is not None:
                     cursor.execute(self._begin)
+                self._prepare_inserts(cursor)
                 if self._bulk and calls and self._all_new(cursor, calls):
                     ids = self._insert_new(cursor, calls)
                 else:
@@ -255,8 +421,9 @@ class CallWriter:
             finally:
                 if self._sqlite:
                     cursor.execute(f"PRAGMA temp_store={int(temp_store)}")
+            cursor.close()
         finally:
-            connection.close()  # back to the pool
+            self._connections.release(connection)
         for call, call_id in zip(calls, ids, strict=True):
             call.id = call_id
         return ids
@@ -343,24 +510,19 @@ class CallWriter:
         one-uid SELECT's list lengthened (SQLAlchemy takes ≈ 3 ms to compile 64 of them)."""
         sql = self._ids_by_uid.get(size)
         if sql is None:
-            head, tail = self._ids_by_one_uid
+            head, tail = SQLITE_IDS_BY_UID
             sql = self._ids_by_uid[size] = f"{head}({', '.join('?' * size)}){tail}"
         return sql
-
-    @cached_property
-    def _ids_by_one_uid(self) -> tuple[str, str]:
-        """The SQL of ``_ids_sql`` before and after its list of parameters, compiled once
-        (≈ 1 ms each time, and a capture's windows save calls in many numbers)."""
-        one = DriverStatement.compile(_ids_by_uid(), self._dialect)
-        head, parameter, tail = one.sql.rpartition("(?)")
-        assert one.names == ("uid",) and one.processors == (None,) and parameter, one.sql
-        return head, tail
 
 
 def _upsert(dialect: str) -> sa.ClauseElement:
     """INSERT … ON CONFLICT (uid) DO UPDATE … RETURNING id: a stored uid keeps its id, its
     ``created_at`` and its annotations (comment, outcome, tags), and what it reported
     (wrap-up, CSAT) unless the new save reports it too."""
+    import sqlalchemy as sa
+
+    from callvault.journal.schema import calls
+
     statement = UPSERTS[dialect](calls)
     kept = {"id", "uid", "created_at", *rows.ANNOTATION_COLUMNS}
     return (
@@ -383,16 +545,13 @@ def _upsert(dialect: str) -> sa.ClauseElement:
 
 def _insert_values(statement: Any, columns: Sequence[str]) -> Any:
     """``statement`` (an INSERT) with one parameter per column, in the order of ``columns``."""
+    import sqlalchemy as sa
+
     table = statement.table
     return statement.values({table.c[name]: sa.bindparam(name) for name in columns})
 
 
 def _delete_children(table: sa.Table) -> sa.ClauseElement:
+    import sqlalchemy as sa
+
     return table.delete().where(table.c.call_id == sa.bindparam("call_id"))
-
-
-def _ids_by_uid() -> sa.ClauseElement:
-    """SELECT uid, id FROM calls WHERE uid IN (one parameter)."""
-    return sa.select(calls.c.uid, calls.c.id).where(
-        calls.c.uid.in_([sa.bindparam("uid", type_=sa.Text)])
-    )

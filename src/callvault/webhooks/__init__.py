@@ -14,6 +14,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from callvault.webhooks.attach import Attachment, attach
     from callvault.webhooks.dispatcher import Dispatcher, Outcome
     from callvault.webhooks.model import (
         CALL_FINISHED,
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
         WebhookConflict,
         WebhookError,
     )
-    from callvault.webhooks.repository import Webhooks, attach
+    from callvault.webhooks.repository import Webhooks
     from callvault.webhooks.signing import signature_header, verify
 
 _SUBMODULE = {
@@ -46,7 +47,8 @@ _SUBMODULE = {
     "WebhookConflict": "model",
     "WebhookError": "model",
     "Webhooks": "repository",
-    "attach": "repository",
+    "attach": "attach",
+    "Attachment": "attach",
     "signature_header": "signing",
     "verify": "signing",
 }
@@ -57,6 +59,7 @@ __all__ = [
     "CALL_UPDATED",
     "EVENTS",
     "TEST_EVENT",
+    "Attachment",
     "Delivery",
     "DeliveryStatus",
     "Dispatcher",

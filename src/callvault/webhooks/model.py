@@ -10,6 +10,10 @@ from urllib.parse import urlsplit
 
 from callvault.errors import CallvaultError
 
+REFRESH_S: Final = 2.0
+"""How long the active webhooks are cached for enqueueing; changes made through a
+``Webhooks`` apply at once, those of another process within this time."""
+
 CALL_FINISHED: Final = "call.finished"
 """A call was saved finished (captured, imported from a PBX log or pushed): sent once per
 call and webhook, however often the call is saved again."""

@@ -33,6 +33,7 @@ from callvault.webhooks.model import (
     CALL_UPDATED,
     EVENTS,
     NAME,
+    REFRESH_S,
     TEST_EVENT,
     Delivery,
     DeliveryStatus,
@@ -45,10 +46,6 @@ from callvault.webhooks.model import (
     check_name,
     check_url,
 )
-
-REFRESH_S: Final = 2.0
-"""How long the active webhooks are cached for enqueueing; changes made through this
-``Webhooks`` apply at once, those of another process within this time."""
 
 SECRET_PREFIX: Final = "whsec_"
 
@@ -436,22 +433,6 @@ class Webhooks:
                 yield connection
         except SQLAlchemyError as exc:
             raise JournalError(f"cannot read the journal: {_reason(exc)}") from exc
-
-
-def attach(journal: Journal) -> Webhooks:
-    """Enqueue webhook deliveries whenever ``journal`` saves or annotates a call; returns
-    the ``Webhooks`` doing it (it shares the journal's engine: nothing to close)."""
-    hooks = Webhooks(journal.engine)
-    journal.on_saved(hooks.enqueue_finished)
-
-    def annotated(call_id: int, changed: tuple[str, ...]) -> None:
-        if hooks.subscribers(CALL_UPDATED):
-            call = journal.get_call(call_id)
-            if call is not None:
-                hooks.enqueue_updated(call, changed)
-
-    journal.on_annotated(annotated)
-    return hooks
 
 
 def _claimable() -> sa.ColumnElement[bool]:
