@@ -6,13 +6,13 @@ import sqlite3
 
 import sqlalchemy as sa
 
-from callvault.journal.writer import CallWriter
+from callvault.journal.writer import CallWriter, EngineConnections
 
 
 def test_none_is_still_bound_as_null() -> None:
     engine = sa.create_engine("sqlite://")
     try:
-        CallWriter(engine)  # registers the adapter for None
+        CallWriter(EngineConnections(engine))  # registers the adapter for None
         assert (type(None), sqlite3.PrepareProtocol) in sqlite3.adapters
         connection = sqlite3.connect(":memory:")
         try:

@@ -44,26 +44,19 @@ class Connections(Protocol):
 
     def release(self, connection: Any) -> None: ...
 
-    def dialect(self) -> Dialect:
-        """SQLAlchemy's dialect, for the statements it compiles."""
-        ...
-
 
 class EngineConnections:
-    """The pooled connections of a SQLAlchemy engine."""
+    """The pooled connections of a SQLAlchemy engine; its dialect compiles the statements."""
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        self.engine = engine
         self.name = engine.dialect.name
 
     def acquire(self) -> Any:
-        return self._engine.raw_connection()
+        return self.engine.raw_connection()
 
     def release(self, connection: Any) -> None:
         connection.close()  # back to the pool
-
-    def dialect(self) -> Dialect:
-        return self._engine.dialect
 
 
 class SqliteConnection:
@@ -80,11 +73,6 @@ class SqliteConnection:
 
     def release(self, connection: Any) -> None:
         pass
-
-    def dialect(self) -> Dialect:
-        from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
-
-        return SQLiteDialect_pysqlite()
 
 
 def _sqlite_insert(table: sa.Table) -> Any:
@@ -325,7 +313,10 @@ class CallWriter:
 
     @cached_property
     def _dialect(self) -> Dialect:
-        return self._connections.dialect()
+        """SQLAlchemy's dialect, for the statements it compiles (not on SQLite's own
+        connection: its statements are written out, ``sqlite_insert``)."""
+        assert isinstance(self._connections, EngineConnections), "SQLite's are written out"
+        return self._connections.engine.dialect
 
     @cached_property
     def _upsert(self) -> DriverStatement:
