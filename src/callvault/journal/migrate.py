@@ -105,8 +105,7 @@ def open_sqlite(connection: sqlite3.Connection) -> bool:
                 connection.commit()
                 return True
             if cursor.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
-                for statement in schema_statements(HEAD_SCHEMA.read_text(encoding="utf-8")):
-                    cursor.execute(statement)
+                run_head_schema(cursor)
                 if _sqlite_at(cursor, head):
                     connection.commit()
                     return True
@@ -189,10 +188,15 @@ def create_head_schema(connection: Connection) -> None:
     much as SQLite takes to run them."""
     cursor = connection.connection.cursor()
     try:
-        for statement in schema_statements(HEAD_SCHEMA.read_text(encoding="utf-8")):
-            cursor.execute(statement)
+        run_head_schema(cursor)
     finally:
         cursor.close()
+
+
+def run_head_schema(cursor: sqlite3.Cursor) -> None:
+    """Run ``HEAD_SCHEMA``'s statements on a sqlite3 cursor, in its transaction."""
+    for statement in schema_statements(HEAD_SCHEMA.read_text(encoding="utf-8")):
+        cursor.execute(statement)
 
 
 def schema_statements(script: str) -> list[str]:
